@@ -1,0 +1,63 @@
+"""The ``labeler`` command: click groups, one module per group, thin over the core.
+
+Any ``LabelerError`` becomes one sentence on stderr and exit code 2. Qt is imported only
+inside the commands that open the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from labeler import __version__
+from labeler.errors import LabelerError
+
+
+class LabelerGroup(click.Group):
+    """A group that turns user-facing errors into a clear message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LabelerError as err:
+            click.echo(f"Error: {err}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=LabelerGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="labeler")
+@click.option(
+    "--workspace",
+    "workspace",
+    type=click.Path(dir_okay=False),
+    envvar="LABELER_WORKSPACE",
+    help="Workspace file (default: LABELER_WORKSPACE, else the user data dir).",
+)
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None) -> None:
+    """Labeler: turn feedback on a shipped AI feature into trustworthy labels.
+
+    With no command, opens the app on the workspace.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["workspace"] = workspace
+    if ctx.invoked_subcommand is None:
+        from labeler.cli.app_cmds import open_app
+
+        ctx.exit(open_app(workspace, screenshot=None))
+
+
+def _register() -> None:
+    from labeler.cli import app_cmds, bundle_cmds, workspace_cmds
+
+    for module in (workspace_cmds, app_cmds, bundle_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main() -> None:
+    cli(prog_name="labeler")

@@ -1,0 +1,54 @@
+"""Helpers the command modules share: the workspace option, prompts, opening a workspace."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from labeler.keys import PassphrasePrompt
+from labeler.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workspace_option(func: F) -> F:
+    """``--workspace`` on a subcommand too, falling back to the group's value."""
+    return click.option(
+        "--workspace",
+        "workspace",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Workspace file (overrides the global --workspace).",
+    )(func)
+
+
+def chosen_workspace(workspace: str | None) -> str | None:
+    if workspace:
+        return workspace
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    return (root.obj or {}).get("workspace")
+
+
+def terminal_prompt() -> PassphrasePrompt | None:
+    """A getpass-style prompt, or None when there is no terminal to ask on."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(message: str, confirm: bool) -> str:
+        return str(click.prompt(message, hide_input=True, confirmation_prompt=confirm))
+
+    return ask
+
+
+def open_workspace(workspace: str | None) -> Workspace:
+    return Workspace.open(chosen_workspace(workspace), terminal_prompt())
+
+
+def echo_json(value: Any) -> None:
+    import json
+
+    click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))

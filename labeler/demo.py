@@ -1,0 +1,62 @@
+"""The demo workspace: synthetic weeks built and imported through the real bundle path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+
+from labeler import keys
+from labeler.bundle_build import BuildOptions, build_bundle
+from labeler.bundle_import import import_bundle
+from labeler.demo_events import synthetic_events
+from labeler.workspace import Workspace
+
+DEMO_WEEK_START = dt.date(2026, 11, 23)  # Monday of 2026-W48
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _demo_passphrase() -> str | None:
+    """Demo data is synthetic: without a keychain, a fixed passphrase keeps it hands-free."""
+    return None if keys.keychain_available() else keys.DEMO_PASSPHRASE
+
+
+def open_or_build_demo(path: Path, role: str = "labeler", weeks: int = 1) -> Workspace:
+    if path.exists():
+        return Workspace.open(path, passphrase=_demo_passphrase())
+    ws = Workspace.create(path, passphrase=_demo_passphrase())
+    try:
+        with tempfile.TemporaryDirectory(prefix="labeler-demo-") as scratch:
+            for offset in range(weeks):
+                start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
+                _import_week(ws, Path(scratch), start, seed=48 + offset)
+    except BaseException:
+        ws.close()
+        discard_demo(path)
+        raise
+    return ws
+
+
+def _import_week(ws: Workspace, scratch: Path, start: dt.date, seed: int) -> None:
+    events = scratch / f"events-{start.isoformat()}.jsonl"
+    with events.open("w", encoding="utf-8") as handle:
+        for event in synthetic_events(start, seed=seed):
+            handle.write(json.dumps(event) + "\n")
+    bundle = scratch / f"{iso_week(start)}.lbundle"
+    build_bundle([events], BuildOptions(week=iso_week(start), seed=seed), bundle)
+    import_bundle(ws.store, bundle)
+
+
+def discard_demo(path: Path) -> None:
+    """Delete a throwaway demo workspace and its keychain entry."""
+    if path.exists():
+        with path.open("rb") as handle:
+            salt = handle.read(keys.SALT_BYTES)
+        keys.forget(salt)
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""Start the app: QApplication, open the workspace (asking for a passphrase if needed), run.
+
+``--screenshot`` renders the main window once, saves it and exits: for docs and headless checks.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
+
+from labeler.errors import LabelerError
+from labeler.gui.errors import show_error
+from labeler.keys import PassphrasePrompt
+from labeler.workspace import Workspace
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Labeler")
+    app.setOrganizationName("Labeler")
+    return app
+
+
+def dialog_prompt(parent: QWidget | None = None) -> PassphrasePrompt:
+    def ask(message: str, confirm: bool) -> str:
+        first, ok = QInputDialog.getText(parent, "Labeler", message, QLineEdit.EchoMode.Password)
+        if not ok:
+            return ""
+        if confirm:
+            again, ok = QInputDialog.getText(
+                parent, "Labeler", "Enter it once more", QLineEdit.EchoMode.Password
+            )
+            if not ok or again != first:
+                return ""
+        return str(first)
+
+    return ask
+
+
+def save_screenshot(window: QWidget, target: Path) -> None:
+    app = application()
+    window.resize(1440, 900)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    if not window.grab().save(str(target), "PNG"):
+        raise LabelerError(f"Could not write the screenshot to {target}.")
+
+
+def run_app(
+    path: str | None, *, opened: Workspace | None = None, screenshot: Path | None = None
+) -> int:
+    app = application()
+    workspace = opened
+    if workspace is None:
+        try:
+            workspace = Workspace.open_or_create(path, dialog_prompt())
+        except LabelerError as err:
+            if screenshot is not None:
+                print(f"Error: {err}", file=sys.stderr)
+            else:
+                show_error(None, "Cannot open the workspace", err)
+            return 2
+    from labeler.gui.main_window import MainWindow
+
+    window = MainWindow(workspace)
+    try:
+        if screenshot is not None:
+            save_screenshot(window, screenshot)
+            return 0
+        window.show()
+        return app.exec()
+    finally:
+        window.close()
+        workspace.close()

@@ -1,0 +1,219 @@
+"""Workspace keys: a random 256-bit raw key in the OS keychain, or a passphrase fallback.
+
+The workspace file's first 16 bytes are SQLCipher's per-file salt, stored in clear and random.
+They name the keychain entry and salt the passphrase KDF, so the workspace stays one file: no
+side file to lose. A raw key costs nothing per open (SQLCipher's own PBKDF2 would cost ~200 ms);
+the passphrase is stretched once with scrypt instead.
+
+Rule for callers: a ``WorkspaceKey`` never goes into a log, a message or a file; its repr
+shows only where it came from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from labeler.errors import KeyUnavailableError
+
+SERVICE = "labeler"
+SALT_BYTES = 16
+KEY_BYTES = 32
+# scrypt cost: ~100 ms and 32 MiB here, the OWASP-recommended floor (N=2^15, r=8, p=1).
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
+DEMO_PASSPHRASE = "labeler-demo"
+
+# (message, confirm) -> passphrase. The CLI asks with getpass, the app with a dialog.
+PassphrasePrompt = Callable[[str, bool], str]
+
+SOURCE_KEYCHAIN = "keychain"
+SOURCE_PASSPHRASE = "passphrase"
+
+
+@dataclass(frozen=True)
+class WorkspaceKey:
+    """The raw SQLCipher key of one workspace file; ``source`` says where it came from."""
+
+    raw: bytes = field(repr=False)
+    salt: bytes = field(repr=False)
+    source: str = SOURCE_KEYCHAIN
+
+    def sqlcipher_literal(self) -> str:
+        """The value for ``PRAGMA key`` / ``rekey``: raw key plus the file's salt, in hex."""
+        return f"\"x'{self.raw.hex()}{self.salt.hex()}'\""
+
+
+def _is_protecting(backend: object) -> bool:
+    """True for a keyring backend that really protects secrets (not fail/null/plaintext)."""
+    from keyring.backends import chainer
+
+    if os.environ.get("LABELER_NO_KEYCHAIN"):
+        return False
+    if isinstance(backend, chainer.ChainerBackend):
+        return bool(backend.backends) and all(_is_protecting(b) for b in backend.backends)
+    module = type(backend).__module__
+    # keyrings.alt's file backends keep the secret in a file next to the workspace (plaintext,
+    # or encrypted under a password it asks for on the terminal): no better than no keychain.
+    refused = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
+    return not module.startswith(refused)
+
+
+def keychain_available() -> bool:
+    """Whether a keychain that protects secrets is there to hold workspace keys."""
+    import keyring
+
+    try:
+        return _is_protecting(keyring.get_keyring())
+    except Exception:  # a broken backend (e.g. no D-Bus) is no keychain
+        return False
+
+
+def _account(salt: bytes, pending: bool = False) -> str:
+    return f"workspace-{salt.hex()}" + ("-pending" if pending else "")
+
+
+def _keychain_get(salt: bytes, pending: bool = False) -> bytes | None:
+    import keyring
+
+    try:
+        value = keyring.get_password(SERVICE, _account(salt, pending))
+    except Exception:
+        return None
+    if value is None:
+        return None
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        return None
+    return raw if len(raw) == KEY_BYTES else None
+
+
+def _keychain_set(salt: bytes, raw: bytes, pending: bool = False) -> None:
+    import keyring
+
+    keyring.set_password(SERVICE, _account(salt, pending), raw.hex())
+
+
+def _keychain_delete(salt: bytes, pending: bool = False) -> None:
+    import keyring
+    from keyring.errors import PasswordDeleteError
+
+    with contextlib.suppress(PasswordDeleteError):
+        keyring.delete_password(SERVICE, _account(salt, pending))
+
+
+def derive_from_passphrase(passphrase: str, salt: bytes) -> bytes:
+    """Stretch a passphrase into a 256-bit key with scrypt and the file's salt."""
+    if not passphrase:
+        raise KeyUnavailableError("The passphrase is empty.")
+    return hashlib.scrypt(
+        passphrase.encode("utf-8"),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        maxmem=64 * 1024 * 1024,
+        dklen=KEY_BYTES,
+    )
+
+
+def _ask(prompt: PassphrasePrompt | None, env: str, message: str, confirm: bool) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if prompt is None:
+        raise KeyUnavailableError(
+            f"No keychain is available and no passphrase was given: set {env} or run interactively."
+        )
+    value = prompt(message, confirm)
+    if not value:
+        raise KeyUnavailableError("No passphrase was entered.")
+    return value
+
+
+def new_key(
+    prompt: PassphrasePrompt | None = None, *, passphrase: str | None = None
+) -> WorkspaceKey:
+    """A key for a new workspace file: random in the keychain, else from a passphrase."""
+    salt = secrets.token_bytes(SALT_BYTES)
+    if passphrase is None and keychain_available():
+        raw = secrets.token_bytes(KEY_BYTES)
+        _keychain_set(salt, raw)
+        return WorkspaceKey(raw, salt, SOURCE_KEYCHAIN)
+    if passphrase is None:
+        passphrase = _ask(
+            prompt, "LABELER_PASSPHRASE", "Choose a passphrase for the new workspace", True
+        )
+    return WorkspaceKey(derive_from_passphrase(passphrase, salt), salt, SOURCE_PASSPHRASE)
+
+
+def candidate_keys(
+    salt: bytes, prompt: PassphrasePrompt | None = None, *, passphrase: str | None = None
+) -> list[WorkspaceKey]:
+    """Keys to try, in order, for an existing file with this salt.
+
+    A pending keychain key is offered after the current one: it is there only when a rotation
+    was interrupted after the re-key, and then it is the key that opens the file.
+    """
+    if passphrase is None and keychain_available():
+        keys = [
+            WorkspaceKey(raw, salt, SOURCE_KEYCHAIN)
+            for raw in (_keychain_get(salt), _keychain_get(salt, pending=True))
+            if raw is not None
+        ]
+        if keys:
+            return keys
+    if passphrase is None:
+        passphrase = _ask(prompt, "LABELER_PASSPHRASE", "Passphrase for the workspace", False)
+    return [WorkspaceKey(derive_from_passphrase(passphrase, salt), salt, SOURCE_PASSPHRASE)]
+
+
+def settle_keychain(key: WorkspaceKey) -> None:
+    """After a key opened the file, make it the keychain's current key (ends a rotation)."""
+    if key.source != SOURCE_KEYCHAIN:
+        return
+    if _keychain_get(key.salt) != key.raw:
+        _keychain_set(key.salt, key.raw)
+    _keychain_delete(key.salt, pending=True)
+
+
+def rotation_key(old: WorkspaceKey, prompt: PassphrasePrompt | None = None) -> WorkspaceKey:
+    """The next key for a workspace; a keychain key is parked as 'pending' before use.
+
+    Parking first means a crash between the re-key and the keychain update loses nothing:
+    the next open tries the pending key.
+    """
+    if old.source == SOURCE_KEYCHAIN:
+        raw = secrets.token_bytes(KEY_BYTES)
+        _keychain_set(old.salt, raw, pending=True)
+        return WorkspaceKey(raw, old.salt, SOURCE_KEYCHAIN)
+    passphrase = _ask(prompt, "LABELER_NEW_PASSPHRASE", "New passphrase for the workspace", True)
+    return WorkspaceKey(derive_from_passphrase(passphrase, old.salt), old.salt, SOURCE_PASSPHRASE)
+
+
+def abandon_rotation(key: WorkspaceKey) -> None:
+    """Drop a parked key after a rotation failed before the re-key took effect."""
+    if key.source == SOURCE_KEYCHAIN:
+        _keychain_delete(key.salt, pending=True)
+
+
+def backup_key(
+    key: WorkspaceKey, portable: bool, prompt: PassphrasePrompt | None = None
+) -> WorkspaceKey:
+    """The key for a backup copy: the same key, or a fresh passphrase key that opens anywhere."""
+    if not portable:
+        return key
+    salt = secrets.token_bytes(SALT_BYTES)
+    passphrase = _ask(prompt, "LABELER_BACKUP_PASSPHRASE", "Passphrase for the backup", True)
+    return WorkspaceKey(derive_from_passphrase(passphrase, salt), salt, SOURCE_PASSPHRASE)
+
+
+def forget(salt: bytes) -> None:
+    """Remove a workspace's keys from the keychain (used for throwaway demo workspaces)."""
+    if keychain_available():
+        _keychain_delete(salt)
+        _keychain_delete(salt, pending=True)

@@ -1,0 +1,123 @@
+"""Ordered schema migrations; each runs in one transaction and bumps ``user_version``.
+
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+Migration = Callable[[Any], None]
+
+
+def _run_script(conn: Any, script: str) -> None:
+    # Not executescript(): it COMMITs first, which would split a migration's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v1_foundation(conn: Any) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE bundles (
+            id TEXT PRIMARY KEY,
+            week TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'week',
+            created_at TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            manifest TEXT NOT NULL
+        );
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            bundle_id TEXT NOT NULL REFERENCES bundles(id),
+            seq INTEGER NOT NULL,
+            week TEXT NOT NULL,
+            signal TEXT NOT NULL,
+            reason_code TEXT,
+            captured_at TEXT NOT NULL,
+            input TEXT,
+            intent TEXT,
+            model_name TEXT,
+            model_version TEXT,
+            model_settings TEXT NOT NULL DEFAULT '{}',
+            output TEXT,
+            edited_output TEXT,
+            retries TEXT,
+            candidates TEXT,
+            picked INTEGER,
+            subject_hash TEXT,
+            restricted INTEGER NOT NULL DEFAULT 0,
+            pii TEXT NOT NULL DEFAULT '[]',
+            redaction_confirmed INTEGER NOT NULL DEFAULT 0,
+            overlap INTEGER NOT NULL DEFAULT 0,
+            holdout INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,
+            text_purged INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX items_bundle ON items(bundle_id, seq);
+        CREATE INDEX items_week ON items(week);
+        CREATE TABLE labelers (
+            id TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('labeler', 'lead')),
+            restricted_access INTEGER NOT NULL DEFAULT 0,
+            is_self INTEGER NOT NULL DEFAULT 0,
+            public_key TEXT,
+            trusted INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            labeler_id TEXT NOT NULL REFERENCES labelers(id),
+            rubric_id TEXT NOT NULL,
+            rubric_version TEXT NOT NULL,
+            rubric_hash TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            seconds_spent REAL NOT NULL,
+            side_order TEXT,
+            UNIQUE (item_id, labeler_id)
+        );
+        CREATE INDEX labels_labeler ON labels(labeler_id);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            labeler_id TEXT,
+            action TEXT NOT NULL,
+            item_id TEXT
+        );
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_foundation]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: Any, workspace_id: str | None = None) -> int:
+    """Apply the migrations the file lacks; return how many ran."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, migration in enumerate(MIGRATIONS[current:], start=current + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            migration(conn)
+            if version == 1:
+                now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                conn.executemany(
+                    "INSERT INTO meta(key, value) VALUES (?, ?)",
+                    [("app", "labeler"), ("workspace_id", workspace_id or ""), ("created_at", now)],
+                )
+            conn.execute(f"PRAGMA user_version = {version}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    return len(MIGRATIONS) - current

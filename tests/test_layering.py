@@ -1,0 +1,40 @@
+"""The core never imports Qt: every core module and the CLI load without PySide6."""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+
+import labeler
+
+
+def core_modules() -> list[str]:
+    names = []
+    for module in pkgutil.walk_packages(labeler.__path__, "labeler."):
+        if not module.name.startswith("labeler.gui"):
+            names.append(module.name)
+    return names
+
+
+def test_core_and_cli_never_load_qt() -> None:
+    modules = core_modules()
+    assert "labeler.cli" in modules and "labeler.workspace" in modules
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('PySide6')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_help_does_not_load_qt() -> None:
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom labeler.cli import cli\n"
+        "r = CliRunner().invoke(cli, ['--help'])\nassert r.exit_code == 0\n"
+        "print(any(m.startswith('PySide6') for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
