@@ -31,6 +31,7 @@ from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_
 from labeler.sampling import DEFAULT_HOLDOUT_KEY, CappedSampler, choose_overlap, is_holdout
 
 SUBJECT_NAMESPACE = "labeler-subject-v1:"
+HOLDOUT_SUFFIX = "|holdout"
 
 
 @dataclass(frozen=True)
@@ -127,9 +128,9 @@ def build_bundle(
     """Build the bundle file at ``output`` and return its manifest."""
     if not 0 <= options.holdout_rate <= 1:
         raise ValidationError("--holdout-rate must be between 0 and 1.")
-    caps = {code: options.per_reason for code in (*REASON_CODES, UNSPECIFIED_CASE)}
-    caps[NORMAL_CASE] = options.normal
+    caps = _caps(options)
     sampler = CappedSampler(caps, f"seed:{options.seed}".encode())
+    holdout_key = options.holdout_key.encode("utf-8")
     tally = _Tally()
     seen: set[str] = set()
     for file_index, path in enumerate(paths):
@@ -151,19 +152,54 @@ def build_bundle(
                 tally.dropped[cause] += 1
                 continue
             stratum = case_type(event["signal"], event["reason_code"])
+            if is_holdout(holdout_key, event["event_id"], options.holdout_rate):
+                stratum += HOLDOUT_SUFFIX
             sampler.offer(stratum, event["captured_at"][:10], event["event_id"], event)
-    picks = sampler.picks()
+    picks = _merge_holdout_quota(sampler.picks(), caps)
     items = _route(picks, options)
-    manifest = _manifest(options, tally, sampler, picks, items)
-    write_bundle(output, manifest, items)
+    eligible: Counter[str] = Counter()
+    for stratum, count in sampler.eligible.items():
+        eligible[stratum.removesuffix(HOLDOUT_SUFFIX)] += count
+    manifest = _manifest(options, tally, eligible, picks, items)
+    written = write_bundle(output, manifest, items)
     progress(len(paths), len(paths), "bundle written")
-    return manifest
+    return written
+
+
+def _caps(options: BuildOptions) -> dict[str, int]:
+    """Per stratum the cap, and a holdout quota inside it.
+
+    Holdout membership is the event's keyed hash alone; the quota only makes sure each
+    stratum's sample holds some members (at least one where the rate is above zero), so the
+    holdout always covers the top failure modes and a slice of normal traffic.
+    """
+    caps: dict[str, int] = {}
+    for stratum in (*REASON_CODES, UNSPECIFIED_CASE, NORMAL_CASE):
+        cap = options.normal if stratum == NORMAL_CASE else options.per_reason
+        quota = min(cap, max(1, round(cap * options.holdout_rate))) if options.holdout_rate else 0
+        caps[stratum] = cap
+        caps[stratum + HOLDOUT_SUFFIX] = quota
+    return caps
+
+
+def _merge_holdout_quota(
+    picks: dict[str, list[dict[str, Any]]], caps: dict[str, int]
+) -> dict[str, list[dict[str, Any]]]:
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for stratum, cap in caps.items():
+        if stratum.endswith(HOLDOUT_SUFFIX):
+            continue
+        members = picks.get(stratum + HOLDOUT_SUFFIX, [])
+        others = picks.get(stratum, [])[: max(0, cap - len(members))]
+        if members or others:
+            merged[stratum] = members + others
+    return merged
 
 
 def _route(picks: dict[str, list[dict[str, Any]]], options: BuildOptions) -> list[dict[str, Any]]:
     """Items with their routing: PII → restricted, holdout by keyed hash, overlap spread."""
     holdout_key = options.holdout_key.encode("utf-8")
-    items = []
+    items = []  # holdout is re-derived from the key: the same answer the sampler used
     for stratum in sorted(picks):
         for event in picks[stratum]:
             item = _item(event, options.week)
@@ -186,7 +222,7 @@ def _route(picks: dict[str, list[dict[str, Any]]], options: BuildOptions) -> lis
 def _manifest(
     options: BuildOptions,
     tally: _Tally,
-    sampler: CappedSampler,
+    eligible: Counter[str],
     picks: dict[str, list[Any]],
     items: list[dict[str, Any]],
 ) -> dict[str, Any]:
@@ -210,11 +246,11 @@ def _manifest(
             "by_signal": dict(sorted(tally.by_signal.items())),
             "low_intent": tally.low_intent(),
             "dropped": {cause: tally.dropped[cause] for cause in DROP_CAUSES},
-            "eligible_per_case": dict(sorted(sampler.eligible.items())),
+            "eligible_per_case": dict(sorted(eligible.items())),
             "sampled_per_case": dict(sorted(sampled.items())),
             "ignored_over_cap": {
                 stratum: count - sampled.get(stratum, 0)
-                for stratum, count in sorted(sampler.eligible.items())
+                for stratum, count in sorted(eligible.items())
             },
             "restricted": sum(item["restricted"] for item in items),
             "overlap": sum(item["overlap"] for item in items),

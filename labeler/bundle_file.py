@@ -61,8 +61,10 @@ def content_hash(item: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
-def write_bundle(path: Path, manifest: dict[str, Any], items: list[dict[str, Any]]) -> None:
-    """Write the zip; ``manifest`` gets item_count and the items file's sha256 and size."""
+def write_bundle(
+    path: Path, manifest: dict[str, Any], items: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Write the zip; return the manifest completed with item_count and the files' hashes."""
     items_bytes = "".join(canonical_json(item) + "\n" for item in items).encode("utf-8")
     manifest = dict(manifest)
     manifest["item_count"] = len(items)
@@ -78,6 +80,7 @@ def write_bundle(path: Path, manifest: dict[str, Any], items: list[dict[str, Any
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     partial.replace(path)
+    return manifest
 
 
 @dataclass(frozen=True)

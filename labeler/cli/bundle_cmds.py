@@ -1,13 +1,153 @@
-"""Bundle commands: build, inspect, import."""
+"""Bundle commands: build (triage), inspect, import."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+
+from labeler.cli.common import ProgressBar, echo_json, open_workspace, workspace_option
 
 
 @click.group()
 def bundle() -> None:
     """Weekly sample bundles: build from capture events, inspect, import."""
+
+
+@bundle.command()
+@click.argument(
+    "events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--week", required=True, help="ISO week of the bundle, e.g. 2026-W48.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--per-reason",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Cap per reason code.",
+)
+@click.option(
+    "--normal",
+    default=10,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="Normal-traffic samples.",
+)
+@click.option(
+    "--overlap",
+    default=15,
+    show_default=True,
+    type=click.IntRange(10, 20),
+    help="Items both labelers label.",
+)
+@click.option(
+    "--holdout-rate",
+    default=0.1,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="Share kept for evaluation.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed of the sample (same seed, same bundle).",
+)
+@click.option(
+    "--holdout-key",
+    envvar="LABELER_HOLDOUT_KEY",
+    default=None,
+    help="Key of the holdout hash (LABELER_HOLDOUT_KEY); keep it the same every week.",
+)
+def build(
+    events: tuple[Path, ...],
+    week: str,
+    output: Path,
+    per_reason: int,
+    normal: int,
+    overlap: int,
+    holdout_rate: float,
+    seed: int,
+    holdout_key: str | None,
+) -> None:
+    """Triage: sample the week's bundle from capture events (.jsonl, .csv, .parquet)."""
+    from labeler.bundle_build import BuildOptions, build_bundle
+    from labeler.bundle_file import WEEK_PATTERN
+    from labeler.errors import ValidationError
+    from labeler.sampling import DEFAULT_HOLDOUT_KEY
+
+    if not WEEK_PATTERN.match(week):
+        raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
+    options = BuildOptions(
+        week=week,
+        per_reason=per_reason,
+        normal=normal,
+        overlap=overlap,
+        holdout_rate=holdout_rate,
+        seed=seed,
+        holdout_key=holdout_key or DEFAULT_HOLDOUT_KEY,
+    )
+    manifest = build_bundle(list(events), options, output, progress=ProgressBar("Reading events"))
+    stats = manifest["statistics"]
+    click.echo(
+        f"Wrote {output}: {manifest['item_count']} items from {stats['events']} events "
+        f"({stats['restricted']} restricted, {stats['overlap']} overlap, "
+        f"{stats['holdout']['total']} holdout)."
+    )
+
+
+@bundle.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
+def inspect(file: Path, as_json: bool) -> None:
+    """Show a bundle's manifest and its items' routing (validates it fully)."""
+    from labeler.bundle_file import read_bundle
+
+    bundle_file = read_bundle(file)
+    items = [
+        {
+            "id": item["id"],
+            "reason_code": item["reason_code"],
+            "signal": item["signal"],
+            "restricted": item["restricted"],
+            "pii": item["pii"],
+            "overlap": item["overlap"],
+            "holdout": item["holdout"],
+            "captured_at": item["captured_at"],
+            "model_version": item["model"]["version"],
+            "content_hash": item["content_hash"],
+        }
+        for item in bundle_file.items
+    ]
+    if as_json:
+        echo_json({"manifest": bundle_file.manifest, "items": items})
+        return
+    manifest = bundle_file.manifest
+    click.echo(f"Bundle {manifest['bundle_id']} (week {manifest['week']}), {len(items)} items")
+    for item in items:
+        flags = [name for name in ("restricted", "overlap", "holdout") if item[name]]
+        reason = item["reason_code"] or "-"
+        click.echo(f"  {item['id']:<28} {item['signal']:<13} {reason:<15} {' '.join(flags)}")
+
+
+@bundle.command(name="import")
+@workspace_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(workspace: str | None, file: Path) -> None:
+    """Validate a bundle fully, then import it in one transaction (or not at all)."""
+    from labeler.bundle_import import import_bundle
+
+    with open_workspace(workspace) as ws:
+        result = import_bundle(ws.store, file, progress=ProgressBar("Importing"))
+    if result.added == 0 and result.already_present:
+        click.echo(f"Bundle {result.bundle_id} is already imported; nothing changed.")
+    else:
+        click.echo(
+            f"Imported bundle {result.bundle_id}: {result.added} items added, "
+            f"{result.already_present} already present."
+        )
 
 
 COMMANDS = [bundle]

@@ -52,3 +52,22 @@ def echo_json(value: Any) -> None:
     import json
 
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+class ProgressBar:
+    """A core ``ProgressCallback`` drawn as a click progress bar on stderr (terminals only)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+        self.bar.label = f"{self.label}: {what}"
+        self.bar.update(done - self.bar.pos)
+        if done >= total:
+            self.bar.render_finish()
+            self.bar = None
