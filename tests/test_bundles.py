@@ -158,10 +158,10 @@ def _members(bundle_path: Path) -> list[tuple[str, bytes]]:
 def test_hostile_zips_refused(workspace: Workspace, bundle_path: Path, tmp_path: Path) -> None:
     good = _members(bundle_path)
     cases = {
-        "traversal": (good + [("../evil.txt", b"x")], "unsafe member name"),
-        "absolute": (good + [("/etc/evil", b"x")], "unsafe member name"),
-        "extra": (good + [("notes.txt", b"x")], "unexpected member"),
-        "duplicate": (good + [good[0]], "duplicate member"),
+        "traversal": ([*good, ("../evil.txt", b"x")], "unsafe member name"),
+        "absolute": ([*good, ("/etc/evil", b"x")], "unsafe member name"),
+        "extra": ([*good, ("notes.txt", b"x")], "unexpected member"),
+        "duplicate": ([*good, good[0]], "duplicate member"),
         "missing": (good[:1], "missing"),
     }
     for name, (members, message) in cases.items():
@@ -210,7 +210,7 @@ def test_overlapping_entries_refused(workspace: Workspace, tmp_path: Path) -> No
     end[12:16] = len(directory).to_bytes(4, "little")
     path = tmp_path / "overlap.lbundle"
     path.write_bytes(bytes(raw[:cd_start]) + directory + bytes(end))
-    with pytest.raises(ValidationError, match="overlap|broken|damaged"):
+    with pytest.raises(ValidationError, match=r"overlap|broken|damaged"):
         import_bundle(workspace.store, path)
 
 
