@@ -155,7 +155,7 @@ def build_bundle(
             if is_holdout(holdout_key, event["event_id"], options.holdout_rate):
                 stratum += HOLDOUT_SUFFIX
             sampler.offer(stratum, event["captured_at"][:10], event["event_id"], event)
-    picks = _merge_holdout_quota(sampler.picks(), caps)
+    picks = _merge_holdout_quota(sampler.picks(), caps, options.holdout_rate)
     items = _route(picks, options)
     eligible: Counter[str] = Counter()
     for stratum, count in sampler.eligible.items():
@@ -167,32 +167,34 @@ def build_bundle(
 
 
 def _caps(options: BuildOptions) -> dict[str, int]:
-    """Per stratum the cap, and a holdout quota inside it.
-
-    Holdout membership is the event's keyed hash alone; the quota only makes sure each
-    stratum's sample holds some members (at least one where the rate is above zero), so the
-    holdout always covers the top failure modes and a slice of normal traffic.
-    """
+    """Per stratum the cap, for its holdout members and for the rest alike."""
     caps: dict[str, int] = {}
     for stratum in (*REASON_CODES, UNSPECIFIED_CASE, NORMAL_CASE):
         cap = options.normal if stratum == NORMAL_CASE else options.per_reason
-        quota = min(cap, max(1, round(cap * options.holdout_rate))) if options.holdout_rate else 0
-        caps[stratum] = cap
-        caps[stratum + HOLDOUT_SUFFIX] = quota
+        caps[stratum] = caps[stratum + HOLDOUT_SUFFIX] = cap
     return caps
 
 
 def _merge_holdout_quota(
-    picks: dict[str, list[dict[str, Any]]], caps: dict[str, int]
+    picks: dict[str, list[dict[str, Any]]], caps: dict[str, int], rate: float
 ) -> dict[str, list[dict[str, Any]]]:
+    """Each stratum's sample: a holdout quota first, then the rest, up to the cap.
+
+    Holdout membership is the event's keyed hash alone; the quota, max(1, round(cap x rate)),
+    only makes sure each stratum's sample holds some members, so the holdout always covers
+    the top failure modes and a slice of normal traffic. Places left over go to more members.
+    """
     merged: dict[str, list[dict[str, Any]]] = {}
     for stratum, cap in caps.items():
         if stratum.endswith(HOLDOUT_SUFFIX):
             continue
         members = picks.get(stratum + HOLDOUT_SUFFIX, [])
-        others = picks.get(stratum, [])[: max(0, cap - len(members))]
-        if members or others:
-            merged[stratum] = members + others
+        quota = min(cap, max(1, round(cap * rate))) if rate else 0
+        chosen = members[:quota]
+        chosen += picks.get(stratum, [])[: cap - len(chosen)]
+        chosen += members[quota : quota + cap - len(chosen)]
+        if chosen:
+            merged[stratum] = chosen
     return merged
 
 

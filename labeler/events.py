@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from labeler.domain import ALL_SIGNALS, LOW_INTENT_SIGNALS, REASON_CODES
 from labeler.errors import ValidationError
 
@@ -45,11 +47,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             if not raw.strip():
                 continue
             try:
-                event = json.loads(raw)
-            except UnicodeDecodeError:
-                raise ValidationError(f"{where}: not valid UTF-8.") from None
-            except json.JSONDecodeError as err:
-                raise ValidationError(f"{where}: not valid JSON ({err.msg}).") from None
+                event = orjson.loads(raw)
+            except orjson.JSONDecodeError as err:
+                raise ValidationError(f"{where}: not valid JSON or UTF-8 ({err.msg}).") from None
             if not isinstance(event, dict):
                 raise ValidationError(f"{where}: each line must be a JSON object.")
             yield where, event

@@ -30,15 +30,12 @@ def insert_rows(store: Store, rows: Iterable[Sequence[Any]]) -> None:
 
 
 def content_hashes(store: Store, ids: Sequence[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        marks = ",".join("?" for _ in chunk)
-        for item_id, digest in store.query(
-            f"SELECT id, content_hash FROM items WHERE id IN ({marks})", chunk
-        ):
-            found[item_id] = digest
-    return found
+    """The stored content hash of each of ``ids`` that exists (one query, any number of ids)."""
+    rows = store.query(
+        "SELECT id, content_hash FROM items WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    )
+    return dict(rows)
 
 
 def _loads(text: str | None) -> Any:

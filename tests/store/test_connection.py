@@ -11,6 +11,7 @@ import sqlcipher3
 
 from labeler.errors import WorkspaceError
 from labeler.store import meta, migrations
+from labeler.store.connection import CIPHER_SETTINGS
 from labeler.workspace import Workspace
 from tests.conftest import raw_bytes
 
@@ -145,6 +146,8 @@ def test_foreign_sqlcipher_database_refused(tmp_path: Path, no_keyring) -> None:
     key = derive_from_passphrase("pw", salt)
     conn = sqlcipher3.connect(str(path))
     conn.execute(f"PRAGMA key = \"x'{key.hex()}{salt.hex()}'\"")
+    for name, value in CIPHER_SETTINGS:  # our cipher settings, so only the schema differs
+        conn.execute(f"PRAGMA {name} = {value}")
     conn.execute("CREATE TABLE t(x)")
     conn.commit()
     conn.close()
