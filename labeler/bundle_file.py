@@ -256,6 +256,7 @@ def _parse_items(path: Path, lines: list[str], week: str) -> Iterator[tuple[int,
     seen: set[str] = set()
     loads = orjson.loads
     for index, line in enumerate(lines):
+        problem: str | None
         try:
             item = loads(line)
         except orjson.JSONDecodeError as err:
