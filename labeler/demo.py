@@ -11,6 +11,7 @@ from labeler import keys
 from labeler.bundle_build import BuildOptions, build_bundle
 from labeler.bundle_import import import_bundle
 from labeler.demo_events import synthetic_events
+from labeler.labeling import LabelingSession
 from labeler.workspace import Workspace
 
 DEMO_WEEK_START = dt.date(2026, 11, 23)  # Monday of 2026-W48
@@ -35,6 +36,7 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int = 1) -> Wor
             for offset in range(weeks):
                 start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
                 _import_week(ws, Path(scratch), start, seed=48 + offset)
+        LabelingSession(ws).create_profile(f"Demo {role}", role, restricted_access=True)
     except BaseException:
         ws.close()
         discard_demo(path)

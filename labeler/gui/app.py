@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
 
 from labeler.errors import LabelerError
@@ -74,6 +75,8 @@ def run_app(
             save_screenshot(window, screenshot)
             return 0
         window.show()
+        if window.session.profile is None:
+            QTimer.singleShot(0, window.edit_profile)  # first run: who is labeling here?
         return app.exec()
     finally:
         window.close()

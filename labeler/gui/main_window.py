@@ -1,53 +1,385 @@
-"""MainWindow: the queue on the left, the item in the centre, the rubric on the right."""
+"""MainWindow: the queue on the left, the item in the centre, the rubric on the right.
+
+Writes go through the ``LabelingSession``; the ``Changes`` each returns are emitted on
+``changes_applied``, and the panels refresh from that one signal.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMenu,
+    QMessageBox,
     QSplitter,
-    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
 )
 
-from labeler.gui.models.queue_model import QueueTableModel
-from labeler.store import items as item_rows
+from labeler import __version__
+from labeler.changes import Changes
+from labeler.domain import Item
+from labeler.errors import LabelerError, ValidationError
+from labeler.gui.dialogs.profile_dialog import ProfileDialog
+from labeler.gui.dialogs.redaction_dialog import RedactionDialog
+from labeler.gui.errors import show_error
+from labeler.gui.render_cache import RenderCache
+from labeler.gui.tasks import run_task
+from labeler.gui.widgets.item_view import ItemView
+from labeler.gui.widgets.queue_panel import QueuePanel
+from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
+from labeler.keys import SOURCE_PASSPHRASE
+from labeler.labeling import LabelingSession, now
+from labeler.progress import CancelCheck, ProgressCallback
+from labeler.render import Palette
 from labeler.workspace import Workspace
+
+PREFETCH = 2
+
+
+def is_dark() -> bool:
+    return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
 class MainWindow(QMainWindow):
+    changes_applied = Signal(object)  # Changes
+    item_shown = Signal(str)
+    label_saved = Signal(str)
+
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
+        self.session = LabelingSession(workspace)
+        self.settings = QSettings()
+        self.current: Item | None = None
+        self._started_at = now()
+        self._started = time.monotonic()
         self.setWindowTitle(f"Labeler — {workspace.path.name}")
-        self.queue_model = QueueTableModel(self)
-        self.queue_view = QTableView()
-        self.queue_view.setModel(self.queue_model)
-        self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.queue_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.queue_view.verticalHeader().hide()
-        self.queue_view.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents
-        )
-        self.queue_view.horizontalHeader().setStretchLastSection(True)
-        self.item_placeholder = QLabel("Select an item")
-        self.item_placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        splitter = QSplitter()
-        splitter.addWidget(self.queue_view)
-        splitter.addWidget(self.item_placeholder)
-        splitter.setSizes([520, 900])
-        self.setCentralWidget(splitter)
+        self.render_cache = RenderCache(Palette.for_dark(is_dark()), self)
+        self.queue = QueuePanel()
+        self.item_view = ItemView()
+        self.rubric_panel = RubricPanel(self.session.rubric)
+        self.splitter = QSplitter()
+        for widget in (self.queue, self.item_view, self.rubric_panel):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([430, 760, 330])
+        self.setCentralWidget(self.splitter)
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
+        self._build_menus()
+        self._build_shortcuts()
+        self.queue.item_selected.connect(self._on_queue_item_selected)
+        self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
+        self.rubric_panel.submitted.connect(self.save_and_advance)
+        self.render_cache.rendered.connect(self._on_render_cache_rendered)
+        self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
+        self.changes_applied.connect(self._on_changes_applied)
+        self._restore_layout()
         self.refresh_queue()
+        self._select_start_item()
 
+    # -- building ------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Import bundle…", self.import_bundle_dialog, "Ctrl+I")
+        self._action(file_menu, "&Profile…", self.edit_profile)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self._action(edit_menu, "&Undo last label", self.undo_last_label)
+        view_menu = self.menuBar().addMenu("&View")
+        self.inline_action = self._action(view_menu, "&Inline diff", self._on_inline_toggled, "D")
+        self.inline_action.setCheckable(True)
+        self._action(view_menu, "Show &restricted items…", self.unlock_restricted)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "Rubric &guidance", self.show_guidance, "F1")
+        self._action(help_menu, "&About Labeler", self.show_about)
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[..., object],
+        shortcut: str | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_shortcuts(self) -> None:
+        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, Callable[[], object]]] = [
+            (Qt.Key.Key_Return, self.save_and_advance),
+            (Qt.Key.Key_Enter, self.save_and_advance),
+            (Qt.Key.Key_J, lambda: self.queue.step(1)),
+            (Qt.Key.Key_K, lambda: self.queue.step(-1)),
+            (Qt.Key.Key_Tab, lambda: self.rubric_panel.step_question(1)),
+            (Qt.Key.Key_Backtab, lambda: self.rubric_panel.step_question(-1)),
+            (QKeySequence.StandardKey.Undo, self.undo_last_label),
+        ]
+        for digit in range(1, 10):
+            bindings.append((getattr(Qt.Key, f"Key_{digit}"), self._choose(str(digit))))
+        for key, slot in bindings:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(slot)
+
+    def _choose(self, key: str) -> Callable[[], object]:
+        return lambda: self.rubric_panel.choose_key(key)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # arrows move in the queue from anywhere
+        key = event.key()
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Up) and not isinstance(self.focusWidget(), NoteEdit):
+            self.queue.step(1 if key == Qt.Key.Key_Down else -1)
+            return
+        super().keyPressEvent(event)
+
+    # -- state ---------------------------------------------------------------------------
+    def _settings_key(self, name: str) -> str:
+        return f"workspace/{self.workspace.workspace_id}/{name}"
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        sizes = self.settings.value("window/splitter")
+        if sizes is not None:
+            self.splitter.restoreState(sizes)
+        inline = self.settings.value("view/inline", False, type=bool)
+        self.inline_action.setChecked(bool(inline))
+        self.item_view.set_inline(bool(inline))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("view/inline", self.inline_action.isChecked())
+        self.render_cache.wait_idle(2000)
+        super().closeEvent(event)
+
+    def _select_start_item(self) -> None:
+        last = self.settings.value(self._settings_key("last_item"))
+        if not (isinstance(last, str) and self.queue.select(last)):
+            self.queue.step(1)
+
+    # -- queue and items -----------------------------------------------------------------
     def refresh_queue(self) -> None:
-        rows = item_rows.queue(self.workspace.store, None, include_restricted=False)
-        self.queue_model.set_rows(rows)
+        self.queue.set_rows(self.session.queue())
         info = self.workspace.info()
+        profile = self.session.profile
+        who = f"{profile.display_name} ({profile.role})" if profile else "no profile"
         self.status_counts.setText(
-            f"{info.items} items · {info.labels} labels · {info.bundles} bundles · "
-            f"key: {info.key_source}"
+            f"{who} · {info.items} items · {info.bundles} bundles · key: {info.key_source}"
+        )
+
+    def _on_queue_item_selected(self, item_id: str) -> None:
+        try:
+            item = self.session.open_item(item_id)
+        except LabelerError as err:
+            self.item_view.clear()
+            self.statusBar().showMessage(str(err), 5000)
+            return
+        self.current = item
+        self._started_at, self._started = now(), time.monotonic()
+        label = self.session.label_of(item.id) if self.session.profile else None
+        order = (
+            self.session.side_order(item.id)
+            if item.signal == "side_by_side" and self.session.profile
+            else "AB"
+        )
+        self.item_view.show_item(
+            item, self.render_cache.show(item, order), order, label is not None
+        )
+        self.rubric_panel.set_item(item.signal, label.answers if label else None)
+        self.settings.setValue(self._settings_key("last_item"), item.id)
+        self._prefetch()
+        self.item_shown.emit(item.id)
+
+    def _prefetch(self) -> None:
+        upcoming = []
+        for item_id in self.queue.next_ids(PREFETCH):
+            row = self.queue.model.row_at(self.queue.model.row_of(item_id))
+            if row is None or row.restricted:
+                continue  # restricted texts are read only when shown (and audited)
+            item = self.session.open_item(item_id)
+            order = (
+                self.session.side_order(item_id)
+                if item.signal == "side_by_side" and self.session.profile
+                else "AB"
+            )
+            upcoming.append((item, order))
+        self.render_cache.prefetch(upcoming)
+
+    def _on_render_cache_rendered(self, item_id: str, rendering: object) -> None:
+        if self.current is not None and self.current.id == item_id:
+            self.item_view.apply_rendering(rendering)  # type: ignore[arg-type]
+
+    def _on_render_cache_lines_marked(
+        self, item_id: str, lines: tuple[list[int], list[int]]
+    ) -> None:
+        if self.current is not None and self.current.id == item_id:
+            self.item_view.mark_large_lines(*lines)
+
+    def _on_inline_toggled(self, checked: bool) -> None:
+        self.item_view.set_inline(checked)
+        if self.current is not None:
+            order = self.item_view.side_order
+            self.item_view.apply_rendering(self.render_cache.show(self.current, order))
+
+    # -- labels --------------------------------------------------------------------------
+    def save_and_advance(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        if self.session.profile is None and not self.edit_profile():
+            return
+        seconds = time.monotonic() - self._started
+        try:
+            changes = self.session.save_label(
+                item, self.rubric_panel.answers(), self._started_at, seconds
+            )
+        except ValidationError as err:
+            self.rubric_panel.show_problem(str(err))
+            return
+        except LabelerError as err:
+            show_error(self, "Cannot save the label", err)
+            return
+        self.label_saved.emit(item.id)
+        self.changes_applied.emit(changes)
+        self.item_view.set_revealed(True)
+        self.statusBar().showMessage("Saved.", 2000)
+        self.queue.step(1)
+
+    def undo_last_label(self) -> None:
+        item_id, changes = self.session.undo_last_label()
+        if item_id is None:
+            self.statusBar().showMessage("Nothing to undo.", 2000)
+            return
+        self.changes_applied.emit(changes)
+        self.queue.select(item_id)
+        self._on_queue_item_selected(item_id)
+        self.statusBar().showMessage("Undone.", 2000)
+
+    def _on_changes_applied(self, changes: Changes) -> None:
+        if changes:
+            self.refresh_queue()
+
+    # -- profile, restricted, redaction --------------------------------------------------
+    def edit_profile(self) -> bool:
+        dialog = ProfileDialog(self.session.profile, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        try:
+            self.changes_applied.emit(self.session.create_profile(*dialog.values()))
+        except LabelerError as err:
+            show_error(self, "Cannot save the profile", err)
+            return False
+        return True
+
+    def unlock_restricted(self) -> None:
+        if not self.session.can_see_restricted():
+            QMessageBox.information(
+                self, "Restricted items", "Your profile has no access to restricted items."
+            )
+            return
+        passphrase = None
+        if self.workspace.key_source == SOURCE_PASSPHRASE:
+            passphrase, ok = QInputDialog.getText(
+                self, "Unlock restricted items", "Workspace passphrase", QLineEdit.EchoMode.Password
+            )
+            if not ok:
+                return
+        else:
+            answer = QMessageBox.question(
+                self,
+                "Unlock restricted items",
+                "Restricted items hold personal data. Every item you open is written to the "
+                "audit log. Unlock them for this session?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        try:
+            self.session.unlock_restricted(passphrase)
+        except LabelerError as err:
+            show_error(self, "Cannot unlock restricted items", err)
+            return
+        self.changes_applied.emit(Changes(all_items=True))
+
+    def _on_item_view_redact_requested(self) -> None:
+        item = self.current
+        if item is None:
+            return
+        dialog = RedactionDialog(item, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            changes = self.session.confirm_redaction(item, dialog.chosen())
+        except LabelerError as err:
+            show_error(self, "Cannot redact", err)
+            return
+        self.changes_applied.emit(changes)
+        self._on_queue_item_selected(item.id)
+
+    # -- import, help --------------------------------------------------------------------
+    def import_bundle_dialog(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Import bundle", "", "Bundles (*.lbundle);;All files (*)"
+        )
+        if name:
+            self.import_bundle(Path(name))
+
+    def import_bundle(self, bundle: Path) -> None:
+        from labeler.bundle_import import ImportResult, import_bundle
+        from labeler.store.connection import open_store
+
+        path, key = self.workspace.path, self.workspace.store.key
+
+        def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> ImportResult:
+            store = open_store(path, [key])  # the worker's own connection; WAL lets us read on
+            try:
+                return import_bundle(store, bundle, progress, should_cancel)
+            finally:
+                store.close()
+
+        def done(result: ImportResult) -> None:
+            self.changes_applied.emit(result.changes)
+            self.statusBar().showMessage(f"Imported {result.added} items from {bundle.name}.", 5000)
+            if self.current is None:
+                self.queue.step(1)
+
+        self._import_thread = run_task(
+            self,
+            "Importing bundle",
+            operation,
+            done,
+            lambda e: show_error(self, "Cannot import", e),
+        )
+
+    def show_guidance(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Rubric guidance — {self.session.rubric.title}")
+        view = QTextBrowser()
+        view.setMarkdown(self.session.rubric.guidance or "This rubric has no guidance.")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(view)
+        dialog.resize(640, 720)
+        dialog.show()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Labeler",
+            f"Labeler {__version__}\n\nWorkspace: {self.workspace.path}\n"
+            f"Key source: {self.workspace.key_source}",
         )

@@ -186,6 +186,11 @@ def create_store(path: Path, key: WorkspaceKey, workspace_id: str) -> Store:
     return Store(path, conn, key)
 
 
+def checkpoint(store: Store) -> None:
+    """Move the WAL into the database file and truncate it, so old page versions are gone."""
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
 def rekey(store: Store, new_key: WorkspaceKey) -> None:
     """Re-encrypt every page under ``new_key`` (one transaction inside SQLCipher)."""
     store.conn.execute(f"PRAGMA rekey = {new_key.sqlcipher_literal()}")

@@ -106,3 +106,25 @@ def queue(store: Store, labeler_id: str | None, include_restricted: bool) -> lis
         )
         for r in rows
     ]
+
+
+def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:
+    """Overwrite the item's texts with redacted ones and mark the redaction confirmed.
+
+    The caller holds the transaction and checkpoints afterwards: with secure_delete on, the
+    old cell content is zeroed in the database pages, and the checkpoint rewrites the WAL.
+    The content hash is kept: it names the captured event, so a re-import is recognised.
+    """
+    store.conn.execute(
+        "UPDATE items SET input = ?, intent = ?, output = ?, edited_output = ?, retries = ?, "
+        "candidates = ?, pii = '[]', redaction_confirmed = 1 WHERE id = ?",
+        (
+            values["input"],
+            values["intent"],
+            values["output"],
+            values["edited_output"],
+            None if values["retries"] is None else json.dumps(values["retries"]),
+            None if values["candidates"] is None else json.dumps(values["candidates"]),
+            item_id,
+        ),
+    )

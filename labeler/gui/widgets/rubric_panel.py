@@ -1,0 +1,210 @@
+"""RubricPanel: the rubric's questions beside the item, answered from the keyboard.
+
+The current question takes the number keys; choosing moves on to the next open question.
+Questions that do not apply to the item's signal are hidden; rules (required when...) are
+checked by the rubric on save and shown here.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QLabel,
+    QPlainTextEdit,
+    QRadioButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.rubrics import Question, Rubric
+
+
+class NoteEdit(QPlainTextEdit):
+    """Free text; Enter saves (Shift+Enter for a new line), Tab leaves the field."""
+
+    submitted = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setTabChangesFocus(True)
+        self.setMaximumHeight(90)
+        self.setPlaceholderText("Optional note (Enter saves, Shift+Enter for a new line)")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class QuestionBox(QFrame):
+    """One question: its prompt, choices with their keys and definitions, or a text field."""
+
+    answered = Signal(str)
+
+    def __init__(self, question: Question) -> None:
+        super().__init__()
+        self.question = question
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(self)
+        self.title = QLabel(f"<b>{html.escape(question.prompt)}</b>")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        self.group = QButtonGroup(self)
+        self.buttons: dict[str, QRadioButton] = {}
+        self.note: NoteEdit | None = None
+        if question.kind == "free_text":
+            self.note = NoteEdit()
+            layout.addWidget(self.note)
+        for choice in question.choices:
+            button = QRadioButton(f"[{choice.key}]  {choice.label}")
+            button.setToolTip(choice.definition)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.group.addButton(button)
+            self.buttons[choice.id] = button
+            layout.addWidget(button)
+            if choice.definition:
+                hint = QLabel(f"<span style='color:gray'>{html.escape(choice.definition)}</span>")
+                hint.setWordWrap(True)
+                hint.setContentsMargins(22, 0, 0, 2)
+                layout.addWidget(hint)
+        self.group.buttonClicked.connect(lambda _b: self.answered.emit(self.question.id))
+        self.set_current(False)
+
+    def set_current(self, current: bool) -> None:
+        self.setStyleSheet(
+            "QuestionBox { border: 2px solid palette(highlight); }" if current else ""
+        )
+
+    def choose_key(self, key: str) -> bool:
+        for choice in self.question.choices:
+            if choice.key == key:
+                self.buttons[choice.id].setChecked(True)
+                return True
+        return False
+
+    def value(self) -> Any:
+        if self.note is not None:
+            return self.note.toPlainText().strip() or None
+        for choice_id, button in self.buttons.items():
+            if button.isChecked():
+                return choice_id
+        return None
+
+    def set_value(self, value: Any) -> None:
+        if self.note is not None:
+            self.note.setPlainText(value or "")
+            return
+        self.group.setExclusive(False)
+        for choice_id, button in self.buttons.items():
+            button.setChecked(choice_id == value)
+        self.group.setExclusive(True)
+
+
+class RubricPanel(QWidget):
+    submitted = Signal()  # Enter in the note
+
+    def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rubric = rubric
+        self.boxes = [QuestionBox(q) for q in rubric.questions]
+        self.current = 0
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        self.heading = QLabel(
+            f"<b>{html.escape(rubric.title)}</b> · v{html.escape(rubric.version)}"
+        )
+        column.addWidget(self.heading)
+        for box in self.boxes:
+            column.addWidget(box)
+            box.answered.connect(self._on_box_answered)
+            if box.note is not None:
+                box.note.submitted.connect(self.submitted)
+        column.addStretch(1)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c62828;")
+        column.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+    def visible_boxes(self) -> list[QuestionBox]:
+        return [box for box in self.boxes if not box.isHidden()]
+
+    def set_item(self, signal: str, answers: dict[str, Any] | None) -> None:
+        for box in self.boxes:
+            box.setHidden(not box.question.applies_to(signal))
+            box.set_value((answers or {}).get(box.question.id))
+        self.message.clear()
+        self._focus(0)
+
+    def answers(self) -> dict[str, Any]:
+        return {box.question.id: box.value() for box in self.visible_boxes()}
+
+    def show_problem(self, text: str) -> None:
+        self.message.setText(text)
+
+    def choose_key(self, key: str) -> bool:
+        boxes = self.visible_boxes()
+        if not boxes:
+            return False
+        box = boxes[self.current]
+        if box.note is not None:
+            return False
+        if box.choose_key(key):
+            self._advance_after(box)
+            return True
+        return False
+
+    def step_question(self, step: int) -> None:
+        boxes = self.visible_boxes()
+        if boxes:
+            self._focus((self.current + step) % len(boxes))
+
+    def _on_box_answered(self, question_id: str) -> None:
+        boxes = self.visible_boxes()
+        for index, box in enumerate(boxes):
+            if box.question.id == question_id:
+                self.current = index
+                self._advance_after(box)
+
+    def _advance_after(self, box: QuestionBox) -> None:
+        """Go to the next question that still needs an answer (skipping unneeded ones)."""
+        boxes = self.visible_boxes()
+        answers = self.answers()
+        start = boxes.index(box)
+        for index in range(start + 1, len(boxes)):
+            candidate = boxes[index].question
+            needed = candidate.is_required(answers) or candidate.kind == "free_text"
+            if needed and answers.get(candidate.id) is None:
+                self._focus(index)
+                return
+        self._focus(start)
+
+    def _focus(self, index: int) -> None:
+        boxes = self.visible_boxes()
+        self.current = min(max(index, 0), max(len(boxes) - 1, 0))
+        for position, box in enumerate(boxes):
+            box.set_current(position == self.current)
+        if boxes:
+            box = boxes[self.current]
+            if box.note is not None:
+                box.note.setFocus()
+            elif self.focusWidget() is not None and isinstance(self.focusWidget(), NoteEdit):
+                self.setFocus()
+
+    def current_question(self) -> Question | None:
+        boxes = self.visible_boxes()
+        return boxes[self.current].question if boxes else None
