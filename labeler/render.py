@@ -113,8 +113,8 @@ def _runs_html(runs: list[Run], marks: Iterable[tuple[int, int, str]], show_ws: 
         for a, b in itertools.pairwise(bounds):
             piece = text[a - start : b - start]
             background = next((bg for s, e, bg in mark_list if s <= a and b <= e), None)
-            if background and show_ws:
-                piece = _visible_ws(piece)
+            if background and show_ws and piece.isspace():
+                piece = _visible_ws(piece)  # a whitespace-only change: make it visible
             style = []
             if colour:
                 style.append(f"color:{colour}")

@@ -21,6 +21,8 @@ def application() -> QApplication:
     app = QApplication.instance()
     if isinstance(app, QApplication):
         return app
+    # Hand the GIL back to the GUI thread within 1 ms (not 5) while a render worker runs.
+    sys.setswitchinterval(0.001)
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Labeler")
     app.setOrganizationName("Labeler")

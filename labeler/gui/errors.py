@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from labeler.errors import LabelerError
@@ -13,4 +14,10 @@ def show_error(parent: QWidget | None, title: str, err: BaseException) -> None:
     else:
         # An unexpected error: say what failed without internals (they may hold customer text).
         text = f"Something went wrong ({type(err).__name__}). Nothing was changed."
-    QMessageBox.critical(parent, title, text)
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorDialog")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if parent is None:
+        box.exec()  # no window yet (start-up): wait for the user
+    else:
+        box.open()  # window-modal, and the event loop (and any worker) keeps running

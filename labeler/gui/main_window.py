@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,7 +33,7 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.gui.dialogs.profile_dialog import ProfileDialog
 from labeler.gui.dialogs.redaction_dialog import RedactionDialog
 from labeler.gui.errors import show_error
-from labeler.gui.render_cache import RenderCache
+from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.tasks import run_task
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
@@ -45,6 +45,7 @@ from labeler.render import Palette
 from labeler.workspace import Workspace
 
 PREFETCH = 2
+PREFETCH_DELAY_MS = 150
 
 
 def is_dark() -> bool:
@@ -66,6 +67,10 @@ class MainWindow(QMainWindow):
         self._started = time.monotonic()
         self.setWindowTitle(f"Labeler — {workspace.path.name}")
         self.render_cache = RenderCache(Palette.for_dark(is_dark()), self)
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
+        self._prefetch_timer.timeout.connect(self._prefetch)
         self.queue = QueuePanel()
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
@@ -165,6 +170,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/inline", self.inline_action.isChecked())
+        self._prefetch_timer.stop()
         self.render_cache.wait_idle(2000)
         super().closeEvent(event)
 
@@ -203,10 +209,18 @@ class MainWindow(QMainWindow):
         )
         self.rubric_panel.set_item(item.signal, label.answers if label else None)
         self.settings.setValue(self._settings_key("last_item"), item.id)
-        self._prefetch()
+        # Render ahead only once this item is painted: the worker holds the GIL while it
+        # lexes, and would slow the painting of the item the person is waiting for.
+        self._prefetch_timer.start()
         self.item_shown.emit(item.id)
 
     def _prefetch(self) -> None:
+        view = self.item_view
+        self.render_cache.widths = {
+            "left": view.pair.left.viewport().width(),
+            "right": view.pair.right.viewport().width(),
+            "inline": view.single.viewport().width(),
+        }
         upcoming = []
         for item_id in self.queue.next_ids(PREFETCH):
             row = self.queue.model.row_at(self.queue.model.row_of(item_id))
@@ -221,9 +235,9 @@ class MainWindow(QMainWindow):
             upcoming.append((item, order))
         self.render_cache.prefetch(upcoming)
 
-    def _on_render_cache_rendered(self, item_id: str, rendering: object) -> None:
+    def _on_render_cache_rendered(self, item_id: str, prepared: Prepared) -> None:
         if self.current is not None and self.current.id == item_id:
-            self.item_view.apply_rendering(rendering)  # type: ignore[arg-type]
+            self.item_view.apply_rendering(prepared)
 
     def _on_render_cache_lines_marked(
         self, item_id: str, lines: tuple[list[int], list[int]]

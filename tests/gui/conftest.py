@@ -38,4 +38,4 @@ def window(qtbot, demo_workspace: Workspace) -> Iterator[MainWindow]:
     win.activateWindow()
     qtbot.waitExposed(win)
     yield win
-    win.render_cache.wait_idle(5000)
+    win.close()  # before the workspace closes: stops the prefetch timer, lets workers finish

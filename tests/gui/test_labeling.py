@@ -118,3 +118,40 @@ def test_sides_are_shuffled_per_item(window: MainWindow) -> None:
     ids = [r.id for r in window.session.queue() if r.signal == "side_by_side"]
     orders = {window.session.side_order(item_id) for item_id in ids}
     assert orders == {"AB", "BA"}
+
+
+def test_import_bundle_from_the_window_off_the_gui_thread(
+    qtbot, tmp_path, window: MainWindow
+) -> None:
+    from labeler.bundle_build import BuildOptions, build_bundle
+    from tests.test_sampling import make_events, write
+
+    bundle = tmp_path / "w49.lbundle"
+    events = make_events([(r, n % 7, n) for r in range(4) for n in range(10)])
+    build_bundle([write(tmp_path / "e.jsonl", events)], BuildOptions(week="2026-W49"), bundle)
+    before = window.workspace.info().items
+    with qtbot.waitSignal(window.changes_applied, timeout=10_000):
+        window.import_bundle(bundle)
+    assert window.workspace.info().items == before + len(events)
+    assert any(r.week == "2026-W49" for r in window.session.queue())
+
+
+def test_bad_bundle_gives_an_error_dialog_not_a_traceback(
+    qtbot, tmp_path, window: MainWindow
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    bad = tmp_path / "bad.lbundle"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    before = window.workspace.info().items
+    window.import_bundle(bad)
+
+    def dialog() -> QMessageBox | None:
+        found = [w for w in QApplication.topLevelWidgets() if w.objectName() == "errorDialog"]
+        return found[0] if found and found[0].isVisible() else None  # type: ignore[return-value]
+
+    qtbot.waitUntil(lambda: dialog() is not None, timeout=10_000)
+    box = dialog()
+    assert box is not None and "bad.lbundle" in box.text() and "Traceback" not in box.text()
+    box.close()
+    assert window.workspace.info().items == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.domain import Item
-from labeler.evidence import Rendering
+from labeler.evidence import large_pair
+from labeler.gui.render_cache import Prepared
 from labeler.gui.widgets.panes import HtmlPane, PlainPane, lock_scrolling
 
 _SIGNAL_NAMES = {
@@ -73,6 +74,7 @@ class ItemView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.item: Item | None = None
+        self._prepared: Prepared | None = None
         self.inline_mode = False
         self.revealed = False
         self.side_order = "AB"
@@ -89,6 +91,9 @@ class ItemView(QWidget):
         banner_row.addWidget(self.banner_text, 1)
         banner_row.addWidget(self.redact_button)
         self.pair, self.single, self.plain = _Pair(), HtmlPane(), _PlainPair()
+        self._pending_marks: tuple[list[int], list[int]] | None = None
+        for pane in (self.plain.left, self.plain.right):
+            pane.loaded.connect(self._on_plain_loaded)
         self.stack = QStackedWidget()
         for page in (self.pair, self.single, self.plain):
             self.stack.addWidget(page)
@@ -105,11 +110,11 @@ class ItemView(QWidget):
         self.item = None
         self.header.setText("<i>No item selected.</i>")
         self.banner.hide()
-        self.single.clear()
+        self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
         self.notes.clear()
 
-    def show_item(self, item: Item, rendering: Rendering, side_order: str, revealed: bool) -> None:
+    def show_item(self, item: Item, rendering: Prepared, side_order: str, revealed: bool) -> None:
         self.item, self.side_order, self.revealed = item, side_order, revealed
         self.header.setText(self._header_html(item))
         self._show_banner(item)
@@ -127,34 +132,46 @@ class ItemView(QWidget):
     def set_inline(self, inline: bool) -> None:
         self.inline_mode = inline
 
-    def apply_rendering(self, rendering: Rendering) -> None:
+    def apply_rendering(self, prepared: Prepared) -> None:
         item = self.item
         if item is None:
             return
+        self._prepared = prepared  # keeps the shown documents alive
+        rendering, documents = prepared.rendering, prepared.documents
         if rendering.kind == "large":
-            self.plain.left.setPlainText(item.output or "")
-            self.plain.right.setPlainText(
-                item.edited_output or "\n\n".join(s["output"] for s in item.retries or [])
-            )
+            left, right = large_pair(item, self.side_order)
+            self.plain.left.show_text(left)
+            self.plain.right.show_text(right)
+            self._pending_marks = None
             self.stack.setCurrentWidget(self.plain)
         elif rendering.kind in ("edit", "side_by_side") and not (
             rendering.kind == "edit" and self.inline_mode
         ):
-            self.pair.left.setHtml(rendering.left)
-            self.pair.right.setHtml(rendering.right)
+            self.pair.left.setDocument(documents["left"])
+            self.pair.right.setDocument(documents["right"])
             self._pair_titles()
             self.stack.setCurrentWidget(self.pair)
         else:
-            self.single.setHtml(rendering.inline)
+            self.single.setDocument(documents["inline"])
             self.stack.setCurrentWidget(self.single)
         self.notes.setText(" ".join(rendering.notes))
         self.notes.setVisible(bool(rendering.notes))
 
     def mark_large_lines(self, left: list[int], right: list[int]) -> None:
+        if self.plain.left.is_loading() or self.plain.right.is_loading():
+            self._pending_marks = (left, right)  # mark once every slice is in
+            return
         marked = self.plain.left.mark_lines(left, QColor(255, 160, 160, 90))
         marked += self.plain.right.mark_lines(right, QColor(120, 220, 140, 90))
+        note = f" {len(left) + len(right)} changed lines marked."
         if len(left) + len(right) > marked:
-            self.notes.setText(self.notes.text() + f" Marked the first {marked} changed lines.")
+            note = f" Marked the first {marked} of {len(left) + len(right)} changed lines."
+        self.notes.setText(self.notes.text() + note)
+
+    def _on_plain_loaded(self) -> None:
+        if self._pending_marks is not None:
+            marks, self._pending_marks = self._pending_marks, None
+            self.mark_large_lines(*marks)
 
     def _pair_titles(self) -> None:
         item = self.item

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCursor, QTextFormat
+import bisect
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFormat,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QTextBrowser, QTextEdit, QWidget
 
 
@@ -20,30 +30,101 @@ class HtmlPane(QTextBrowser):
         self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
 
 
-class PlainPane(QPlainTextEdit):
-    """Large evidence as plain text: shows 1 MB at once; changed lines marked afterwards."""
+def display_lines(text: str, width: int) -> tuple[str, list[int]]:
+    """The text with lines longer than ``width`` cut into pieces, and where each original
+    line starts among the display lines: Qt lays a 1 MB single line out for seconds."""
+    pieces: list[str] = []
+    starts: list[int] = []
+    for line in text.split("\n"):
+        starts.append(len(pieces))
+        if len(line) <= width:
+            pieces.append(line)
+        else:
+            pieces.extend(line[i : i + width] for i in range(0, len(line), width))
+    return "\n".join(pieces), starts
 
-    MAX_MARKS = 5000
+
+class PlainPane(QPlainTextEdit):
+    """Large evidence as plain text, shown in slices so the window never blocks for long;
+    changed lines are marked afterwards."""
+
+    loaded = Signal()  # the last slice is in
+
+    MAX_MARKS = 100_000
+    LINE_WIDTH = 1000  # display width of a cut long line
+    FIRST_SLICE = 60_000  # characters shown at once; the rest follows in slices
+    SLICE = 120_000
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setFont(monospace())
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self._starts: list[int] = []
+        self._rest = ""
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._marked: list[int] = []  # display block numbers of changed lines
+        self._mark_format = QTextCharFormat()
+        self.verticalScrollBar().valueChanged.connect(self._mark_visible)
+
+    def show_text(self, text: str) -> None:
+        self._marked = []
+        self.setExtraSelections([])
+        shown, self._starts = display_lines(text, self.LINE_WIDTH)
+        self.setPlainText(shown[: self.FIRST_SLICE])
+        self._rest = shown[self.FIRST_SLICE :]
+        if self._rest:
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _on_timer_timeout(self) -> None:
+        piece, self._rest = self._rest[: self.SLICE], self._rest[self.SLICE :]
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece)
+        if not self._rest:
+            self._timer.stop()
+            self.loaded.emit()
+
+    def is_loading(self) -> bool:
+        return bool(self._rest)
 
     def mark_lines(self, numbers: list[int], colour: QColor) -> int:
-        selections = []
-        document = self.document()
+        """Mark changed lines. Only the lines in view get a selection, redone on scroll:
+        Qt spent ~60 us per extra selection, so 2,000 of them stalled the window."""
+        self._mark_format = QTextCharFormat()
+        self._mark_format.setBackground(colour)
+        self._mark_format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        marked: list[int] = []
         for number in numbers[: self.MAX_MARKS]:
-            block = document.findBlockByNumber(number - 1)
-            if not block.isValid():
-                continue
+            if 0 < number <= len(self._starts):
+                start = self._starts[number - 1]
+                end = self._starts[number] if number < len(self._starts) else start + 1
+                marked.extend(range(start, end))
+        self._marked = sorted(set(marked))
+        self._mark_visible()
+        return len(numbers[: self.MAX_MARKS])
+
+    def _mark_visible(self) -> None:
+        if not self._marked:
+            self.setExtraSelections([])
+            return
+        first = self.firstVisibleBlock().blockNumber()
+        last = first + self.viewport().height() // max(1, self.fontMetrics().height()) + 2
+        low = bisect.bisect_left(self._marked, first)
+        high = bisect.bisect_right(self._marked, last)
+        document = self.document()
+        selections = []
+        for number in self._marked[low:high]:
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = QTextCursor(block)
-            selection.format.setBackground(colour)
-            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+            selection.cursor = QTextCursor(document.findBlockByNumber(number))
+            # Assigned whole: mutating ``selection.format`` in place crashed PySide6 6.12.
+            selection.format = self._mark_format
             selections.append(selection)
         self.setExtraSelections(selections)
-        return len(selections)
 
 
 def lock_scrolling(first: QTextEdit | QPlainTextEdit, second: QTextEdit | QPlainTextEdit) -> None:

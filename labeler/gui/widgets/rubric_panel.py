@@ -11,7 +11,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -55,7 +55,8 @@ class QuestionBox(QFrame):
         self.question = question
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        self.title = QLabel(f"<b>{html.escape(question.prompt)}</b>")
+        self._title = f"<b>{html.escape(question.prompt)}</b>"
+        self.title = QLabel(self._title)
         self.title.setWordWrap(True)
         layout.addWidget(self.title)
         self.group = QButtonGroup(self)
@@ -77,12 +78,16 @@ class QuestionBox(QFrame):
                 hint.setContentsMargins(22, 0, 0, 2)
                 layout.addWidget(hint)
         self.group.buttonClicked.connect(lambda _b: self.answered.emit(self.question.id))
+        self.setAutoFillBackground(True)
         self.set_current(False)
 
     def set_current(self, current: bool) -> None:
-        self.setStyleSheet(
-            "QuestionBox { border: 2px solid palette(highlight); }" if current else ""
+        # A background role and a marker, not a style sheet: re-polishing five boxes on every
+        # item cost more than the rest of showing it.
+        self.setBackgroundRole(
+            QPalette.ColorRole.AlternateBase if current else QPalette.ColorRole.Window
         )
+        self.title.setText(("▶ " if current else "") + self._title)
 
     def choose_key(self, key: str) -> bool:
         for choice in self.question.choices:
