@@ -98,7 +98,47 @@ def _v1_foundation(conn: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_foundation]
+def _v2_pairing(conn: Any) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE trusted_keys (
+            public_key TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE label_imports (
+            labeler_id TEXT PRIMARY KEY REFERENCES labelers(id),
+            exported_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE resolutions (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            answers TEXT NOT NULL,
+            cause TEXT NOT NULL CHECK (cause IN
+                ('guideline_gap', 'labeler_slip', 'ambiguous_item', 'defective_item')),
+            clause TEXT,
+            note TEXT NOT NULL CHECK (length(trim(note)) > 0),
+            resolved_by TEXT NOT NULL,
+            resolved_at TEXT NOT NULL
+        );
+        CREATE INDEX resolutions_item ON resolutions(item_id, id);
+        CREATE TABLE feedback (
+            item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            answers TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            clause TEXT,
+            note TEXT NOT NULL,
+            resolved_by TEXT NOT NULL,
+            resolved_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
