@@ -73,11 +73,13 @@ def cohen_kappa(
 def _coincidences(units: Sequence[Sequence[Any]]) -> tuple[np.ndarray, list[Any]]:
     values = sorted({v for row in units for v in row if v is not None}, key=_sort_key)
     index = {value: code for code, value in enumerate(values)}
-    counts = np.zeros((len(units), len(values)))
+    width = max((len(row) for row in units), default=0)
+    codes = np.full((len(units), width), -1, dtype=np.int64)
     for u, row in enumerate(units):
-        for value in row:
-            if value is not None:
-                counts[u, index[value]] += 1
+        codes[u, : len(row)] = [-1 if v is None else index[v] for v in row]
+    counts = np.zeros((len(units), len(values) + 1))
+    np.add.at(counts, (np.repeat(np.arange(len(units)), width), codes.ravel()), 1)
+    counts = counts[:, : len(values)]  # drop the missing-value column (-1 wraps to the last)
     m = counts.sum(axis=1)
     keep = m >= 2  # a unit with fewer than two labels pairs with nothing
     counts, m = counts[keep], m[keep]

@@ -27,7 +27,9 @@ def _demo_passphrase() -> str | None:
     return None if keys.keychain_available() else keys.DEMO_PASSPHRASE
 
 
-def open_or_build_demo(path: Path, role: str = "labeler", weeks: int = 1) -> Workspace:
+def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = None) -> Workspace:
+    """The demo workspace at ``path``: one week for a labeler, three labeled weeks for a lead."""
+    weeks = weeks or (3 if role == "lead" else 1)
     if path.exists():
         return Workspace.open(path, passphrase=_demo_passphrase())
     ws = Workspace.create(path, passphrase=_demo_passphrase())
@@ -36,7 +38,13 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int = 1) -> Wor
             for offset in range(weeks):
                 start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
                 _import_week(ws, Path(scratch), start, seed=48 + offset)
-        LabelingSession(ws).create_profile(f"Demo {role}", role, restricted_access=True)
+        session = LabelingSession(ws)
+        session.create_profile(f"Demo {role}", role, restricted_access=True)
+        if role == "lead":
+            from labeler.demo_team import resolve_some, simulate_team
+
+            simulate_team(session)
+            resolve_some(session)
     except BaseException:
         ws.close()
         discard_demo(path)

@@ -8,9 +8,6 @@ signature, trust, bundles, items, rubric, staleness — before one transaction w
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +17,12 @@ from labeler.changes import Changes
 from labeler.domain import Label, Profile
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling import LabelingSession, now
+from labeler.signed_files import SignedFile, read_signed, require_trusted, write_signed
 from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
 
 FORMAT = "labeler-labels"
 FORMAT_VERSION = 1
-MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 def export_labels(session: LabelingSession, target: Path) -> int:
@@ -45,17 +42,7 @@ def export_labels(session: LabelingSession, target: Path) -> int:
         "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash},
         "labels": [_label_json(label) for label in mine],
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-    document = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "public_key": key.public.encoded(),
-        "payload": text,
-        "signature": base64.b64encode(key.sign(text.encode("utf-8"))).decode("ascii"),
-    }
-    partial = target.with_name(target.name + ".partial")
-    partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
-    partial.replace(target)
+    write_signed(target, FORMAT, FORMAT_VERSION, payload, key)
     return len(mine)
 
 
@@ -73,47 +60,11 @@ def _label_json(label: Label) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class LabelFile:
-    public_key: signing.PublicKey
-    payload: dict[str, Any]
-    sha256: str
-
-
-def read_label_file(path: Path) -> LabelFile:
-    """Parse and verify the signature; raises ``ValidationError`` naming what is wrong."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise ValidationError(f"{name}: cannot be read ({err.strerror}).") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ValidationError(f"{name}: larger than {MAX_FILE_BYTES} bytes.")
-    try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError(f"{name}: not a label file (not UTF-8 JSON).") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValidationError(f"{name}: not a Labeler label file.")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise ValidationError(
-            f"{name}: unknown label file version {document.get('format_version')!r}."
-        )
-    if not document.get("signature"):
-        raise ValidationError(f"{name}: the file is unsigned; ask the labeler for a signed export.")
-    public = signing.parse_public_key(str(document.get("public_key", "")))
-    text = document.get("payload")
-    try:
-        signature = base64.b64decode(str(document["signature"]), validate=True)
-    except ValueError:
-        signature = b""
-    if not isinstance(text, str) or not signing.verify(public, text.encode("utf-8"), signature):
-        raise ValidationError(
-            f"{name}: the signature does not match: the file was changed or damaged."
-        )
-    payload = json.loads(text)
-    _check_payload(name, payload)
-    return LabelFile(public, payload, hashlib.sha256(raw).hexdigest())
+def read_label_file(path: Path) -> SignedFile:
+    """Parse, verify the signature and check the payload's shape."""
+    signed = read_signed(path, FORMAT, FORMAT_VERSION, "Labeler label file")
+    _check_payload(path.name, signed.payload)
+    return signed
 
 
 def _check_payload(name: str, payload: Any) -> None:
@@ -171,13 +122,7 @@ def import_labels(
     payload = label_file.payload
     who = payload["labeler"]
     key_text = label_file.public_key.encoded()
-    trusted_as = exchange.trusted_name(store, key_text)
-    if trusted_as is None:
-        raise ValidationError(
-            f"{name}: signed by a key this workspace does not trust "
-            f"({label_file.public_key.fingerprint()}); if it is {who['display_name']}'s, run "
-            f"'labeler keys trust {key_text} --name \"{who['display_name']}\"'."
-        )
+    require_trusted(store, label_file, name, who["display_name"])
     me = session.profile
     if me is not None and who["id"] == me.id:
         raise ValidationError(f"{name}: these are your own labels; nothing to import.")

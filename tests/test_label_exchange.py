@@ -127,7 +127,7 @@ def test_unsigned_tampered_untrusted_and_foreign_files_are_refused(
     _refused(stranger, good, "bundles this workspace does not have")
     junk = tmp_path / "junk.llabels"
     junk.write_bytes(b"\xff\xfe not json")
-    _refused(lead, junk, "not a label file")
+    _refused(lead, junk, "not a Labeler label file")
 
 
 def test_other_rubric_version_needs_the_leads_confirmation(

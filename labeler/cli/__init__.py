@@ -49,9 +49,9 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 
 
 def _register() -> None:
-    from labeler.cli import app_cmds, bundle_cmds, exchange_cmds, workspace_cmds
+    from labeler.cli import agreement_cmds, app_cmds, bundle_cmds, exchange_cmds, workspace_cmds
 
-    for module in (workspace_cmds, app_cmds, bundle_cmds, exchange_cmds):
+    for module in (workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
     exchange_cmds.add_key_commands(workspace_cmds.keys)

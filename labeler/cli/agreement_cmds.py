@@ -1,0 +1,125 @@
+"""Agreement and reconciliation commands: the report, the guideline-gap digest, and the
+lead's resolutions sent back to labelers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from labeler.cli.common import echo_json, open_workspace, workspace_option
+
+
+def _figure(value: Any) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    weeks = ", ".join(data["weeks"]) or "—"
+    click.echo(f"Agreement, week {data['week'] or '—'} (weeks in workspace: {weeks})")
+    header = ("question", "items", "agree", "kappa", "alpha")
+    click.echo(f"{header[0]:<14} {' '.join(f'{h:>6}' for h in header[1:])}  95% CI          flag")
+    for q in data["questions"]:
+        ci = q["alpha_ci95"]
+        interval = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—"
+        click.echo(
+            f"{q['question']:<14} {q['n']:>5} {_figure(q['percent']):>6} {_figure(q['kappa']):>6} "
+            f"{_figure(q['alpha']):>6}  {interval:<15} {q['flag'] or ''}"
+        )
+    pooled = data["pooled"]
+    click.echo(f"\nPooled over {', '.join(pooled['weeks']) or '—'}:")
+    for q in pooled["questions"]:
+        flag = q["flag"] or ""
+        click.echo(f"  {q['question']:<14} items {q['n']:>4}  alpha {_figure(q['alpha'])}  {flag}")
+    for q in data["questions"]:
+        confusion = q["confusion"]
+        if q["n"]:
+            click.echo(f"\nConfusion, {q['question']} (rows: first labeler, columns: second):")
+            click.echo("  " + " ".join(f"{c[:10]:>10}" for c in confusion["labels"]))
+            for name, row in zip(confusion["labels"], confusion["matrix"], strict=True):
+                click.echo(f"  {' '.join(f'{v:>10}' for v in row)}  {name}")
+    click.echo("\nLabelers vs gold:")
+    for entry in data["labeler_vs_gold"]:
+        weeks = ", ".join(f"{w['week']} {w['agreement']:.0%}" for w in entry["weeks"])
+        click.echo(f"  {entry['name']}: {weeks}")
+    counts = data["disagreements"]
+    click.echo(f"\nDisagreements: {counts['open']} open, {counts['resolved']} resolved.")
+
+
+@click.command()
+@workspace_option
+@click.option("--week", help="ISO week (default: the latest with paired labels).")
+@click.option(
+    "--pooled", default=4, show_default=True, type=click.IntRange(1, 52), help="Weeks pooled."
+)
+@click.option(
+    "--gaps",
+    is_flag=True,
+    help="The guideline-gap digest instead: disagreements from unclear rubric clauses.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def agreement(
+    workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
+) -> None:
+    """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
+    from labeler.agreement_report import report
+    from labeler.labeling import LabelingSession
+    from labeler.reconcile import guideline_gaps
+
+    with open_workspace(workspace) as ws:
+        session = LabelingSession(ws)
+        data: Any = guideline_gaps(session, week) if gaps else report(session, week, pooled)
+    if as_json:
+        echo_json(data)
+    elif gaps:
+        click.echo(
+            f"Guideline gaps{' in ' + week if week else ''}: {sum(g['count'] for g in data)}"
+        )
+        for group in data:
+            click.echo(f"\n{group['clause']} — {group['count']} disagreement(s)")
+            for entry in group["items"]:
+                click.echo(f"  {entry['week']} {entry['item_id']}: {entry['note']}")
+    else:
+        _print_report(data)
+
+
+@click.group()
+def resolutions() -> None:
+    """The lead's resolutions, sent back to labelers as feedback."""
+
+
+@resolutions.command(name="export")
+@workspace_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_(workspace: str | None, output: Path) -> None:
+    """Write the resolutions, signed, for labelers to import (lead's machine)."""
+    from labeler.feedback import export_resolutions
+    from labeler.labeling import LabelingSession
+
+    with open_workspace(workspace) as ws:
+        count = export_resolutions(LabelingSession(ws), output)
+    click.echo(f"Exported {count} resolutions to {output}.")
+
+
+@resolutions.command(name="import")
+@workspace_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(workspace: str | None, file: Path) -> None:
+    """Import the lead's resolutions and list where the lead decided otherwise, and why."""
+    from labeler.feedback import import_resolutions, where_overruled
+    from labeler.labeling import LabelingSession
+
+    with open_workspace(workspace) as ws:
+        session = LabelingSession(ws)
+        count = import_resolutions(session, file)
+        overruled = where_overruled(session)
+    click.echo(f"Imported {count} resolutions; the lead decided otherwise {len(overruled)} times:")
+    for entry in overruled:
+        click.echo(
+            f"  {entry['item_id']} {entry['question']}: you {entry['yours']!r}, "
+            f"lead {entry['final']!r} — {entry['note']}"
+        )
+
+
+COMMANDS = [agreement, resolutions]

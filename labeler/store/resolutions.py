@@ -1,0 +1,99 @@
+"""Resolutions of disagreements (history kept: the latest per item is the decision), and the
+feedback a labeler imported from the lead."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from labeler.domain import Label
+from labeler.store.connection import Store
+from labeler.store.labels import _COLUMNS as LABEL_COLUMNS
+from labeler.store.labels import _label
+
+
+@dataclass(frozen=True)
+class Resolution:
+    id: int
+    item_id: str
+    answers: dict[str, Any]
+    cause: str
+    clause: str | None
+    note: str
+    resolved_by: str
+    resolved_at: str
+
+
+_COLUMNS = "id, item_id, answers, cause, clause, note, resolved_by, resolved_at"
+
+
+def _resolution(row: Sequence[Any]) -> Resolution:
+    return Resolution(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], row[7])
+
+
+def add(store: Store, item_id: str, answers: dict[str, Any], cause: str, clause: str | None,
+        note: str, resolved_by: str, at: str) -> int:  # fmt: skip
+    cursor = store.conn.execute(
+        "INSERT INTO resolutions(item_id, answers, cause, clause, note, resolved_by, resolved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (item_id, json.dumps(answers, sort_keys=True), cause, clause, note, resolved_by, at),
+    )
+    return int(cursor.lastrowid)
+
+
+def latest(store: Store) -> dict[str, Resolution]:
+    """The current decision per item (the newest resolution)."""
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM resolutions r WHERE id = "
+        "(SELECT max(id) FROM resolutions WHERE item_id = r.item_id)"
+    )
+    return {row[1]: _resolution(row) for row in rows}
+
+
+def history(store: Store, item_id: str) -> list[Resolution]:
+    rows = store.query(
+        f"SELECT {_COLUMNS} FROM resolutions WHERE item_id = ? ORDER BY id", (item_id,)
+    )
+    return [_resolution(row) for row in rows]
+
+
+def all_resolutions(store: Store) -> list[Resolution]:
+    return [
+        _resolution(row) for row in store.query(f"SELECT {_COLUMNS} FROM resolutions ORDER BY id")
+    ]
+
+
+def labels_by_item(store: Store, item_ids: Sequence[str] | None = None) -> dict[str, list[Label]]:
+    """Every label, grouped by item (optionally only for ``item_ids``)."""
+    sql = f"SELECT {LABEL_COLUMNS} FROM labels"
+    params: tuple[Any, ...] = ()
+    if item_ids is not None:
+        sql += " WHERE item_id IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(list(item_ids)),)
+    grouped: dict[str, list[Label]] = {}
+    for row in store.query(sql + " ORDER BY item_id, labeler_id", params):
+        label = _label(row)
+        grouped.setdefault(label.item_id, []).append(label)
+    return grouped
+
+
+def put_feedback(store: Store, entry: dict[str, Any]) -> None:
+    store.conn.execute(
+        "INSERT INTO feedback(item_id, answers, cause, clause, note, resolved_by, resolved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(item_id) DO UPDATE SET "
+        "answers = excluded.answers, cause = excluded.cause, clause = excluded.clause, "
+        "note = excluded.note, "
+        "resolved_by = excluded.resolved_by, resolved_at = excluded.resolved_at",
+        (entry["item_id"], json.dumps(entry["answers"], sort_keys=True), entry["cause"],
+         entry.get("clause"), entry["note"], entry["resolved_by"], entry["resolved_at"]),
+    )  # fmt: skip
+
+
+def feedback(store: Store) -> list[Resolution]:
+    rows = store.query(
+        "SELECT 0, item_id, answers, cause, clause, note, resolved_by, resolved_at FROM feedback "
+        "ORDER BY resolved_at"
+    )
+    return [_resolution(row) for row in rows]
