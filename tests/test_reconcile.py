@@ -38,8 +38,16 @@ def test_gold_label_rules() -> None:
     agreed = gold_label([a, b], None, RUBRIC)  # notes differ: not a disagreement
     assert agreed is not None and agreed.decided == "agreed"
     assert gold_label([a, c], None, RUBRIC) is None  # unresolved: no gold label
-    decision = Resolution(7, "item-1", {"verdict": "wrong", "failure_type": "wrong", "safety": "pass",
-                                        "formatting": "pass"}, "labeler_slip", None, "why", "lead", now())  # fmt: skip
+    decision = Resolution(
+        7,
+        "item-1",
+        {"verdict": "wrong", "failure_type": "wrong", "safety": "pass", "formatting": "pass"},
+        "labeler_slip",
+        None,
+        "why",
+        "lead",
+        now(),
+    )
     resolved = gold_label([a, c], decision, RUBRIC)
     assert resolved is not None and resolved.decided == "resolved" and resolved.resolution_id == 7
     defective = gold_label(
