@@ -14,7 +14,7 @@ import numpy as np
 from labeler.agreement import cohen_kappa, krippendorff_alpha
 from labeler.domain import Label
 from labeler.labeling import LabelingSession
-from labeler.reconcile import gold_labels
+from labeler.reconcile import canonical_answers, gold_labels
 from labeler.rubrics import Question
 from labeler.store import items as item_rows
 from labeler.store import labelers, resolutions
@@ -58,7 +58,7 @@ def _units(paired: Paired, question: Question, rows: list[Any]) -> list[list[Any
         row = []
         for labeler_id in paired.labeler_ids:
             label = by_labeler.get(labeler_id)
-            value = label.answers.get(question.id) if label else None
+            value = canonical_answers(label).get(question.id) if label else None
             if value is not None and question.kind == "ordinal":
                 value = order.get(value)
             row.append(value)
@@ -211,7 +211,8 @@ def report(
 
 def _differs(by_labeler: dict[str, Label], questions: list[Question]) -> bool:
     return any(
-        len({repr(lab.answers.get(q.id)) for lab in by_labeler.values()}) > 1 for q in questions
+        len({repr(canonical_answers(lab).get(q.id)) for lab in by_labeler.values()}) > 1
+        for q in questions
     )
 
 
@@ -233,7 +234,8 @@ def labeler_vs_gold(session: LabelingSession, questions: list[Question]) -> list
             for question in questions:
                 if question.id in decided.answers:
                     entry = tally[label.labeler_id][item.week]
-                    entry[0] += label.answers.get(question.id) == decided.answers[question.id]
+                    given = canonical_answers(label).get(question.id)
+                    entry[0] += given == decided.answers[question.id]
                     entry[1] += 1
     return [
         {

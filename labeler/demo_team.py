@@ -12,7 +12,7 @@ from typing import Any
 
 from labeler.domain import Item, Label, Profile
 from labeler.labeling import LabelingSession, now
-from labeler.reconcile import disagreements, resolve
+from labeler.reconcile import canonical_answers, disagreements, resolve
 from labeler.rubrics import Rubric
 from labeler.sampling import keyed_rank
 from labeler.store import exchange, labelers, labels
@@ -121,7 +121,7 @@ def resolve_some(session: LabelingSession, share_latest: float = 0.5, seed: int 
         item = session.open_item(entry.item_id)
         cause = rng.choice(list(_NOTES))
         clause, note = _NOTES[cause]
-        pick = rng.choice(entry.labels).answers
+        pick = canonical_answers(rng.choice(entry.labels))
         resolve(session, item, pick, cause, note, clause=clause)
         settled += 1
     return settled

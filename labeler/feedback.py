@@ -10,7 +10,7 @@ from typing import Any
 from labeler import signing
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling import LabelingSession, now
-from labeler.reconcile import choice_answers
+from labeler.reconcile import canonical_answers, choice_answers
 from labeler.signed_files import read_signed, require_trusted, write_signed
 from labeler.store import exchange, resolutions
 
@@ -68,9 +68,11 @@ def where_overruled(session: LabelingSession) -> list[dict[str, Any]]:
         if mine is None:
             continue  # not labeled yet: the final answer stays hidden
         final = choice_answers(entry.answers, session.rubric)
+        yours = canonical_answers(mine)  # both with the sides as the lead saw them
         for question, answer in sorted(final.items()):
-            if mine.answers.get(question) != answer:
-                found.append({"item_id": entry.item_id, "question": question,
-                              "yours": mine.answers.get(question), "final": answer,
-                              "cause": entry.cause, "note": entry.note})  # fmt: skip
+            if yours.get(question) != answer:
+                found.append(
+                    {"item_id": entry.item_id, "question": question, "yours": yours.get(question),
+                     "final": answer, "cause": entry.cause, "note": entry.note}
+                )  # fmt: skip
     return found

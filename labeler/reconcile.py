@@ -29,6 +29,18 @@ CAUSES = {
 DECIDED_AGREED, DECIDED_SINGLE, DECIDED_RESOLVED = "agreed", "single", "resolved"
 
 
+def canonical_answers(label: Label) -> dict[str, Any]:
+    """A label's answers with sides named as the lead sees them (A = the first candidate).
+
+    In a blind side-by-side each labeler saw the candidates in their own shuffled order
+    (``side_order``); choices named "A" and "B" name sides, so "BA" labels are flipped.
+    """
+    if label.side_order != "BA":
+        return label.answers
+    flip = {"A": "B", "B": "A"}
+    return {k: flip.get(v, v) if isinstance(v, str) else v for k, v in label.answers.items()}
+
+
 def choice_answers(answers: dict[str, Any], rubric: Rubric) -> dict[str, Any]:
     """The answers that can disagree: every question but free text."""
     return {
@@ -40,7 +52,7 @@ def choice_answers(answers: dict[str, Any], rubric: Rubric) -> dict[str, Any]:
 
 def differing_questions(labels: list[Label], rubric: Rubric) -> list[str]:
     """Questions on which the labelers' answers are not all the same."""
-    answer_sets = [choice_answers(label.answers, rubric) for label in labels]
+    answer_sets = [choice_answers(canonical_answers(label), rubric) for label in labels]
     names = sorted({name for answers in answer_sets for name in answers})
     return [n for n in names if len({repr(a.get(n)) for a in answer_sets}) > 1]
 
@@ -67,10 +79,10 @@ def gold_label(labels: list[Label], resolution: Resolution | None, rubric: Rubri
             excluded=resolution.cause == "defective_item",
         )
     if len(labels) == 1:
-        return Gold(item_id, choice_answers(labels[0].answers, rubric), DECIDED_SINGLE)
+        return Gold(item_id, choice_answers(canonical_answers(labels[0]), rubric), DECIDED_SINGLE)
     if differing_questions(labels, rubric):
         return None
-    return Gold(item_id, choice_answers(labels[0].answers, rubric), DECIDED_AGREED)
+    return Gold(item_id, choice_answers(canonical_answers(labels[0]), rubric), DECIDED_AGREED)
 
 
 def gold_labels(session: LabelingSession) -> dict[str, Gold]:
@@ -119,7 +131,7 @@ def disagreements(
             continue
         if item_id in decided and not include_resolved:
             continue
-        compared = {n for label in labels for n in choice_answers(label.answers, rubric)}
+        compared = {n for label in labels for n in choice_answers(canonical_answers(label), rubric)}
         score = 1 - len(differing) / max(len(compared), 1)
         found.append(
             Disagreement(

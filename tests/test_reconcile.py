@@ -58,6 +58,15 @@ def test_gold_label_rules() -> None:
     assert defective is not None and defective.excluded
 
 
+def test_blind_sides_are_compared_as_the_same_candidates() -> None:
+    ana = Label("i", "a", "default", "v", "h", {"preference": "A"}, now(), now(), 1.0, "AB")
+    ben = Label("i", "b", "default", "v", "h", {"preference": "B"}, now(), now(), 1.0, "BA")
+    gold = gold_label([ana, ben], None, RUBRIC)  # both preferred candidate 0
+    assert gold is not None and gold.decided == "agreed" and gold.answers == {"preference": "A"}
+    cal = Label("i", "c", "default", "v", "h", {"preference": "A"}, now(), now(), 1.0, "BA")
+    assert gold_label([ana, cal], None, RUBRIC) is None  # cal preferred candidate 1
+
+
 @pytest.fixture
 def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
     return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))

@@ -22,19 +22,24 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QTextBrowser,
     QVBoxLayout,
+    QWidget,
 )
 
 from labeler import __version__
 from labeler.changes import Changes
 from labeler.domain import Item
 from labeler.errors import LabelerError, ValidationError
+from labeler.gui import exchange_actions
 from labeler.gui.dialogs.profile_dialog import ProfileDialog
 from labeler.gui.dialogs.redaction_dialog import RedactionDialog
 from labeler.gui.errors import show_error
 from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.tasks import run_task
+from labeler.gui.views.agreement_view import AgreementView
+from labeler.gui.views.reconcile_view import ReconcileView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
@@ -79,7 +84,12 @@ class MainWindow(QMainWindow):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([430, 760, 330])
-        self.setCentralWidget(self.splitter)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.splitter, "Label")
+        self.reconcile_view: ReconcileView | None = None
+        self.agreement_view: AgreementView | None = None
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.setCentralWidget(self.tabs)
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
         self._build_menus()
@@ -93,12 +103,15 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self.refresh_queue()
         self._select_start_item()
+        self._add_lead_tabs()
 
     # -- building ------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Import bundle…", self.import_bundle_dialog, "Ctrl+I")
         self._action(file_menu, "&Profile…", self.edit_profile)
+        self._action(file_menu, "&Export my labels…", self.export_labels_dialog)
+        self._action(file_menu, "Import &labels…", self.import_labels_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -107,6 +120,7 @@ class MainWindow(QMainWindow):
         self.inline_action = self._action(view_menu, "&Inline diff", self._on_inline_toggled, "D")
         self.inline_action.setCheckable(True)
         self._action(view_menu, "Show &restricted items…", self.unlock_restricted)
+        self._action(view_menu, "&Feedback from the lead…", self.show_feedback)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Rubric &guidance", self.show_guidance, "F1")
         self._action(help_menu, "&About Labeler", self.show_about)
@@ -150,6 +164,44 @@ class MainWindow(QMainWindow):
             self.queue.step(1 if key == Qt.Key.Key_Down else -1)
             return
         super().keyPressEvent(event)
+
+    # -- lead views: created on first use, refreshed from Changes ------------------------
+    def _add_lead_tabs(self) -> None:
+        profile = self.session.profile
+        if profile is None or profile.role != "lead" or self.tabs.count() > 1:
+            return
+        self.tabs.addTab(QWidget(), "Reconcile")
+        self.tabs.addTab(QWidget(), "Agreement")
+        self.show_tab("Reconcile")  # a lead's week starts with the disagreements
+
+    def show_tab(self, name: str) -> None:
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == name:
+                self.tabs.setCurrentIndex(index)
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        name = self.tabs.tabText(index)
+        if name == "Reconcile":
+            if self.reconcile_view is None:
+                self.reconcile_view = ReconcileView(self.session, self.render_cache)
+                self.reconcile_view.resolved.connect(self.changes_applied)
+                self._replace_tab(index, self.reconcile_view, name)
+            self.reconcile_view.refresh()
+        elif name == "Agreement":
+            if self.agreement_view is None:
+                self.agreement_view = AgreementView(self.session)
+                self._replace_tab(index, self.agreement_view, name)
+            self.agreement_view.refresh()
+
+    def _replace_tab(self, index: int, widget: QWidget, name: str) -> None:
+        self.tabs.blockSignals(True)
+        placeholder = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, name)
+        self.tabs.setCurrentIndex(index)
+        self.tabs.blockSignals(False)
+        if placeholder is not None:
+            placeholder.deleteLater()
 
     # -- state ---------------------------------------------------------------------------
     def _settings_key(self, name: str) -> str:
@@ -379,6 +431,15 @@ class MainWindow(QMainWindow):
             done,
             lambda e: show_error(self, "Cannot import", e),
         )
+
+    def export_labels_dialog(self) -> None:
+        exchange_actions.export_labels_dialog(self, self.session)
+
+    def import_labels_dialog(self) -> None:
+        exchange_actions.import_labels_dialog(self, self.session, self.changes_applied.emit)
+
+    def show_feedback(self) -> None:
+        exchange_actions.show_feedback(self, self.session)
 
     def show_guidance(self) -> None:
         dialog = QDialog(self)

@@ -1,0 +1,143 @@
+"""AgreementView: the lead's dashboard — agreement per question for a week with intervals and
+flags, per reason code, labelers against the gold labels, and alpha per question across the
+weeks as a chart (with the 0.667 reliability line), so a drift in "what good means" shows."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QPen
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.agreement_report import RELIABLE_ALPHA, report
+from labeler.labeling import LabelingSession
+
+
+def _f(value: Any) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def report_html(data: dict[str, Any]) -> str:
+    rows = []
+    for q in data["questions"]:
+        ci = q["alpha_ci95"]
+        interval = f"{ci[0]:.2f} – {ci[1]:.2f}" if ci else "—"
+        colour = "#c62828" if q["flag"] == "unreliable" else ("#8a6d00" if q["flag"] else "inherit")
+        rows.append(
+            f"<tr><td><b>{html.escape(q['question'])}</b></td><td align=right>{q['n']}</td>"
+            f"<td align=right>{_f(q['percent'])}</td><td align=right>{_f(q['kappa'])}</td>"
+            f"<td align=right>{_f(q['alpha'])}</td><td>{interval}</td>"
+            f"<td style='color:{colour}'>{html.escape(q['flag'] or 'ok')}</td></tr>"
+        )
+    reasons = []
+    for q in data["questions"]:
+        cells = ", ".join(
+            f"{html.escape(r)} {_f(s['alpha'])} ({s['n']})" for r, s in q["by_reason"].items()
+        )
+        reasons.append(f"<li><b>{html.escape(q['question'])}</b>: {cells or '—'}</li>")
+    people = []
+    for entry in data["labeler_vs_gold"]:
+        weeks = " · ".join(f"{w['week']}: {w['agreement']:.0%}" for w in entry["weeks"])
+        people.append(f"<li><b>{html.escape(entry['name'])}</b>: {weeks}</li>")
+    pooled = ", ".join(
+        f"{q['question']} {_f(q['alpha'])} ({q['n']})" for q in data["pooled"]["questions"]
+    )
+    counts = data["disagreements"]
+    pooled_weeks = ", ".join(data["pooled"]["weeks"])
+    return (
+        f"<h3>Week {html.escape(data['week'] or '—')}</h3>"
+        "<table cellspacing=0 cellpadding=4 border=1><tr><th>question</th><th>items</th>"
+        "<th>agree</th><th>kappa</th><th>alpha</th><th>alpha 95% CI (bootstrap)</th>"
+        "<th>flag</th></tr>"
+        + "".join(rows)
+        + f"</table><p>Flags: alpha below {RELIABLE_ALPHA} is too unreliable to train on; fewer "
+        f"than {data['thresholds']['min_items']} paired items make a week's figure meaningless.</p>"
+        f"<p><b>Pooled</b> over {html.escape(pooled_weeks)}: {html.escape(pooled)}</p>"
+        f"<h4>Alpha per reason code (items)</h4><ul>{''.join(reasons)}</ul>"
+        f"<h4>Labelers against the gold labels</h4><ul>{''.join(people) or '<li>—</li>'}</ul>"
+        f"<p>Disagreements: <b>{counts['open']}</b> open, {counts['resolved']} resolved.</p>"
+    )
+
+
+def trend_chart(data: dict[str, Any]) -> QChart:
+    chart = QChart()
+    chart.setTitle("Krippendorff's alpha per question, by week")
+    weeks = data["weeks"]
+    axis_x = QCategoryAxis()
+    for index, week in enumerate(weeks):
+        axis_x.append(week, index)
+    axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    axis_y = QValueAxis()
+    axis_y.setRange(-0.2, 1.0)
+    axis_y.setTitleText("alpha")
+    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+    for question, points in data["trend"].items():
+        series = QLineSeries()
+        series.setName(question)
+        for index, point in enumerate(points):
+            if point["alpha"] is not None:
+                series.append(index, point["alpha"])
+        chart.addSeries(series)
+        series.attachAxis(axis_x)
+        series.attachAxis(axis_y)
+    line = QLineSeries()
+    line.setName(f"reliable ({RELIABLE_ALPHA})")
+    line.append(0, RELIABLE_ALPHA)
+    line.append(max(len(weeks) - 1, 1), RELIABLE_ALPHA)
+    pen = QPen(Qt.GlobalColor.red)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    line.setPen(pen)
+    chart.addSeries(line)
+    line.attachAxis(axis_x)
+    line.attachAxis(axis_y)
+    return chart
+
+
+class AgreementView(QWidget):
+    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.week = QComboBox()
+        self.week.currentIndexChanged.connect(self._on_week_changed)
+        self.text = QTextBrowser()
+        self.chart = QChartView()
+        self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Week"))
+        top.addWidget(self.week)
+        top.addStretch(1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.text)
+        splitter.addWidget(self.chart)
+        splitter.setSizes([420, 320])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.data: dict[str, Any] = {}
+
+    def refresh(self) -> None:
+        chosen = self.week.currentText() or None
+        self.data = report(self.session, chosen)
+        self.week.blockSignals(True)
+        self.week.clear()
+        self.week.addItems(self.data["weeks"])
+        if self.data["week"]:
+            self.week.setCurrentText(self.data["week"])
+        self.week.blockSignals(False)
+        self.text.setHtml(report_html(self.data))
+        self.chart.setChart(trend_chart(self.data))
+
+    def _on_week_changed(self, _index: int) -> None:
+        self.refresh()

@@ -1,0 +1,229 @@
+"""ReconcileView: the lead's comparison of labelers' answers, and the resolution of each
+disagreement with a written note and a cause. Lowest agreement first."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from labeler.changes import Changes
+from labeler.domain import REASON_CODES
+from labeler.errors import LabelerError
+from labeler.gui.render_cache import RenderCache
+from labeler.gui.widgets.item_view import ItemView
+from labeler.labeling import LabelingSession
+from labeler.reconcile import CAUSES, Disagreement, canonical_answers, disagreements, resolve
+from labeler.store import labelers
+from labeler.store.resolutions import history
+
+ANY = "any"
+DIFFERS = QColor(255, 196, 0, 70)
+
+
+class ReconcileView(QWidget):
+    resolved = Signal(object)  # Changes
+
+    def __init__(
+        self, session: LabelingSession, cache: RenderCache, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.session, self.cache = session, cache
+        self.entries: list[Disagreement] = []
+        self.current: Disagreement | None = None
+        self.question = QComboBox()
+        self.question.addItem(ANY)
+        self.question.addItems([q.id for q in session.rubric.questions if q.kind != "free_text"])
+        self.reason = QComboBox()
+        self.reason.addItems([ANY, *REASON_CODES, "none"])
+        self.list = QTableWidget(0, 5)
+        self.list.setHorizontalHeaderLabels(["Item", "Week", "Reason", "Differs on", "Status"])
+        self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.verticalHeader().hide()
+        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.list.currentCellChanged.connect(self._on_list_current_cell_changed)
+        self.summary = QLabel()
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        filters = QHBoxLayout()
+        for label, combo in (("Question", self.question), ("Reason", self.reason)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(combo)
+            combo.currentIndexChanged.connect(self.refresh)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.summary)
+        left_layout.addWidget(self.list, 1)
+        self.item_view = ItemView()
+        self.item_view.redact_button.hide()
+        self.answers = QTableWidget(0, 0)
+        self.answers.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.finals: dict[str, QComboBox] = {}
+        self.cause = QComboBox()
+        for key, text in CAUSES.items():
+            self.cause.addItem(text, key)
+        self.clause = QComboBox()
+        self.clause.addItem("—", None)
+        for question in session.rubric.questions:
+            self.clause.addItem(question.id, question.id)
+            for choice in question.choices:
+                self.clause.addItem(f"{question.id}/{choice.id}", f"{question.id}/{choice.id}")
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText("Why is this the answer? (required)")
+        self.note.setMaximumHeight(110)
+        self.note.textChanged.connect(self._on_note_text_changed)
+        self.save = QPushButton("Save resolution")
+        self.save.setEnabled(False)
+        self.save.clicked.connect(self._on_save_clicked)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.history = QLabel()
+        self.history.setWordWrap(True)
+        self.history.setTextFormat(Qt.TextFormat.RichText)
+        right = QWidget()
+        form = QFormLayout(right)
+        form.addRow(self.answers)
+        form.addRow("Cause", self.cause)
+        form.addRow("Rubric clause", self.clause)
+        form.addRow("Note", self.note)
+        form.addRow(self.save)
+        form.addRow(self.message)
+        form.addRow(self.history)
+        splitter = QSplitter()
+        for widget in (left, self.item_view, right):
+            splitter.addWidget(widget)
+        splitter.setSizes([380, 640, 460])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def refresh(self, *_args: object) -> None:
+        question = self.question.currentText()
+        reason = self.reason.currentText()
+        self.entries = disagreements(
+            self.session,
+            question=None if question == ANY else question,
+            reason_code=None if reason == ANY else reason,
+        )
+        self.list.setRowCount(len(self.entries))
+        for row, entry in enumerate(self.entries):
+            status = "resolved" if entry.resolution else f"open · {entry.agreement:.0%} agree"
+            for column, text in enumerate(
+                (
+                    entry.item_id,
+                    entry.week,
+                    entry.reason_code or "—",
+                    ", ".join(entry.questions),
+                    status,
+                )
+            ):
+                self.list.setItem(row, column, QTableWidgetItem(text))
+        open_count = sum(1 for e in self.entries if e.resolution is None)
+        self.summary.setText(f"{open_count} open · {len(self.entries) - open_count} resolved")
+        if self.entries:
+            self.list.selectRow(0)
+        else:
+            self.current = None
+            self.item_view.clear()
+
+    def _on_list_current_cell_changed(self, row: int, *_args: object) -> None:
+        if not 0 <= row < len(self.entries):
+            return
+        entry = self.entries[row]
+        self.current = entry
+        try:
+            item = self.session.open_item(entry.item_id)
+        except LabelerError as err:
+            self.message.setText(str(err))
+            return
+        self.item_view.show_item(item, self.cache.show(item), "AB", revealed=True)
+        self._fill_answers(entry)
+        self._fill_history(entry)
+        self.note.clear()
+        self.message.clear()
+
+    def _fill_answers(self, entry: Disagreement) -> None:
+        rubric = self.session.rubric
+        questions = [q for q in rubric.questions_for(entry.signal) if q.kind != "free_text"]
+        names = []
+        for lab in entry.labels:
+            profile = labelers.get(self.session.store, lab.labeler_id)
+            names.append(profile.display_name if profile else lab.labeler_id)
+        self.answers.clear()
+        self.answers.setRowCount(len(questions))
+        self.answers.setColumnCount(len(entry.labels) + 1)
+        self.answers.setHorizontalHeaderLabels([*names, "Final"])
+        self.answers.setVerticalHeaderLabels([q.id for q in questions])
+        self.finals = {}
+        decided = entry.resolution.answers if entry.resolution else {}
+        for row, question in enumerate(questions):
+            differs = question.id in entry.questions
+            for column, lab in enumerate(entry.labels):
+                value = canonical_answers(lab).get(question.id)  # sides as shown here
+                choice = question.choice(value) if value else None
+                cell = QTableWidgetItem(choice.label if choice else "—")
+                cell.setToolTip(choice.definition if choice else "")
+                if differs:
+                    cell.setBackground(QBrush(DIFFERS))
+                self.answers.setItem(row, column, cell)
+            combo = QComboBox()
+            combo.addItem("—", None)
+            for choice in question.choices:
+                combo.addItem(choice.label, choice.id)
+                combo.setItemData(combo.count() - 1, choice.definition, Qt.ItemDataRole.ToolTipRole)
+            start = decided.get(question.id, canonical_answers(entry.labels[0]).get(question.id))
+            combo.setCurrentIndex(max(0, combo.findData(start)))
+            self.finals[question.id] = combo
+            self.answers.setCellWidget(row, len(entry.labels), combo)
+
+    def _fill_history(self, entry: Disagreement) -> None:
+        past = history(self.session.store, entry.item_id)
+        if not past:
+            self.history.setText("<i>Not resolved yet.</i>")
+            return
+        lines = []
+        for res in past:
+            who = labelers.get(self.session.store, res.resolved_by)
+            name = html.escape(who.display_name if who else res.resolved_by)
+            cause = html.escape(CAUSES.get(res.cause, res.cause))
+            clause = f" ({html.escape(res.clause)})" if res.clause else ""
+            when = html.escape(res.resolved_at[:16])
+            lines.append(f"<b>{name}</b>, {when} — {cause}{clause}: {html.escape(res.note)}")
+        self.history.setText("<br>".join(lines))
+
+    def _on_note_text_changed(self) -> None:
+        self.save.setEnabled(bool(self.note.toPlainText().strip()) and self.current is not None)
+
+    def _on_save_clicked(self) -> None:
+        entry = self.current
+        if entry is None:
+            return
+        answers = {qid: combo.currentData() for qid, combo in self.finals.items()}
+        try:
+            item = self.session.open_item(entry.item_id)
+            changes: Changes = resolve(
+                self.session, item, answers, self.cause.currentData(), self.note.toPlainText(),
+                clause=self.clause.currentData(),
+            )  # fmt: skip
+        except LabelerError as err:
+            self.message.setText(str(err))
+            return
+        self.message.setText("Resolved.")
+        self.resolved.emit(changes)
+        self.refresh()

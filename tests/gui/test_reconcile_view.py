@@ -1,0 +1,61 @@
+"""The lead's comparison view and dashboard on the lead demo workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from labeler.demo import open_or_build_demo
+from labeler.gui.main_window import MainWindow
+from labeler.store.resolutions import history
+
+
+@pytest.fixture
+def lead_window(qtbot, tmp_path: Path, memory_keyring) -> Iterator[MainWindow]:
+    ws = open_or_build_demo(tmp_path / "lead.lbw", role="lead")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+    ws.close()
+
+
+def test_lead_opens_on_the_comparison_view(lead_window: MainWindow) -> None:
+    view = lead_window.reconcile_view
+    assert view is not None and lead_window.tabs.currentWidget() is view
+    assert view.entries and view.entries[0].resolution is None  # open ones first
+    assert view.list.rowCount() == len(view.entries)
+    assert view.answers.columnCount() == len(view.entries[0].labels) + 1  # labelers + final
+
+
+def test_a_resolution_cannot_be_saved_without_a_note(qtbot, lead_window: MainWindow) -> None:
+    view = lead_window.reconcile_view
+    assert view is not None
+    entry = view.current
+    assert entry is not None and entry.resolution is None
+    assert not view.save.isEnabled()
+    view._on_save_clicked()  # even if forced: the core refuses
+    assert history(lead_window.session.store, entry.item_id) == []
+    view.cause.setCurrentIndex(view.cause.findData("labeler_slip"))
+    qtbot.keyClicks(view.note, "Ana misread the edit.")
+    assert view.save.isEnabled()
+    with qtbot.waitSignal(view.resolved, timeout=2000):
+        view.save.click()
+    past = history(lead_window.session.store, entry.item_id)
+    assert [(p.cause, p.note) for p in past] == [("labeler_slip", "Ana misread the edit.")]
+    assert next(e for e in view.entries if e.item_id == entry.item_id).resolution is not None
+
+
+def test_agreement_dashboard_shows_figures_and_a_trend(lead_window: MainWindow) -> None:
+    lead_window.show_tab("Agreement")
+    view = lead_window.agreement_view
+    assert view is not None
+    text = view.text.toPlainText()
+    assert "verdict" in text and "alpha" in text and "Ana (demo)" in text
+    chart = view.chart.chart()
+    assert {s.name() for s in chart.series()} >= {"verdict", "formatting", "reliable (0.667)"}
+    verdict = next(s for s in chart.series() if s.name() == "verdict")
+    assert verdict.count() == 3  # one point per week
