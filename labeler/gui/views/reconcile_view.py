@@ -75,6 +75,9 @@ class ReconcileView(QWidget):
         self.answers = QTableWidget(0, 0)
         self.answers.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.finals: dict[str, QComboBox] = {}
+        self.definitions = QLabel()
+        self.definitions.setWordWrap(True)
+        self.definitions.setTextFormat(Qt.TextFormat.RichText)
         self.cause = QComboBox()
         for key, text in CAUSES.items():
             self.cause.addItem(text, key)
@@ -99,6 +102,7 @@ class ReconcileView(QWidget):
         right = QWidget()
         form = QFormLayout(right)
         form.addRow(self.answers)
+        form.addRow(self.definitions)
         form.addRow("Cause", self.cause)
         form.addRow("Rubric clause", self.clause)
         form.addRow("Note", self.note)
@@ -154,6 +158,7 @@ class ReconcileView(QWidget):
             return
         self.item_view.show_item(item, self.cache.show(item), "AB", revealed=True)
         self._fill_answers(entry)
+        self._fill_definitions(entry)
         self._fill_history(entry)
         self.note.clear()
         self.message.clear()
@@ -191,6 +196,22 @@ class ReconcileView(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(start)))
             self.finals[question.id] = combo
             self.answers.setCellWidget(row, len(entry.labels), combo)
+
+    def _fill_definitions(self, entry: Disagreement) -> None:
+        """The rubric's definition of every option chosen where the labelers differ."""
+        lines = []
+        for question_id in entry.questions:
+            question = self.session.rubric.question(question_id)
+            if question is None:
+                continue
+            chosen = {canonical_answers(lab).get(question_id) for lab in entry.labels}
+            for choice in question.choices:
+                if choice.id in chosen:
+                    lines.append(
+                        f"<b>{html.escape(question_id)} · {html.escape(choice.label)}</b>: "
+                        f"{html.escape(choice.definition or '—')}"
+                    )
+        self.definitions.setText("<br>".join(lines))
 
     def _fill_history(self, entry: Disagreement) -> None:
         past = history(self.session.store, entry.item_id)
