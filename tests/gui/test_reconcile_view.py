@@ -55,6 +55,7 @@ def test_agreement_dashboard_shows_figures_and_a_trend(lead_window: MainWindow) 
     assert view is not None
     text = view.text.toPlainText()
     assert "verdict" in text and "alpha" in text and "Ana (demo)" in text
+    assert "Guideline gaps, 2026-W48" in text
     chart = view.chart.chart()
     assert {s.name() for s in chart.series()} >= {"verdict", "formatting", "reliable (0.667)"}
     verdict = next(s for s in chart.series() if s.name() == "verdict")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from labeler.agreement_report import RELIABLE_ALPHA, report
 from labeler.labeling import LabelingSession
+from labeler.reconcile import guideline_gaps
 
 
 def _f(value: Any) -> str:
@@ -68,6 +69,19 @@ def report_html(data: dict[str, Any]) -> str:
         f"<h4>Labelers against the gold labels</h4><ul>{''.join(people) or '<li>—</li>'}</ul>"
         f"<p>Disagreements: <b>{counts['open']}</b> open, {counts['resolved']} resolved.</p>"
     )
+
+
+def gaps_html(gaps: list[dict[str, Any]], week: str | None) -> str:
+    """The week's guideline-gap digest: disagreements from unclear clauses, by clause."""
+    if not gaps:
+        return f"<h4>Guideline gaps, {html.escape(week or '—')}</h4><p>None this week.</p>"
+    groups = "".join(
+        f"<li><b>{html.escape(g['clause'])}</b> ({g['count']}): "
+        + "; ".join(html.escape(e["note"]) for e in g["items"])
+        + "</li>"
+        for g in gaps
+    )
+    return f"<h4>Guideline gaps, {html.escape(week or '—')}</h4><ul>{groups}</ul>"
 
 
 def trend_chart(data: dict[str, Any]) -> QChart:
@@ -136,7 +150,8 @@ class AgreementView(QWidget):
         if self.data["week"]:
             self.week.setCurrentText(self.data["week"])
         self.week.blockSignals(False)
-        self.text.setHtml(report_html(self.data))
+        gaps = guideline_gaps(self.session, self.data["week"])
+        self.text.setHtml(report_html(self.data) + gaps_html(gaps, self.data["week"]))
         self.chart.setChart(trend_chart(self.data))
 
     def _on_week_changed(self, _index: int) -> None:
