@@ -17,6 +17,7 @@ from labeler.bundle_file import open_bundle
 from labeler.changes import Changes
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
+from labeler.privacy import tombstoned
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.store import bundles as bundle_rows
 from labeler.store import items as item_rows
@@ -33,6 +34,7 @@ class ImportResult:
     added: int
     already_present: int
     changes: Changes
+    skipped_purged: int = 0
 
 
 def _row(item: dict[str, Any], bundle_id: str, seq: int) -> tuple[Any, ...]:
@@ -89,8 +91,15 @@ def _import(
     check_cancel(should_cancel)
     progress(1, 3, "Comparing with the workspace")
     known = item_rows.content_hashes(store, [item["id"] for _, item in entries])
+    purged = tombstoned(
+        store, {item["subject_hash"] for _, item in entries if item["subject_hash"]}
+    )
     fresh = []
+    skipped = 0
     for seq, item in entries:
+        if item["subject_hash"] in purged:
+            skipped += 1  # a deletion request covers this subject: never import it again
+            continue
         digest = known.get(item["id"])
         if digest is None:
             fresh.append((seq, item))
@@ -110,6 +119,7 @@ def _import(
     return ImportResult(
         source.id,
         len(added),
-        len(entries) - len(added),
+        len(entries) - len(added) - skipped,
         Changes(items=added, bundles=frozenset({source.id}), all_items=True),
+        skipped,
     )

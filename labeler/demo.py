@@ -12,6 +12,7 @@ from labeler.bundle_build import BuildOptions, build_bundle
 from labeler.bundle_import import import_bundle
 from labeler.demo_events import synthetic_events
 from labeler.labeling import LabelingSession
+from labeler.privacy import set_retention_weeks
 from labeler.workspace import Workspace
 
 DEMO_WEEK_START = dt.date(2026, 11, 23)  # Monday of 2026-W48
@@ -34,6 +35,8 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = No
         return Workspace.open(path, passphrase=_demo_passphrase())
     ws = Workspace.create(path, passphrase=_demo_passphrase())
     try:
+        # Synthetic texts on fixed dates: keep them, or retention would empty the demo later.
+        set_retention_weeks(ws.store, 520)
         with tempfile.TemporaryDirectory(prefix="labeler-demo-") as scratch:
             for offset in range(weeks):
                 start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)

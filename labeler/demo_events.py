@@ -77,6 +77,37 @@ _PII_SNIPPETS = [
     " Please refund to IBAN GB82 WEST 1234 5698 7654 32.",
 ]
 
+# Context the user added around the snippet: makes inputs differ as real ones do, so the
+# leakage guard finds only the true near-duplicates of holdout items.
+_CONTEXT = [
+    "This is for the finance team's Monday review.",
+    "We are on Postgres 15 if that matters.",
+    "Keep it under 120 words, please.",
+    "The previous answer missed the second half of the question.",
+    "Our style guide prefers short sentences and no exclamation marks.",
+    "It has to run on Python 3.11 without extra packages.",
+    "The customer is on the enterprise plan and has written twice already.",
+    "Please keep the column names as they are in the warehouse.",
+    "This goes into the weekly ops report for the leadership team.",
+    "We need this before the 3 pm release cut.",
+    "Assume the reader has never seen our internal tools.",
+    "Last time the totals did not add up; double-check them.",
+    "The table must fit on a phone screen.",
+    "Avoid promising a delivery date we cannot keep.",
+    "Use British spelling throughout.",
+    "The on-call engineer will paste this into the incident channel.",
+    "Refunds over 500 need a manager's approval; mention that.",
+    "It should handle an empty list without crashing.",
+    "Mention the status page link at the end.",
+    "Do not include any internal ticket numbers.",
+]
+
+
+def _context(rng: random.Random) -> str:
+    first, second = rng.sample(_CONTEXT, 2)
+    return f" {first} {second} (ref {rng.randrange(10_000, 99_999)})"
+
+
 _RETRY_CHANGES = [
     "Asked for a shorter answer",
     "Added the missing table schema",
@@ -107,7 +138,7 @@ def synthetic_events(
             ["edit", "retry", "side_by_side", "sample", "rating", "reaction", "ticket"],
             weights=[26, 14, 12, 14, 14, 14, 6],
         )[0]
-        text = source + (rng.choice(_PII_SNIPPETS) if rng.random() < 0.12 else "")
+        text = source + _context(rng) + (rng.choice(_PII_SNIPPETS) if rng.random() < 0.12 else "")
         event: dict[str, Any] = {
             "event_id": f"ev-{week_start.isoformat()}-{number:05d}",
             "captured_at": moment.isoformat().replace("+00:00", "Z"),

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -19,8 +20,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from labeler import keys
 from labeler.errors import LabelerError, ValidationError
-from labeler.store import meta
-from labeler.store.connection import Store
+
+if TYPE_CHECKING:  # the store only where keys are made or loaded: 'pack verify' needs none
+    from labeler.store.connection import Store
 
 ALGORITHM = b"Ed"  # minisign: Ed25519 public key / legacy signature id
 
@@ -90,6 +92,8 @@ def _account(store: Store) -> str:
 
 def signing_key(store: Store) -> SigningKey:
     """This workspace's signing key, made (and stored) on first use."""
+    from labeler.store import meta
+
     key_id_hex = meta.get(store, "signing_key_id")
     if key_id_hex is not None:
         return SigningKey(bytes.fromhex(key_id_hex), _load_private(store))
@@ -108,6 +112,8 @@ def signing_key(store: Store) -> SigningKey:
 
 
 def _load_private(store: Store) -> Ed25519PrivateKey:
+    from labeler.store import meta
+
     stored = meta.get(store, "signing_private_key")
     if stored is None and store.key.source == keys.SOURCE_KEYCHAIN:
         import keyring

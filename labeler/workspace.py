@@ -59,6 +59,9 @@ class Workspace:
         candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase)
         store = connection.open_store(resolved, candidates)
         keys.settle_keychain(store.key)
+        from labeler.privacy import apply_retention
+
+        apply_retention(store)  # retention is applied on every open
         return cls(store)
 
     @classmethod

@@ -49,9 +49,21 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 
 
 def _register() -> None:
-    from labeler.cli import agreement_cmds, app_cmds, bundle_cmds, exchange_cmds, workspace_cmds
+    from labeler.cli import (
+        agreement_cmds,
+        app_cmds,
+        bundle_cmds,
+        exchange_cmds,
+        pack_cmds,
+        privacy_cmds,
+        workspace_cmds,
+    )
 
-    for module in (workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds):
+    modules = (
+        workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
+        privacy_cmds,
+    )  # fmt: skip
+    for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
     exchange_cmds.add_key_commands(workspace_cmds.keys)

@@ -7,11 +7,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from labeler.cli.common import chosen_workspace, workspace_option
-from labeler.workspace import Workspace
+
+if TYPE_CHECKING:
+    from labeler.workspace import Workspace
 
 
 def _ensure_platform(screenshot: Path | None) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from labeler.keys import PassphrasePrompt
-from labeler.workspace import Workspace
+
+if TYPE_CHECKING:
+    from labeler.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,6 +47,9 @@ def terminal_prompt() -> PassphrasePrompt | None:
 
 
 def open_workspace(workspace: str | None) -> Workspace:
+    # Imported here: 'labeler pack verify' and '--help' never load the store (or its driver).
+    from labeler.workspace import Workspace
+
     return Workspace.open(chosen_workspace(workspace), terminal_prompt())
 
 

@@ -13,13 +13,14 @@ from labeler.cli.common import (
     terminal_prompt,
     workspace_option,
 )
-from labeler.workspace import Workspace
 
 
 @click.command()
 @workspace_option
 def init(workspace: str | None) -> None:
     """Create a new, empty encrypted workspace."""
+    from labeler.workspace import Workspace
+
     with Workspace.create(chosen_workspace(workspace), terminal_prompt()) as ws:
         click.echo(f"Created workspace {ws.path} (key source: {ws.key_source}).")
 

@@ -128,3 +128,21 @@ def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:
             item_id,
         ),
     )
+
+
+def all_items(store: Store, weeks: Sequence[str] = ()) -> list[Item]:
+    """Every item (of ``weeks`` when given), ordered by week then id: one query."""
+    columns = ", ".join((*ITEM_COLUMNS, "text_purged"))
+    sql = f"SELECT {columns} FROM items"
+    params: tuple[Any, ...] = ()
+    if weeks:
+        sql += " WHERE week IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(list(weeks)),)
+    return [_item(row) for row in store.query(sql + " ORDER BY week, id", params)]
+
+
+def holdout_inputs(store: Store) -> list[tuple[str, str | None, str]]:
+    """(id, input, content_hash) of every holdout item ever imported."""
+    return [(r[0], r[1], r[2]) for r in store.query(
+        "SELECT id, input, content_hash FROM items WHERE holdout ORDER BY id"
+    )]  # fmt: skip

@@ -138,7 +138,36 @@ def _v2_pairing(conn: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing]
+def _v3_packs_and_privacy(conn: Any) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE packs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            creator_id TEXT,
+            directory TEXT NOT NULL,
+            manifest TEXT NOT NULL
+        );
+        CREATE TABLE pack_items (
+            pack_id TEXT NOT NULL REFERENCES packs(id),
+            item_id TEXT NOT NULL,
+            subject_hash TEXT,
+            PRIMARY KEY (pack_id, item_id)
+        );
+        CREATE INDEX pack_items_subject ON pack_items(subject_hash);
+        CREATE TABLE tombstones (key_hash TEXT PRIMARY KEY, added_at TEXT NOT NULL);
+        CREATE TABLE input_fingerprints (
+            item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            exact TEXT NOT NULL,
+            minhash BLOB NOT NULL
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing, _v3_packs_and_privacy]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

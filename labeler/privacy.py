@@ -1,0 +1,131 @@
+"""Deletion requests and retention: the privacy duties that come with holding customer text.
+
+Purge removes every item of a subject, with its labels, resolutions, feedback, fingerprints and
+audit entries, leaves a tombstone (a keyed hash of the subject) so later imports skip that
+subject, and names the packs already exported that held it. Retention drops the raw texts of
+items older than the workspace's setting (default 12 weeks); labels, hashes and statistics
+stay. Both overwrite freed space (``secure_delete``) and checkpoint the WAL, so the text is
+gone from the file's bytes, not just from queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+
+from labeler.bundle_build import subject_hash
+from labeler.changes import Changes
+from labeler.errors import ValidationError
+from labeler.store import connection, meta
+from labeler.store import packs as pack_rows
+from labeler.store.connection import Store
+
+DEFAULT_RETENTION_WEEKS = 12
+
+
+def _tombstone_key(store: Store) -> bytes:
+    key = meta.get(store, "tombstone_key")
+    if key is None:
+        key = secrets.token_hex(32)
+        meta.put(store, "tombstone_key", key)
+    return bytes.fromhex(key)
+
+
+def tombstone_hash(store: Store, subject_digest: str) -> str:
+    return hmac.new(_tombstone_key(store), subject_digest.encode(), hashlib.sha256).hexdigest()
+
+
+def tombstoned(store: Store, subject_digests: set[str]) -> set[str]:
+    """The subject hashes (as bundles carry them) that a deletion request covers."""
+    if not subject_digests:
+        return set()
+    known = {r[0] for r in store.query("SELECT key_hash FROM tombstones")}
+    if not known:
+        return set()
+    return {s for s in subject_digests if tombstone_hash(store, s) in known}
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    items: int
+    labels: int
+    packs: list[str]
+    changes: Changes
+
+
+def purge_subject(store: Store, reference: str) -> PurgeResult:
+    """Delete everything of the customer ``reference`` (as captured in ``subject``)."""
+    if not reference.strip():
+        raise ValidationError("Give the subject reference to purge.")
+    digest = subject_hash(reference.strip())
+    assert digest is not None
+    ids = [r[0] for r in store.query("SELECT id FROM items WHERE subject_hash = ?", (digest,))]
+    packs = pack_rows.with_subject(store, digest)
+    id_list = json.dumps(ids)
+    in_ids = "(SELECT value FROM json_each(?))"
+    with store.transaction():
+        labels = store.scalar(f"SELECT count(*) FROM labels WHERE item_id IN {in_ids}", (id_list,))
+        for table in ("labels", "resolutions", "feedback", "input_fingerprints", "audit_log"):
+            store.conn.execute(f"DELETE FROM {table} WHERE item_id IN {in_ids}", (id_list,))
+        store.conn.execute(f"DELETE FROM items WHERE id IN {in_ids}", (id_list,))
+        store.conn.execute(
+            "INSERT OR IGNORE INTO tombstones(key_hash, added_at) VALUES (?, ?)",
+            (tombstone_hash(store, digest), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
+        )
+    connection.checkpoint(store)
+    return PurgeResult(
+        len(ids), int(labels or 0), packs, Changes(items=frozenset(ids), all_items=True)
+    )
+
+
+def retention_weeks(store: Store) -> int:
+    value = meta.get(store, "retention_weeks")
+    return int(value) if value else DEFAULT_RETENTION_WEEKS
+
+
+def set_retention_weeks(store: Store, weeks: int) -> None:
+    if not 1 <= weeks <= 520:
+        raise ValidationError("Retention must be between 1 and 520 weeks.")
+    with store.transaction():
+        meta.put(store, "retention_weeks", str(weeks))
+
+
+def cutoff_week(today: dt.date, weeks: int) -> str:
+    year, week, _ = (today - dt.timedelta(weeks=weeks)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def apply_retention(store: Store, today: dt.date | None = None) -> int:
+    """Drop the raw texts of items in weeks before the cutoff; return how many items."""
+    cutoff = cutoff_week(today or dt.date.today(), retention_weeks(store))
+    if (
+        store.scalar("SELECT 1 FROM items WHERE week < ? AND NOT text_purged LIMIT 1", (cutoff,))
+        is None
+    ):
+        return 0  # the common case on open: one indexed query, nothing imported
+    from labeler import leakage  # numpy: only when there is something to purge
+
+    rows = store.query(
+        "SELECT id, input, holdout FROM items WHERE week < ? AND NOT text_purged", (cutoff,)
+    )
+    if not rows:
+        return 0
+    with store.transaction():
+        for item_id, text, holdout in rows:
+            if holdout and text:  # keep the leakage guard working once the text is gone
+                store.conn.execute(
+                    "INSERT OR REPLACE INTO input_fingerprints(item_id, exact, minhash) "
+                    "VALUES (?, ?, ?)",
+                    (item_id, leakage.exact_key(text), leakage.minhash(text).tobytes()),
+                )
+        store.conn.executemany(
+            "UPDATE items SET input = NULL, intent = NULL, output = NULL, edited_output = NULL, "
+            "retries = NULL, candidates = NULL, pii = '[]', text_purged = 1 WHERE id = ?",
+            [(r[0],) for r in rows],
+        )
+    connection.checkpoint(store)
+    return len(rows)
