@@ -51,9 +51,24 @@ def write_events(path: Path, count: int, seed: int = 1) -> Path:
     return path
 
 
+_LETTERS = "etaoinshrdlcumwfgypbvk"
+_VOCAB_RNG = random.Random(99)
+# A 5,000-word pseudo-vocabulary: requests that differ as real ones do, not one template.
+WORDS = [
+    "".join(_VOCAB_RNG.choice(_LETTERS) for _ in range(_VOCAB_RNG.randint(3, 9)))
+    for _ in range(5000)
+]
+
+
+def _input(rng: random.Random, number: int) -> str:
+    """A distinct request of ~200 characters, as real inputs are (not one template)."""
+    return f"Request {number}: " + " ".join(rng.choice(WORDS) for _ in range(30))
+
+
 def bundle_items(count: int, week: str = "2026-W48", text_size: int = 600) -> list[dict[str, Any]]:
     """``count`` valid bundle items (edits with a realistic before/after)."""
     body = ("Line of model output with some words in it.\n" * 40)[:text_size]
+    rng = random.Random(count)
     items = []
     for number in range(count):
         item: dict[str, Any] = {
@@ -62,7 +77,7 @@ def bundle_items(count: int, week: str = "2026-W48", text_size: int = 600) -> li
             "signal": "edit",
             "reason_code": REASONS[number % 5],
             "captured_at": "2026-11-24T10:00:00Z",
-            "input": f"Input {number} " + body[:200],
+            "input": _input(rng, number),
             "intent": "Draft a reply",
             "model": {"name": "m", "version": "1", "settings": {"temperature": 0.2}},
             "output": body,

@@ -37,7 +37,7 @@ class Paired:
 
 
 def paired_labels(session: LabelingSession) -> Paired:
-    grouped = resolutions.labels_by_item(session.store)
+    grouped = resolutions.labels_by_item(session.store, paired_only=True)
     rows = []
     ids: set[str] = set()
     for item_id, labels in sorted(grouped.items()):

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from labeler import leakage, minisign, signing
 from labeler.agreement_report import _units, paired_labels, question_stats
 from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, Item
 from labeler.errors import LabelerError, ValidationError
+from labeler.gcpause import gc_paused
 from labeler.labeling import LabelingSession
 from labeler.pack_files import (
     EVAL_NOTES,
@@ -33,7 +36,7 @@ from labeler.pack_files import (
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.reconcile import Gold, gold_labels
 from labeler.store import items as item_rows
-from labeler.store import meta, resolutions
+from labeler.store import meta
 from labeler.store import packs as pack_rows
 
 FORMAT_VERSION = 1
@@ -69,14 +72,16 @@ def holdout_index(session: LabelingSession) -> leakage.HoldoutIndex:
         r[0]: (r[1], r[2])
         for r in session.store.query("SELECT item_id, exact, minhash FROM input_fingerprints")
     }
-    for item_id, text, _ in item_rows.holdout_inputs(session.store):
-        if text:
-            index.add(leakage.exact_key(text), leakage.minhash(text))
-        elif item_id in kept:
-            import numpy as np
+    import numpy as np
 
+    holdouts = item_rows.holdout_inputs(session.store)
+    texts = [text for _, text, _ in holdouts if text]
+    for text, signature in zip(texts, leakage.signatures(texts), strict=True):
+        index.add(leakage.exact_key(text), signature)
+    for item_id, original, _ in holdouts:
+        if not original and item_id in kept:
             exact, blob = kept[item_id]
-            index.add(exact, np.frombuffer(blob, dtype=np.uint64))
+            index.add(exact, np.frombuffer(blob, dtype=np.uint32))
     return index
 
 
@@ -100,9 +105,9 @@ def select(
     session: LabelingSession, options: PackOptions, should_cancel: CancelCheck = never_cancel
 ) -> _Selection:
     golds = gold_labels(session)
-    labeled = set(resolutions.labels_by_item(session.store))
+    labeled = {row[0] for row in session.store.query("SELECT DISTINCT item_id FROM labels")}
     selection = _Selection()
-    index = holdout_index(session) if options.kind == "training" else None
+    passed: list[tuple[Item, Gold]] = []
     for number, item in enumerate(item_rows.all_items(session.store, options.weeks)):
         if number % 4096 == 0:
             check_cancel(should_cancel)
@@ -110,12 +115,18 @@ def select(
             continue
         gold = golds.get(item.id)
         reason = _exclusion(item, gold, item.id in labeled, options.kind)
-        if reason is None and index is not None and item.input and index.leaks(item.input):
-            reason = "near_duplicate_of_holdout"
         if reason is not None:
             selection.excluded[reason] += 1
         else:
             assert gold is not None
+            passed.append((item, gold))
+    leaking = [False] * len(passed)
+    if options.kind == "training":  # all candidates at once: the signatures are vectorised
+        leaking = holdout_index(session).leaking([item.input or "" for item, _ in passed])
+    for (item, gold), leak in zip(passed, leaking, strict=True):
+        if leak and item.input:
+            selection.excluded["near_duplicate_of_holdout"] += 1
+        else:
             selection.items.append((item, gold))
     return selection
 
@@ -126,17 +137,21 @@ def _salted(salt: str, subject_hash: str | None) -> str | None:
     return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
 
 
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+
+
 def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:
-    dumps = json.dumps
+    dumps = _dumps
     row: dict[str, Any] = {
         "item_id": item.id, "week": item.week, "reason_code": item.reason_code,
         "signal": item.signal,
         "case_type": item.case_type, "input": item.input, "intent": item.intent,
         "model_name": item.model_name, "model_version": item.model_version,
-        "model_settings": dumps(item.model_settings, sort_keys=True), "output": item.output,
+        "model_settings": dumps(item.model_settings), "output": item.output,
         "edited_output": item.edited_output,
-        "retries": None if item.retries is None else dumps(item.retries, sort_keys=True),
-        "candidates": None if item.candidates is None else dumps(item.candidates, sort_keys=True),
+        "retries": None if item.retries is None else dumps(item.retries),
+        "candidates": None if item.candidates is None else dumps(item.candidates),
         "picked": item.picked, "decided": gold.decided, "resolution_id": gold.resolution_id,
         "rubric_id": rubric.id, "rubric_version": rubric.version,
         "subject": _salted(salt, item.subject_hash),
@@ -155,6 +170,17 @@ def export_pack(
     should_cancel: CancelCheck = never_cancel,
 ) -> dict[str, Any]:
     """Write the pack into ``out_dir`` (new or empty) and return its manifest."""
+    with gc_paused():
+        return _export(session, options, out_dir, progress, should_cancel)
+
+
+def _export(
+    session: LabelingSession,
+    options: PackOptions,
+    out_dir: Path,
+    progress: ProgressCallback,
+    should_cancel: CancelCheck,
+) -> dict[str, Any]:
     me = session.profile
     if me is None or me.role != "lead":
         raise LabelerError("Only a lead exports label packs.")
@@ -238,7 +264,7 @@ def _manifest(
         },
         "leakage_guard": {
             "measure": "normalised input equal, or character 5-gram Jaccard >= 0.8 "
-            "(MinHash 128, LSH 32x4)",
+            "(one-permutation MinHash 128, LSH 32x4, 2 bands)",
             "excluded": selection.excluded.get("near_duplicate_of_holdout", 0),
         },
         "agreement": _agreement_summary(session, set(r["week"] for r in rows)),

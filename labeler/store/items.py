@@ -6,6 +6,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from labeler.domain import Item, PiiSpan, QueueRow
 from labeler.store.connection import Store
 
@@ -39,37 +41,40 @@ def content_hashes(store: Store, ids: Sequence[str]) -> dict[str, str]:
 
 
 def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else orjson.loads(text)
 
 
 def _item(row: Sequence[Any]) -> Item:
-    values = dict(zip((*ITEM_COLUMNS, "text_purged"), row, strict=True))
+    (item_id, bundle_id, seq, week, signal, reason_code, captured_at, input_, intent, model_name,
+     model_version, model_settings, output, edited_output, retries, candidates, picked,
+     subject_hash, restricted, pii, redaction_confirmed, overlap, holdout, content_hash,
+     text_purged) = row  # fmt: skip
     return Item(
-        id=values["id"],
-        bundle_id=values["bundle_id"],
-        seq=values["seq"],
-        week=values["week"],
-        signal=values["signal"],
-        reason_code=values["reason_code"],
-        captured_at=values["captured_at"],
-        input=values["input"],
-        intent=values["intent"],
-        model_name=values["model_name"],
-        model_version=values["model_version"],
-        model_settings=_loads(values["model_settings"]) or {},
-        output=values["output"],
-        edited_output=values["edited_output"],
-        retries=_loads(values["retries"]),
-        candidates=_loads(values["candidates"]),
-        picked=values["picked"],
-        subject_hash=values["subject_hash"],
-        restricted=bool(values["restricted"]),
-        pii=[PiiSpan(**span) for span in _loads(values["pii"]) or []],
-        redaction_confirmed=bool(values["redaction_confirmed"]),
-        overlap=bool(values["overlap"]),
-        holdout=bool(values["holdout"]),
-        content_hash=values["content_hash"],
-        text_purged=bool(values["text_purged"]),
+        id=item_id,
+        bundle_id=bundle_id,
+        seq=seq,
+        week=week,
+        signal=signal,
+        reason_code=reason_code,
+        captured_at=captured_at,
+        input=input_,
+        intent=intent,
+        model_name=model_name,
+        model_version=model_version,
+        model_settings=_loads(model_settings) or {},
+        output=output,
+        edited_output=edited_output,
+        retries=_loads(retries),
+        candidates=_loads(candidates),
+        picked=picked,
+        subject_hash=subject_hash,
+        restricted=bool(restricted),
+        pii=[PiiSpan(**span) for span in _loads(pii)] if pii != "[]" else [],
+        redaction_confirmed=bool(redaction_confirmed),
+        overlap=bool(overlap),
+        holdout=bool(holdout),
+        content_hash=content_hash,
+        text_purged=bool(text_purged),
     )
 
 

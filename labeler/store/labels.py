@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
+
 from labeler.domain import Label
 from labeler.store.connection import Store
 
@@ -22,7 +24,7 @@ def _label(row: Sequence[Any]) -> Label:
         rubric_id=row[2],
         rubric_version=row[3],
         rubric_hash=row[4],
-        answers=json.loads(row[5]),
+        answers=orjson.loads(row[5]),
         started_at=row[6],
         saved_at=row[7],
         seconds_spent=row[8],

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from labeler.domain import Label
 from labeler.store.connection import Store
 from labeler.store.labels import _COLUMNS as LABEL_COLUMNS
@@ -65,13 +67,17 @@ def all_resolutions(store: Store) -> list[Resolution]:
     ]
 
 
-def labels_by_item(store: Store, item_ids: Sequence[str] | None = None) -> dict[str, list[Label]]:
-    """Every label, grouped by item (optionally only for ``item_ids``)."""
+def labels_by_item(
+    store: Store, item_ids: Sequence[str] | None = None, *, paired_only: bool = False
+) -> dict[str, list[Label]]:
+    """Every label, grouped by item (only for ``item_ids``, or only items labeled twice+)."""
     sql = f"SELECT {LABEL_COLUMNS} FROM labels"
     params: tuple[Any, ...] = ()
     if item_ids is not None:
         sql += " WHERE item_id IN (SELECT value FROM json_each(?))"
         params = (json.dumps(list(item_ids)),)
+    elif paired_only:
+        sql += " WHERE item_id IN (SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1)"
     grouped: dict[str, list[Label]] = {}
     for row in store.query(sql + " ORDER BY item_id, labeler_id", params):
         label = _label(row)
@@ -97,3 +103,19 @@ def feedback(store: Store) -> list[Resolution]:
         "ORDER BY resolved_at"
     )
     return [_resolution(row) for row in rows]
+
+
+def answers_by_item(store: Store) -> tuple[dict[str, tuple[dict[str, Any], str | None]], set[str]]:
+    """(answers and side order of items labeled once, ids of items labeled more than once)."""
+    single: dict[str, tuple[dict[str, Any], str | None]] = {}
+    several: set[str] = set()
+    rows = store.query(
+        "SELECT item_id, answers, side_order, count(*) OVER (PARTITION BY item_id) FROM labels"
+    )
+    loads = orjson.loads
+    for item_id, answers, side_order, count in rows:
+        if count == 1:
+            single[item_id] = (loads(answers), side_order)
+        else:
+            several.add(item_id)
+    return single, several
