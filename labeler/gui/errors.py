@@ -1,4 +1,5 @@
-"""Error dialogs: a user-facing error is shown as its sentence, never as a traceback."""
+"""Message dialogs: a user-facing error is shown as its sentence, never as a traceback; all
+messages open window-modal without blocking the event loop (workers keep running)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,12 @@ def show_error(parent: QWidget | None, title: str, err: BaseException) -> None:
         box.exec()  # no window yet (start-up): wait for the user
     else:
         box.open()  # window-modal, and the event loop (and any worker) keeps running
+
+
+def show_message(parent: QWidget, title: str, text: str) -> None:
+    box = QMessageBox(
+        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setObjectName("messageDialog")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()

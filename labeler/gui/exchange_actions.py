@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTextBrowser, Q
 
 from labeler.changes import Changes
 from labeler.errors import LabelerError, ValidationError
-from labeler.gui.errors import show_error
+from labeler.gui.errors import show_error, show_message
 from labeler.labeling import LabelingSession
 
 
@@ -27,7 +27,7 @@ def export_labels_dialog(parent: QWidget, session: LabelingSession) -> None:
     except LabelerError as err:
         show_error(parent, "Cannot export labels", err)
         return
-    QMessageBox.information(parent, "Labels exported", f"Exported {count} labels to {name}.")
+    show_message(parent, "Labels exported", f"Exported {count} labels to {name}.")
 
 
 def import_labels_dialog(
@@ -64,7 +64,7 @@ def import_labels(
         show_error(parent, "Cannot import labels", err)
         return
     applied(outcome.changes)
-    QMessageBox.information(
+    show_message(
         parent,
         "Labels imported",
         f"{outcome.labels} labels from {outcome.labeler} ({outcome.note}).",

@@ -32,7 +32,7 @@ from labeler import __version__
 from labeler.changes import Changes
 from labeler.domain import Item
 from labeler.errors import LabelerError, ValidationError
-from labeler.gui import exchange_actions
+from labeler.gui import exchange_actions, pack_actions
 from labeler.gui.dialogs.profile_dialog import ProfileDialog
 from labeler.gui.dialogs.redaction_dialog import RedactionDialog
 from labeler.gui.errors import show_error
@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Profile…", self.edit_profile)
         self._action(file_menu, "&Export my labels…", self.export_labels_dialog)
         self._action(file_menu, "Import &labels…", self.import_labels_dialog)
+        self._action(file_menu, "Export &pack…", self.export_pack_dialog)
+        self._action(file_menu, "P&urge subject…", self.purge_dialog)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -440,6 +442,12 @@ class MainWindow(QMainWindow):
 
     def show_feedback(self) -> None:
         exchange_actions.show_feedback(self, self.session)
+
+    def export_pack_dialog(self) -> None:
+        self._pack_thread = pack_actions.export_pack_dialog(self, self.workspace, self.session)
+
+    def purge_dialog(self) -> None:
+        pack_actions.purge_dialog(self, self.session, self.changes_applied.emit)
 
     def show_guidance(self) -> None:
         dialog = QDialog(self)

@@ -60,3 +60,22 @@ def test_agreement_dashboard_shows_figures_and_a_trend(lead_window: MainWindow) 
     assert {s.name() for s in chart.series()} >= {"verdict", "formatting", "reliable (0.667)"}
     verdict = next(s for s in chart.series() if s.name() == "verdict")
     assert verdict.count() == 3  # one point per week
+
+
+def test_pack_export_runs_off_the_gui_thread_and_verifies(
+    qtbot, tmp_path: Path, lead_window: MainWindow
+) -> None:
+    from labeler.gui.pack_actions import start_export
+    from labeler.pack_verify import verify_pack
+    from labeler.signing import signing_key
+
+    results: list[dict] = []
+    thread = start_export(
+        lead_window, lead_window.workspace, "eval", (), tmp_path / "pack", results.append
+    )
+    with qtbot.waitSignal(thread.succeeded, timeout=20_000):
+        pass
+    qtbot.waitUntil(lambda: bool(results), timeout=5_000)
+    key = tmp_path / "lead.pub"
+    key.write_text(signing_key(lead_window.workspace.store).public.minisign_file())
+    assert verify_pack(tmp_path / "pack", key)["pack_id"] == results[0]["pack_id"]

@@ -1,0 +1,153 @@
+"""File → Export pack… (off the GUI thread, with progress) and File → Purge subject… (leads)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QInputDialog,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QWidget,
+)
+
+from labeler.changes import Changes
+from labeler.errors import LabelerError
+from labeler.gui.errors import show_error, show_message
+from labeler.gui.tasks import TaskThread, run_task
+from labeler.labeling import LabelingSession
+from labeler.progress import CancelCheck, ProgressCallback
+from labeler.workspace import Workspace
+
+
+class PackDialog(QDialog):
+    """Which pack, which weeks."""
+
+    def __init__(self, weeks: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export a signed label pack")
+        self.kind = QComboBox()
+        self.kind.addItem("Training (never the holdout)", "training")
+        self.kind.addItem("Eval (the holdout)", "eval")
+        self.weeks = QListWidget()
+        for week in weeks:
+            entry = QListWidgetItem(week)
+            entry.setCheckState(Qt.CheckState.Checked)
+            self.weeks.addItem(entry)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Kind", self.kind)
+        form.addRow("Weeks", self.weeks)
+        form.addRow(buttons)
+
+    def chosen(self) -> tuple[str, tuple[str, ...]]:
+        weeks = [self.weeks.item(i) for i in range(self.weeks.count())]
+        picked = tuple(w.text() for w in weeks if w.checkState() == Qt.CheckState.Checked)
+        return str(self.kind.currentData()), picked if len(picked) < len(weeks) else ()
+
+
+def export_pack_dialog(
+    parent: QWidget, workspace: Workspace, session: LabelingSession
+) -> TaskThread | None:
+    from labeler.store.meta import weeks
+
+    dialog = PackDialog(weeks(workspace.store), parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    folder = QFileDialog.getExistingDirectory(parent, "An empty folder for the pack")
+    if not folder:
+        return None
+    kind, chosen = dialog.chosen()
+    return start_export(parent, workspace, kind, chosen, Path(folder), lambda _m: None)
+
+
+def start_export(
+    parent: QWidget,
+    workspace: Workspace,
+    kind: str,
+    weeks: tuple[str, ...],
+    folder: Path,
+    done: Callable[[dict[str, Any]], None],
+) -> TaskThread:
+    from labeler.packs import PackOptions, export_pack
+    from labeler.store.connection import open_store
+
+    path, key = workspace.path, workspace.store.key
+
+    def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> dict[str, Any]:
+        store = open_store(path, [key])  # the worker's own connection
+        try:
+            worker_session = LabelingSession(Workspace(store))
+            return export_pack(
+                worker_session, PackOptions(kind, weeks), folder, progress, should_cancel
+            )
+        finally:
+            store.close()
+
+    def succeeded(manifest: dict[str, Any]) -> None:
+        excluded = ", ".join(f"{k} {v}" for k, v in sorted(manifest["counts"]["excluded"].items()))
+        show_message(
+            parent,
+            "Pack exported",
+            f"{manifest['kind']} pack {manifest['pack_id']}: {manifest['counts']['rows']} rows "
+            f"in {folder}.\nExcluded: {excluded or 'none'}.",
+        )
+        done(manifest)
+
+    return run_task(
+        parent,
+        "Exporting pack",
+        operation,
+        succeeded,
+        lambda e: show_error(parent, "Cannot export the pack", e),
+    )
+
+
+def purge_dialog(
+    parent: QWidget, session: LabelingSession, applied: Callable[[Changes], None]
+) -> None:
+    from labeler.privacy import purge_subject
+
+    profile = session.profile
+    if profile is None or profile.role != "lead":
+        show_message(parent, "Deletion request", "Only a lead handles deletion requests.")
+        return
+    reference, ok = QInputDialog.getText(
+        parent, "Deletion request", "Customer/account reference to purge", QLineEdit.EchoMode.Normal
+    )
+    if not ok or not reference.strip():
+        return
+    answer = QMessageBox.question(
+        parent,
+        "Deletion request",
+        "Delete every item, label and note of this subject? This cannot be undone.",
+    )
+    if answer != QMessageBox.StandardButton.Yes:
+        return
+    try:
+        result = purge_subject(session.store, reference)
+    except LabelerError as err:
+        show_error(parent, "Cannot purge", err)
+        return
+    applied(result.changes)
+    packs = "\n".join(result.packs) or "none"
+    show_message(
+        parent,
+        "Deletion request",
+        f"Purged {result.items} items and {result.labels} labels.\n\nPacks already exported "
+        f"that held the subject (ask the training team to purge them):\n{packs}",
+    )
