@@ -53,6 +53,7 @@ def _register() -> None:
         agreement_cmds,
         app_cmds,
         bundle_cmds,
+        eval_cmds,
         exchange_cmds,
         pack_cmds,
         privacy_cmds,
@@ -61,7 +62,7 @@ def _register() -> None:
 
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
-        privacy_cmds,
+        privacy_cmds, eval_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:
