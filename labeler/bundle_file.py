@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from labeler.domain import HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES
+from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
 from labeler.pii import KINDS
@@ -120,7 +120,9 @@ class BundleSource:
 
     def items(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(index, item) of every item, each validated before it is yielded."""
-        return _parse_items(self.path, self.lines, self.manifest["week"])
+        return _parse_items(
+            self.path, self.lines, self.manifest["week"], self.manifest.get("kind", "week")
+        )
 
 
 def _refuse(path: Path, problem: str) -> ValidationError:
@@ -247,12 +249,32 @@ def _parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
             raise _refuse(path, f"manifest.json field '{name}' is missing or invalid.")
     if manifest.get("kind", "week") not in BUNDLE_KINDS:
         raise _refuse(path, "manifest.json field 'kind' must be 'week' or 'eval'.")
+    if manifest.get("kind") == "eval":
+        _check_eval_section(path, manifest.get("eval"))
     if manifest["item_count"] > MAX_ITEMS:
         raise _refuse(path, f"more than {MAX_ITEMS} items (the documented cap).")
     return manifest
 
 
-def _parse_items(path: Path, lines: list[str], week: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _check_eval_section(path: Path, section: Any) -> None:
+    """An eval bundle names the two model versions and each item's case type."""
+    ok = (
+        isinstance(section, dict)
+        and isinstance(section.get("current_version"), str)
+        and isinstance(section.get("candidate_version"), str)
+        and isinstance(section.get("case_types"), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in section["case_types"].items())
+    )
+    if not ok:
+        raise _refuse(
+            path, "manifest.json field 'eval' needs current_version, candidate_version and "
+            "case_types (item id -> case type).",
+        )  # fmt: skip
+
+
+def _parse_items(
+    path: Path, lines: list[str], week: str, kind: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
     seen: set[str] = set()
     loads = orjson.loads
     for index, line in enumerate(lines):
@@ -262,7 +284,7 @@ def _parse_items(path: Path, lines: list[str], week: str) -> Iterator[tuple[int,
         except orjson.JSONDecodeError as err:
             problem = f"is not valid JSON ({err.msg})"
         else:
-            problem = item_problem(item, week)
+            problem = item_problem(item, week, kind)
             if problem is None and item["id"] in seen:
                 problem = f"duplicate item id {item['id']!r}"
         if problem is not None:
@@ -301,6 +323,7 @@ def _valid_pairs(value: Any, keys: frozenset[str], length: int | None) -> bool:
 
 
 _SIGNALS = frozenset((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL))
+_EVAL_SIGNALS = frozenset((EVAL_SIGNAL,))
 _REASONS = frozenset((*REASON_CODES, None))
 _FIELD_SET = frozenset(ITEM_FIELDS)
 _RETRY_KEYS = frozenset(("change", "output"))
@@ -309,13 +332,13 @@ _MODEL_KEYS = frozenset(("name", "version", "settings"))
 _TEXT = "a string (at most 1 MiB) or null"
 
 
-def _first_bad_field(item: dict[str, Any]) -> tuple[str, str] | None:
+def _first_bad_field(item: dict[str, Any], signals: frozenset[str]) -> tuple[str, str] | None:
     """(field, expectation) of the first invalid field: inline checks, as this is the hot path."""
     value = item["id"]
     if type(value) is not str or not 0 < len(value) <= 200:
         return "id", "a string of 1-200 characters"
-    if item["signal"] not in _SIGNALS:
-        return "signal", f"one of {', '.join(sorted(_SIGNALS))}"
+    if item["signal"] not in signals:
+        return "signal", f"one of {', '.join(sorted(signals))}"
     if item["reason_code"] not in _REASONS:
         return "reason_code", "a known reason code or null"
     value = item["captured_at"]
@@ -353,7 +376,7 @@ def _first_bad_field(item: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def item_problem(item: Any, week: str) -> str | None:
+def item_problem(item: Any, week: str, kind: str = "week") -> str | None:
     """What is wrong with one bundle item, or None when it is valid."""
     if type(item) is not dict:
         return "must be a JSON object"
@@ -363,7 +386,7 @@ def item_problem(item: Any, week: str) -> str | None:
             return f"unknown field '{unknown[0]}'"
         missing = [name for name in ITEM_FIELDS if name not in item]
         return f"field '{missing[0]}' is missing"
-    bad = _first_bad_field(item)
+    bad = _first_bad_field(item, _EVAL_SIGNALS if kind == "eval" else _SIGNALS)
     if bad is not None:
         return f"field '{bad[0]}' must be {bad[1]}"
     if item["week"] != week:

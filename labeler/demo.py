@@ -44,10 +44,13 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = No
         session = LabelingSession(ws)
         session.create_profile(f"Demo {role}", role, restricted_access=True)
         if role == "lead":
+            from labeler.demo_eval import add_demo_eval
             from labeler.demo_team import resolve_some, simulate_team
 
             simulate_team(session)
             resolve_some(session)
+            with tempfile.TemporaryDirectory(prefix="labeler-demo-eval-") as scratch:
+                add_demo_eval(session, Path(scratch))
     except BaseException:
         ws.close()
         discard_demo(path)

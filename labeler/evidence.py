@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass, field
 
 from labeler.diffing import Diff, diff_texts
-from labeler.domain import Item
+from labeler.domain import PAIR_SIGNALS, Item
 from labeler.render import (
     Palette,
     document,
@@ -124,7 +124,7 @@ def render_evidence(
         return _edit(item, palette, syntax)
     if item.signal == "retry":
         return _retry(item, palette, syntax)
-    if item.signal == "side_by_side":
+    if item.signal in PAIR_SIGNALS:
         return _side_by_side(item, palette, syntax, side_order)
     return Rendering(
         "sample", inline=_single(item.output or "", palette, syntax, []), syntax=syntax
@@ -137,7 +137,7 @@ def pii_marks(item: Item, field_name: str) -> list[tuple[int, int]]:
 
 def large_pair(item: Item, side_order: str = "AB") -> tuple[str, str]:
     """The two texts a large item shows side by side as plain text."""
-    if item.signal == "side_by_side" and item.candidates:
+    if item.signal in PAIR_SIGNALS and item.candidates:
         first, second = (0, 1) if side_order == "AB" else (1, 0)
         return item.candidates[first]["output"], item.candidates[second]["output"]
     if item.signal == "retry" and item.retries:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from labeler import keys
 from labeler.changes import Changes
-from labeler.domain import Item, Label, PiiSpan, Profile, QueueRow
+from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
 from labeler.redaction import redacted_fields
 from labeler.resources import default_rubric_path
@@ -171,7 +171,7 @@ class LabelingSession:
             started_at=started_at,
             saved_at=now(),
             seconds_spent=round(max(0.0, seconds), 3),
-            side_order=self.side_order(item.id) if item.signal == "side_by_side" else None,
+            side_order=self.side_order(item.id) if item.signal in PAIR_SIGNALS else None,
         )
         previous = labels.get(self.store, item.id, me.id)
         with self.store.transaction():

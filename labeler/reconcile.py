@@ -113,8 +113,16 @@ def gold_labels(session: LabelingSession) -> dict[str, Gold]:
 
 
 def _flip(answers: dict[str, Any]) -> dict[str, Any]:
+    """Swap the sides: choice values "A"/"B", and per-side questions ending "_a"/"_b"."""
     swap = {"A": "B", "B": "A"}
-    return {k: swap.get(v, v) if isinstance(v, str) else v for k, v in answers.items()}
+    flipped = {}
+    for key, value in answers.items():
+        if key.endswith("_a"):
+            key = key[:-2] + "_b"
+        elif key.endswith("_b"):
+            key = key[:-2] + "_a"
+        flipped[key] = swap.get(value, value) if isinstance(value, str) else value
+    return flipped
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from labeler.domain import ALL_SIGNALS
+from labeler.domain import LABELED_SIGNALS
 from labeler.errors import ValidationError
 
 KINDS = ("single_choice", "ordinal", "yes_no", "free_text")
@@ -147,8 +147,9 @@ def _question(source: str, index: int, raw: Any) -> Question:
     if kind not in KINDS:
         raise _fail(source, where, f"has kind {kind!r}; use one of {', '.join(KINDS)}")
     only_for = raw.get("only_for") or []
-    if not isinstance(only_for, list) or any(s not in ALL_SIGNALS for s in only_for):
-        raise _fail(source, where, f"'only_for' must list signals from {', '.join(ALL_SIGNALS)}")
+    if not isinstance(only_for, list) or any(s not in LABELED_SIGNALS for s in only_for):
+        signals = ", ".join(LABELED_SIGNALS)
+        raise _fail(source, where, f"'only_for' must list signals from {signals}")
     when = raw.get("required_when") or {}
     if not isinstance(when, dict) or not all(isinstance(v, list) for v in when.values()):
         raise _fail(source, where, "'required_when' must map a question id to a list of choices")

@@ -14,7 +14,17 @@ from labeler.rubrics import load_rubric, parse_rubric
 def test_default_rubric_has_the_promised_questions() -> None:
     rubric = load_rubric(default_rubric_path())
     ids = [q.id for q in rubric.questions]
-    assert ids == ["verdict", "failure_type", "safety", "formatting", "preference", "note"]
+    assert ids[:5] == ["verdict", "failure_type", "safety", "formatting", "preference"]
+    assert ids[-1] == "note"
+    eval_ids = [q.id for q in rubric.questions_for("eval")]
+    assert eval_ids == [
+        "preference",
+        "safety_a",
+        "safety_b",
+        "formatting_a",
+        "formatting_b",
+        "note",
+    ]
     assert [c.id for c in rubric.question("preference").choices] == ["A", "B", "tie", "both_bad"]  # type: ignore[union-attr]
     assert rubric.guidance.startswith("# Labeling guide")
     assert [q.id for q in rubric.questions_for("side_by_side")] == ["preference", "note"]

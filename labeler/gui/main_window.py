@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from labeler import __version__
 from labeler.changes import Changes
-from labeler.domain import Item
+from labeler.domain import PAIR_SIGNALS, Item
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions
 from labeler.gui.dialogs.profile_dialog import ProfileDialog
@@ -39,6 +39,7 @@ from labeler.gui.errors import show_error
 from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.tasks import run_task
 from labeler.gui.views.agreement_view import AgreementView
+from labeler.gui.views.eval_view import EvalView
 from labeler.gui.views.reconcile_view import ReconcileView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.splitter, "Label")
         self.reconcile_view: ReconcileView | None = None
         self.agreement_view: AgreementView | None = None
+        self.eval_view: EvalView | None = None
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.setCentralWidget(self.tabs)
         self.status_counts = QLabel()
@@ -174,6 +176,7 @@ class MainWindow(QMainWindow):
             return
         self.tabs.addTab(QWidget(), "Reconcile")
         self.tabs.addTab(QWidget(), "Agreement")
+        self.tabs.addTab(QWidget(), "Eval")
         self.show_tab("Reconcile")  # a lead's week starts with the disagreements
 
     def show_tab(self, name: str) -> None:
@@ -189,11 +192,21 @@ class MainWindow(QMainWindow):
                 self.reconcile_view.resolved.connect(self.changes_applied)
                 self._replace_tab(index, self.reconcile_view, name)
             self.reconcile_view.refresh()
+        elif name == "Eval":
+            if self.eval_view is None:
+                self.eval_view = EvalView(self.session)
+                self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
+                self._replace_tab(index, self.eval_view, name)
+            self.eval_view.refresh()
         elif name == "Agreement":
             if self.agreement_view is None:
                 self.agreement_view = AgreementView(self.session)
                 self._replace_tab(index, self.agreement_view, name)
             self.agreement_view.refresh()
+
+    def _on_eval_view_item_requested(self, item_id: str) -> None:
+        self.show_tab("Label")
+        self.queue.select(item_id)
 
     def _replace_tab(self, index: int, widget: QWidget, name: str) -> None:
         self.tabs.blockSignals(True)
@@ -255,7 +268,7 @@ class MainWindow(QMainWindow):
         label = self.session.label_of(item.id) if self.session.profile else None
         order = (
             self.session.side_order(item.id)
-            if item.signal == "side_by_side" and self.session.profile
+            if item.signal in PAIR_SIGNALS and self.session.profile
             else "AB"
         )
         self.item_view.show_item(
@@ -283,7 +296,7 @@ class MainWindow(QMainWindow):
             item = self.session.open_item(item_id)
             order = (
                 self.session.side_order(item_id)
-                if item.signal == "side_by_side" and self.session.profile
+                if item.signal in PAIR_SIGNALS and self.session.profile
                 else "AB"
             )
             upcoming.append((item, order))

@@ -167,7 +167,29 @@ def _v3_packs_and_privacy(conn: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing, _v3_packs_and_privacy]
+def _v4_evals(conn: Any) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE eval_items (
+            item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            bundle_id TEXT NOT NULL REFERENCES bundles(id),
+            case_type TEXT NOT NULL,
+            current_version TEXT NOT NULL,
+            candidate_version TEXT NOT NULL
+        );
+        CREATE TABLE gate_results (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            bundle_id TEXT,
+            verdict TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing, _v3_packs_and_privacy, _v4_evals]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

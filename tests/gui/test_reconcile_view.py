@@ -79,3 +79,23 @@ def test_pack_export_runs_off_the_gui_thread_and_verifies(
     key = tmp_path / "lead.pub"
     key.write_text(signing_key(lead_window.workspace.store).public.minisign_file())
     assert verify_pack(tmp_path / "pack", key)["pack_id"] == results[0]["pack_id"]
+
+
+def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> None:
+    from click.testing import CliRunner
+
+    from labeler.cli import cli
+
+    lead_window.show_tab("Eval")
+    view = lead_window.eval_view
+    assert view is not None and "(candidate) vs" in view.text.toPlainText()
+    assert view.losses.count() == sum(
+        len(g["losses_driven_by"]) for g in view.data["case_types"].values()
+    )
+    first = view.losses.item(0)
+    view._on_losses_item_double_clicked(first)
+    assert lead_window.tabs.currentIndex() == 0
+    png = tmp_path / "chart.png"
+    path = str(lead_window.workspace.path)
+    out = CliRunner().invoke(cli, ["--workspace", path, "eval", "report", "--png", str(png)])
+    assert out.exit_code == 0 and png.stat().st_size > 5000

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.domain import Item
+from labeler.domain import PAIR_SIGNALS, Item
 from labeler.evidence import large_pair
 from labeler.gui.render_cache import Prepared
 from labeler.gui.widgets.panes import HtmlPane, PlainPane, lock_scrolling
@@ -24,6 +24,7 @@ _SIGNAL_NAMES = {
     "edit": "Edit",
     "retry": "Retry",
     "side_by_side": "Side by side",
+    "eval": "Eval: current vs candidate",
     "sample": "Normal traffic",
 }
 
@@ -126,7 +127,7 @@ class ItemView(QWidget):
             return
         self.revealed = revealed
         self.header.setText(self._header_html(self.item))
-        if self.item.signal == "side_by_side":
+        if self.item.signal in PAIR_SIGNALS:
             self._pair_titles()
 
     def set_inline(self, inline: bool) -> None:
@@ -213,7 +214,7 @@ class ItemView(QWidget):
         self.banner.show()
 
     def _header_html(self, item: Item) -> str:
-        blind = item.signal == "side_by_side" and not self.revealed
+        blind = item.signal in PAIR_SIGNALS and not self.revealed
         version = "hidden until you save" if blind else html.escape(item.model_version or "—")
         settings = ", ".join(f"{k}={v}" for k, v in sorted(item.model_settings.items())[:4])
         spans = [(s.start, s.end) for s in item.pii if s.field == "input"]

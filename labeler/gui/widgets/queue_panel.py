@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.domain import HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES, QueueRow
+from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES, QueueRow
 from labeler.gui.models.queue_model import QueueTableModel
 
 ANY = "any"
@@ -36,7 +36,7 @@ class QueuePanel(QWidget):
         super().__init__(parent)
         self._all: list[QueueRow] = []
         self.reason = _combo((*REASON_CODES, "none"))
-        self.signal = _combo((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL))
+        self.signal = _combo((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, EVAL_SIGNAL))
         self.status = _combo(STATUSES)
         self.overlap_only = QCheckBox("Pairs only")
         self.progress = QLabel()
