@@ -158,7 +158,7 @@ def _trend(paired: Paired, question: Question, weeks: list[str]) -> list[dict[st
 
 
 def _question_block(
-    paired: Paired, question: Question, rows: list[Any], rng: np.random.Generator
+    paired: Paired, question: Question, rows: list[Any], rng: np.random.Generator | None
 ) -> dict[str, Any]:
     units = _units(paired, question, rows)
     stats = question_stats(units, question, rng)
@@ -174,10 +174,15 @@ def _question_block(
 
 
 def report(
-    session: LabelingSession, week: str | None = None, pooled_weeks: int = 4, seed: int = 0
+    session: LabelingSession,
+    week: str | None = None,
+    pooled_weeks: int = 4,
+    seed: int = 0,
+    intervals: bool = True,
 ) -> dict[str, Any]:
-    """The agreement report for ``week`` (default: the latest week with paired labels)."""
-    rng = np.random.default_rng(seed)
+    """The agreement report for ``week`` (default: the latest week with paired labels);
+    ``intervals=False`` skips the bootstrap (the home view needs only the figures)."""
+    rng = np.random.default_rng(seed) if intervals else None
     paired = paired_labels(session)
     weeks = sorted({row[1] for row in paired.rows})
     chosen = week or (weeks[-1] if weeks else None)

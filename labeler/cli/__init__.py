@@ -57,12 +57,13 @@ def _register() -> None:
         exchange_cmds,
         pack_cmds,
         privacy_cmds,
+        status_cmds,
         workspace_cmds,
     )
 
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
-        privacy_cmds, eval_cmds,
+        privacy_cmds, eval_cmds, status_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

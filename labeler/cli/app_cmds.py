@@ -29,11 +29,12 @@ def open_app(
     screenshot: Path | None,
     *,
     opened: Workspace | None = None,
+    tab: str | None = None,
 ) -> int:
     _ensure_platform(screenshot)
     from labeler.gui.app import run_app
 
-    return run_app(workspace, opened=opened, screenshot=screenshot)
+    return run_app(workspace, opened=opened, screenshot=screenshot, tab=tab)
 
 
 _screenshot_option = click.option(
@@ -41,14 +42,20 @@ _screenshot_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Render the main window once, save it as PNG, and exit.",
 )
+_tab_option = click.option(
+    "--tab",
+    type=click.Choice(["Home", "Label", "Reconcile", "Agreement", "Eval"]),
+    help="Open on this tab (Reconcile, Agreement and Eval are a lead's).",
+)
 
 
 @click.command()
 @workspace_option
 @_screenshot_option
-def gui(workspace: str | None, screenshot: Path | None) -> None:
+@_tab_option
+def gui(workspace: str | None, screenshot: Path | None, tab: str | None) -> None:
     """Open the app on the workspace (creating it on first run)."""
-    raise SystemExit(open_app(chosen_workspace(workspace), screenshot))
+    raise SystemExit(open_app(chosen_workspace(workspace), screenshot, tab=tab))
 
 
 @click.command()
@@ -66,7 +73,10 @@ def gui(workspace: str | None, screenshot: Path | None) -> None:
     help="Whose seat to open the demo in.",
 )
 @_screenshot_option
-def demo(workspace: Path | None, no_gui: bool, role: str, screenshot: Path | None) -> None:
+@_tab_option
+def demo(
+    workspace: Path | None, no_gui: bool, role: str, screenshot: Path | None, tab: str | None
+) -> None:
     """Build a workspace with a realistic synthetic week and open the app on it."""
     from labeler.demo import open_or_build_demo
 
@@ -84,7 +94,7 @@ def demo(workspace: Path | None, no_gui: bool, role: str, screenshot: Path | Non
         if no_gui:
             ws.close()
             return
-        code = open_app(str(path), screenshot, opened=ws)
+        code = open_app(str(path), screenshot, opened=ws, tab=tab)
     finally:
         if folder is not None:
             from labeler.demo import discard_demo

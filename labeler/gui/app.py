@@ -56,7 +56,11 @@ def save_screenshot(window: QWidget, target: Path) -> None:
 
 
 def run_app(
-    path: str | None, *, opened: Workspace | None = None, screenshot: Path | None = None
+    path: str | None,
+    *,
+    opened: Workspace | None = None,
+    screenshot: Path | None = None,
+    tab: str | None = None,
 ) -> int:
     app = application()
     workspace = opened
@@ -72,6 +76,8 @@ def run_app(
     from labeler.gui.main_window import MainWindow
 
     window = MainWindow(workspace)
+    if tab:
+        window.show_tab(tab)
     try:
         if screenshot is not None:
             save_screenshot(window, screenshot)

@@ -40,6 +40,7 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.tasks import run_task
 from labeler.gui.views.agreement_view import AgreementView
 from labeler.gui.views.eval_view import EvalView
+from labeler.gui.views.home_view import HomeView
 from labeler.gui.views.reconcile_view import ReconcileView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
@@ -86,10 +87,13 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([430, 760, 330])
         self.tabs = QTabWidget()
+        self.tabs.addTab(QWidget(), "Home")
         self.tabs.addTab(self.splitter, "Label")
+        self.tabs.setCurrentIndex(1)  # labeling is where a labeler's day starts
         self.reconcile_view: ReconcileView | None = None
         self.agreement_view: AgreementView | None = None
         self.eval_view: EvalView | None = None
+        self.home_view: HomeView | None = None
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.setCentralWidget(self.tabs)
         self.status_counts = QLabel()
@@ -172,7 +176,7 @@ class MainWindow(QMainWindow):
     # -- lead views: created on first use, refreshed from Changes ------------------------
     def _add_lead_tabs(self) -> None:
         profile = self.session.profile
-        if profile is None or profile.role != "lead" or self.tabs.count() > 1:
+        if profile is None or profile.role != "lead" or self.tabs.count() > 2:
             return
         self.tabs.addTab(QWidget(), "Reconcile")
         self.tabs.addTab(QWidget(), "Agreement")
@@ -186,7 +190,13 @@ class MainWindow(QMainWindow):
 
     def _on_tabs_current_changed(self, index: int) -> None:
         name = self.tabs.tabText(index)
-        if name == "Reconcile":
+        if name == "Home":
+            if self.home_view is None:
+                self.home_view = HomeView(self.session)
+                self.home_view.open_requested.connect(self.show_tab)
+                self._replace_tab(index, self.home_view, name)
+            self.home_view.refresh()
+        elif name == "Reconcile":
             if self.reconcile_view is None:
                 self.reconcile_view = ReconcileView(self.session, self.render_cache)
                 self.reconcile_view.resolved.connect(self.changes_applied)

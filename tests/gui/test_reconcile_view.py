@@ -94,8 +94,19 @@ def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> 
     )
     first = view.losses.item(0)
     view._on_losses_item_double_clicked(first)
-    assert lead_window.tabs.currentIndex() == 0
+    assert lead_window.tabs.tabText(lead_window.tabs.currentIndex()) == "Label"
     png = tmp_path / "chart.png"
     path = str(lead_window.workspace.path)
     out = CliRunner().invoke(cli, ["--workspace", path, "eval", "report", "--png", str(png)])
     assert out.exit_code == 0 and png.stat().st_size > 5000
+
+
+def test_home_view_shows_the_week_and_links(lead_window: MainWindow) -> None:
+    lead_window.show_tab("Home")
+    home = lead_window.home_view
+    assert home is not None and home.data["week"] == "2026-W48"
+    assert "DO NOT SHIP" in home.blocks["gate"].text()
+    assert "open" in home.blocks["disagreements"].text()
+    assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]
+    home.open_requested.emit("Agreement")
+    assert lead_window.tabs.tabText(lead_window.tabs.currentIndex()) == "Agreement"

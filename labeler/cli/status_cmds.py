@@ -1,0 +1,56 @@
+"""``labeler status``: the week at a glance."""
+
+from __future__ import annotations
+
+import click
+
+from labeler.cli.common import echo_json, open_workspace, workspace_option
+
+
+@click.command()
+@workspace_option
+@click.option("--week", help="ISO week (default: the latest).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def status(workspace: str | None, week: str | None, as_json: bool) -> None:
+    """The week at a glance: bundle, progress, agreement, disagreements, packs, gate, signals."""
+    from labeler.labeling import LabelingSession
+    from labeler.status import week_status
+
+    with open_workspace(workspace) as ws:
+        data = week_status(LabelingSession(ws), week)
+    if as_json:
+        echo_json(data)
+        return
+    bundle = data["bundle"]
+    click.echo(
+        f"Week {data['week'] or '—'}: {bundle['items']} items ({bundle['restricted']} "
+        f"restricted, {bundle['holdout']} holdout, {bundle['overlap']} overlap)"
+    )
+    click.echo(
+        "  per reason: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(bundle["per_reason_code"].items()))
+    )
+    for entry in data["progress"]:
+        click.echo(f"  {entry['labeler']}: {entry['labels']} / {entry['of']} labeled")
+    for q in data["agreement"]:
+        alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
+        click.echo(
+            f"  agreement {q['question']:<13} alpha {alpha} ({q['n']} items) {q['flag'] or ''}"
+        )
+    dis = data["disagreements"]
+    click.echo(f"  disagreements: {dis['open']} open, {dis['resolved']} resolved")
+    for pack in data["packs"]:
+        click.echo(
+            f"  pack {pack['pack_id']} ({pack['kind']}, {pack['rows']} rows, "
+            f"signed by {pack['signed_by']})"
+        )
+    gate = data["gate"]
+    click.echo(f"  last eval gate: {gate['verdict'] if gate else 'no eval yet'}")
+    for point in data["signals"]:
+        click.echo(
+            f"  {point['week']}: high-intent share {point['high_intent_share']}, "
+            f"retry rate {point['retry_rate']}, restricted share {point['restricted_share']}"
+        )
+
+
+COMMANDS = [status]

@@ -1,0 +1,128 @@
+"""HomeView: the week at a glance, each block linking to the view where its work is done,
+and the three signals a team acts on as small trend charts."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from labeler.labeling import LabelingSession
+from labeler.status import week_status
+
+SIGNALS = (
+    ("high_intent_share", "High-intent correction share"),
+    ("retry_rate", "Retry rate"),
+    ("restricted_share", "Restricted / PII share"),
+)
+
+
+def _spark(points: list[dict[str, Any]], key: str, title: str) -> QChart:
+    chart = QChart()
+    chart.setTitle(title)
+    chart.legend().hide()
+    series = QLineSeries()
+    for index, point in enumerate(points):
+        if point[key] is not None:
+            series.append(index, point[key])
+    chart.addSeries(series)
+    axis_x = QCategoryAxis()
+    for index, point in enumerate(points):
+        axis_x.append(point["week"], index)
+    axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+    axis_y = QValueAxis()
+    axis_y.setRange(0, 1)
+    axis_y.setLabelFormat("%.1f")
+    chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
+    chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(axis_x)
+    series.attachAxis(axis_y)
+    return chart
+
+
+def _agreement_line(q: dict[str, Any]) -> str:
+    alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
+    flag = f" <b>{html.escape(q['flag'])}</b>" if q["flag"] else ""
+    return f"{html.escape(q['question'])}: {alpha} ({q['n']}){flag}"
+
+
+class HomeView(QWidget):
+    open_requested = Signal(str)  # the name of the tab to open
+
+    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.grid = QGridLayout()
+        self.blocks: dict[str, QLabel] = {}
+        layout = QVBoxLayout(self)
+        self.title = QLabel()
+        layout.addWidget(self.title)
+        layout.addLayout(self.grid)
+        self.charts = [QChartView() for _ in SIGNALS]
+        row = QGridLayout()
+        for column, view in enumerate(self.charts):
+            view.setRenderHint(QPainter.RenderHint.Antialiasing)
+            view.setMinimumHeight(200)
+            row.addWidget(view, 0, column)
+        layout.addLayout(row)
+        placements = (
+            ("bundle", "Bundle", "Label"),
+            ("progress", "Labeling", "Label"),
+            ("agreement", "Agreement", "Agreement"),
+            ("disagreements", "Disagreements", "Reconcile"),
+            ("packs", "Packs", None),
+            ("gate", "Last eval gate", "Eval"),
+        )
+        for index, (key, title, tab) in enumerate(placements):
+            box = QGroupBox(title)
+            inner = QVBoxLayout(box)
+            text = QLabel()
+            text.setWordWrap(True)
+            text.setTextFormat(Qt.TextFormat.RichText)
+            inner.addWidget(text)
+            if tab:
+                button = QPushButton(f"Open {tab}")
+                button.clicked.connect(lambda _c=False, name=tab: self.open_requested.emit(name))
+                inner.addWidget(button)
+            self.blocks[key] = text
+            self.grid.addWidget(box, index // 3, index % 3)
+        self.data: dict[str, Any] = {}
+
+    def refresh(self) -> None:
+        data = self.data = week_status(self.session)
+        self.title.setText(f"<h2>Week {html.escape(data['week'] or '—')}</h2>")
+        bundle = data["bundle"]
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(bundle["per_reason_code"].items()))
+        self.blocks["bundle"].setText(
+            f"{bundle['items']} items: {html.escape(reasons)}<br>"
+            f"{bundle['restricted']} restricted, {bundle['holdout']} holdout, "
+            f"{bundle['overlap']} overlap"
+        )
+        progress = [
+            f"{html.escape(p['labeler'])}: {p['labels']} / {p['of']}" for p in data["progress"]
+        ]
+        self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
+        self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data["agreement"]))
+        dis = data["disagreements"]
+        self.blocks["disagreements"].setText(
+            f"<b>{dis['open']}</b> open, {dis['resolved']} resolved"
+        )
+        packs = [
+            f"{html.escape(p['pack_id'])}: {p['rows']} rows, "
+            f"signed by {html.escape(str(p['signed_by']))}"
+            for p in data["packs"]
+        ]
+        self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
+        gate = data["gate"]
+        self.blocks["gate"].setText(
+            "No eval yet."
+            if gate is None
+            else f"<b>{html.escape(gate['verdict'])}</b><br>"
+            + "<br>".join(html.escape(r) for r in gate["reasons"])
+        )
+        for view, (key, title) in zip(self.charts, SIGNALS, strict=True):
+            view.setChart(_spark(data["signals"], key, title))
