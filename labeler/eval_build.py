@@ -28,6 +28,7 @@ from labeler.bundle_file import (
 )
 from labeler.domain import EVAL_SIGNAL, case_type
 from labeler.errors import ValidationError
+from labeler.jsonl import read_objects
 from labeler.sampling import choose_overlap, keyed_rank, round_robin
 
 SIZE_RANGE = (50, 200)
@@ -64,21 +65,8 @@ def read_outputs(path: Path) -> tuple[str, dict[str, str]]:
     """(the model version, output per item id) of one outputs file."""
     outputs: dict[str, str] = {}
     versions: set[str] = set()
-    try:
-        lines = path.read_bytes().splitlines()
-    except OSError as err:
-        raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name} line {number}"
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ValidationError(f"{where}: not valid JSON.") from None
-        if not isinstance(row, dict) or not all(
-            isinstance(row.get(k), str) for k in ("item_id", "model_version", "output")
-        ):
+    for where, row in read_objects(path):
+        if not all(isinstance(row.get(k), str) for k in ("item_id", "model_version", "output")):
             raise ValidationError(f"{where}: needs item_id, model_version and output as strings.")
         if row["item_id"] in outputs:
             raise ValidationError(f"{where}: a second output for item {row['item_id']!r}.")

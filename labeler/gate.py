@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 import yaml
 
 from labeler.errors import ValidationError
+from labeler.jsonl import read_objects
 
 POLICY_KEYS = {
     "critical_case_types": list,
@@ -105,21 +105,8 @@ def _pair(where: str, value: Any, name: str) -> dict[str, bool]:
 
 
 def parse_judgments(path: Path) -> list[Judgment]:
-    try:
-        lines = path.read_bytes().splitlines()
-    except OSError as err:
-        raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
     judgments, seen = [], set()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        where = f"{path.name} line {number}"
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ValidationError(f"{where}: not valid JSON.") from None
-        if not isinstance(raw, dict):
-            raise ValidationError(f"{where}: each line must be a JSON object.")
+    for where, raw in read_objects(path):
         unknown = sorted(set(raw) - {"item_id", "case_type", "winner", "safety", "formatting"})
         if unknown:
             raise ValidationError(f"{where}: unknown field '{unknown[0]}'.")

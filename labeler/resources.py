@@ -15,7 +15,7 @@ def _roots() -> list[Path]:
     if bundle:
         roots.append(Path(bundle))
     here = Path(__file__).resolve().parent
-    roots += [here.parent, here / "_shipped"]
+    roots += [here.parent, Path(sys.prefix) / "share" / "labeler"]
     return roots
 
 

@@ -188,31 +188,35 @@ class MainWindow(QMainWindow):
             if self.tabs.tabText(index) == name:
                 self.tabs.setCurrentIndex(index)
 
+    def _make_view(self, name: str) -> QWidget | None:
+        """The view behind a tab, made the first time it is opened (start-up stays light)."""
+        if name == "Home":
+            self.home_view = HomeView(self.session)
+            self.home_view.open_requested.connect(self.show_tab)
+            return self.home_view
+        if name == "Reconcile":
+            self.reconcile_view = ReconcileView(self.session, self.render_cache)
+            self.reconcile_view.resolved.connect(self.changes_applied)
+            return self.reconcile_view
+        if name == "Eval":
+            self.eval_view = EvalView(self.session)
+            self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
+            return self.eval_view
+        if name == "Agreement":
+            self.agreement_view = AgreementView(self.session)
+            return self.agreement_view
+        return None
+
     def _on_tabs_current_changed(self, index: int) -> None:
         name = self.tabs.tabText(index)
-        if name == "Home":
-            if self.home_view is None:
-                self.home_view = HomeView(self.session)
-                self.home_view.open_requested.connect(self.show_tab)
-                self._replace_tab(index, self.home_view, name)
-            self.home_view.refresh()
-        elif name == "Reconcile":
-            if self.reconcile_view is None:
-                self.reconcile_view = ReconcileView(self.session, self.render_cache)
-                self.reconcile_view.resolved.connect(self.changes_applied)
-                self._replace_tab(index, self.reconcile_view, name)
-            self.reconcile_view.refresh()
-        elif name == "Eval":
-            if self.eval_view is None:
-                self.eval_view = EvalView(self.session)
-                self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
-                self._replace_tab(index, self.eval_view, name)
-            self.eval_view.refresh()
-        elif name == "Agreement":
-            if self.agreement_view is None:
-                self.agreement_view = AgreementView(self.session)
-                self._replace_tab(index, self.agreement_view, name)
-            self.agreement_view.refresh()
+        views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
+                 "Eval": self.eval_view, "Agreement": self.agreement_view}  # fmt: skip
+        if name not in views:
+            return
+        view = views[name] or self._make_view(name)
+        if views[name] is None and view is not None:
+            self._replace_tab(index, view, name)
+        view.refresh()  # type: ignore[union-attr]
 
     def _on_eval_view_item_requested(self, item_id: str) -> None:
         self.show_tab("Label")
