@@ -74,9 +74,13 @@ def _coincidences(units: Sequence[Sequence[Any]]) -> tuple[np.ndarray, list[Any]
     values = sorted({v for row in units for v in row if v is not None}, key=_sort_key)
     index = {value: code for code, value in enumerate(values)}
     width = max((len(row) for row in units), default=0)
-    codes = np.full((len(units), width), -1, dtype=np.int64)
-    for u, row in enumerate(units):
-        codes[u, : len(row)] = [-1 if v is None else index[v] for v in row]
+    index[None] = -1
+    # One flat pass (rows padded to the widest): per-row numpy assignment cost 10x more.
+    if all(len(row) == width for row in units):
+        flat = (index[v] for row in units for v in row)
+    else:
+        flat = (index[v] for row in units for v in (*row, *([None] * (width - len(row)))))
+    codes = np.fromiter(flat, dtype=np.int64, count=len(units) * width).reshape(len(units), width)
     counts = np.zeros((len(units), len(values) + 1))
     np.add.at(counts, (np.repeat(np.arange(len(units)), width), codes.ravel()), 1)
     counts = counts[:, : len(values)]  # drop the missing-value column (-1 wraps to the last)
