@@ -9,35 +9,25 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
-    QFileDialog,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QSplitter,
     QTabWidget,
-    QTextBrowser,
-    QVBoxLayout,
     QWidget,
 )
 
-from labeler import __version__
 from labeler.changes import Changes
 from labeler.domain import PAIR_SIGNALS, Item
 from labeler.errors import LabelerError, ValidationError
-from labeler.gui import exchange_actions, pack_actions
-from labeler.gui.dialogs.profile_dialog import ProfileDialog
-from labeler.gui.dialogs.redaction_dialog import RedactionDialog
+from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
 from labeler.gui.errors import show_error
 from labeler.gui.render_cache import Prepared, RenderCache
-from labeler.gui.tasks import run_task
 from labeler.gui.views.agreement_view import AgreementView
 from labeler.gui.views.eval_view import EvalView
 from labeler.gui.views.home_view import HomeView
@@ -45,11 +35,12 @@ from labeler.gui.views.reconcile_view import ReconcileView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
-from labeler.keys import SOURCE_PASSPHRASE
 from labeler.labeling import LabelingSession, now
-from labeler.progress import CancelCheck, ProgressCallback
 from labeler.render import Palette
 from labeler.workspace import Workspace
+
+if TYPE_CHECKING:  # not at start-up: the import chain is only for the bundle worker
+    from labeler.bundle_import import ImportResult
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150
@@ -372,94 +363,37 @@ class MainWindow(QMainWindow):
 
     # -- profile, restricted, redaction --------------------------------------------------
     def edit_profile(self) -> bool:
-        dialog = ProfileDialog(self.session.profile, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return False
-        try:
-            self.changes_applied.emit(self.session.create_profile(*dialog.values()))
-        except LabelerError as err:
-            show_error(self, "Cannot save the profile", err)
-            return False
-        return True
+        changes = session_actions.edit_profile(self, self.session)
+        if changes is not None:
+            self.changes_applied.emit(changes)
+        return changes is not None
 
     def unlock_restricted(self) -> None:
-        if not self.session.can_see_restricted():
-            QMessageBox.information(
-                self, "Restricted items", "Your profile has no access to restricted items."
-            )
-            return
-        passphrase = None
-        if self.workspace.key_source == SOURCE_PASSPHRASE:
-            passphrase, ok = QInputDialog.getText(
-                self, "Unlock restricted items", "Workspace passphrase", QLineEdit.EchoMode.Password
-            )
-            if not ok:
-                return
-        else:
-            answer = QMessageBox.question(
-                self,
-                "Unlock restricted items",
-                "Restricted items hold personal data. Every item you open is written to the "
-                "audit log. Unlock them for this session?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        try:
-            self.session.unlock_restricted(passphrase)
-        except LabelerError as err:
-            show_error(self, "Cannot unlock restricted items", err)
-            return
-        self.changes_applied.emit(Changes(all_items=True))
+        changes = session_actions.unlock_restricted(self, self.session)
+        if changes is not None:
+            self.changes_applied.emit(changes)
 
     def _on_item_view_redact_requested(self) -> None:
         item = self.current
-        if item is None:
-            return
-        dialog = RedactionDialog(item, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        try:
-            changes = self.session.confirm_redaction(item, dialog.chosen())
-        except LabelerError as err:
-            show_error(self, "Cannot redact", err)
-            return
-        self.changes_applied.emit(changes)
-        self._on_queue_item_selected(item.id)
+        changes = session_actions.redact(self, self.session, item) if item else None
+        if item is not None and changes is not None:
+            self.changes_applied.emit(changes)
+            self._on_queue_item_selected(item.id)
 
-    # -- import, help --------------------------------------------------------------------
+    # -- import, exchange, packs, help -------------------------------------------------
     def import_bundle_dialog(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Import bundle", "", "Bundles (*.lbundle);;All files (*)"
-        )
-        if name:
-            self.import_bundle(Path(name))
+        bundle = workspace_actions.choose_bundle(self)
+        if bundle is not None:
+            self.import_bundle(bundle)
 
     def import_bundle(self, bundle: Path) -> None:
-        from labeler.bundle_import import ImportResult, import_bundle
-        from labeler.store.connection import open_store
-
-        path, key = self.workspace.path, self.workspace.store.key
-
-        def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> ImportResult:
-            store = open_store(path, [key])  # the worker's own connection; WAL lets us read on
-            try:
-                return import_bundle(store, bundle, progress, should_cancel)
-            finally:
-                store.close()
-
         def done(result: ImportResult) -> None:
             self.changes_applied.emit(result.changes)
             self.statusBar().showMessage(f"Imported {result.added} items from {bundle.name}.", 5000)
             if self.current is None:
                 self.queue.step(1)
 
-        self._import_thread = run_task(
-            self,
-            "Importing bundle",
-            operation,
-            done,
-            lambda e: show_error(self, "Cannot import", e),
-        )
+        self._import_thread = workspace_actions.start_import(self, self.workspace, bundle, done)
 
     def export_labels_dialog(self) -> None:
         exchange_actions.export_labels_dialog(self, self.session)
@@ -477,19 +411,7 @@ class MainWindow(QMainWindow):
         pack_actions.purge_dialog(self, self.session, self.changes_applied.emit)
 
     def show_guidance(self) -> None:
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"Rubric guidance — {self.session.rubric.title}")
-        view = QTextBrowser()
-        view.setMarkdown(self.session.rubric.guidance or "This rubric has no guidance.")
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(view)
-        dialog.resize(640, 720)
-        dialog.show()
+        workspace_actions.show_guidance(self, self.session)
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Labeler",
-            f"Labeler {__version__}\n\nWorkspace: {self.workspace.path}\n"
-            f"Key source: {self.workspace.key_source}",
-        )
+        workspace_actions.show_about(self, self.workspace)
