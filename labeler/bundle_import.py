@@ -20,6 +20,7 @@ from labeler.gcpause import gc_paused
 from labeler.privacy import tombstoned
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.store import bundles as bundle_rows
+from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.store.connection import Store
 
@@ -66,19 +67,6 @@ def _row(item: dict[str, Any], bundle_id: str, seq: int) -> tuple[Any, ...]:
         item["holdout"],
         item["content_hash"],
     )
-
-
-def _record_eval(store: Store, manifest: dict[str, Any], ids: list[str]) -> None:
-    section = manifest["eval"]
-    store.conn.executemany(
-        "INSERT INTO eval_items(item_id, bundle_id, case_type, current_version, candidate_version) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [
-            (item_id, manifest["bundle_id"], section["case_types"].get(item_id, "unspecified"),
-             section["current_version"], section["candidate_version"])
-            for item_id in ids
-        ],
-    )  # fmt: skip
 
 
 def import_bundle(
@@ -128,7 +116,7 @@ def _import(
         bundle_rows.insert(store, source.manifest, source.sha256, now)
         item_rows.insert_rows(store, (_row(item, source.id, seq) for seq, item in fresh))
         if source.manifest.get("kind") == "eval":
-            _record_eval(store, source.manifest, [item["id"] for _, item in fresh])
+            eval_rows.record(store, source.manifest, [item["id"] for _, item in fresh])
     progress(3, 3, "Imported")
     added = frozenset(item["id"] for _, item in fresh)
     return ImportResult(

@@ -63,9 +63,7 @@ def _to_side(
 def simulate_team(session: LabelingSession, seed: int = 7) -> None:
     store, rubric = session.store, session.rubric
     rng = random.Random(seed)
-    rows = store.query(
-        "SELECT id, week, overlap FROM items WHERE NOT restricted ORDER BY week, seq"
-    )
+    rows = item_rows.open_items_by_week(store)
     weeks = sorted({r[1] for r in rows})
     with store.transaction():
         for labeler_id, name, _, _ in TEAM:

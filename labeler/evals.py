@@ -15,6 +15,7 @@ import numpy as np
 from labeler.gate import Judgment, win_rate
 from labeler.labeling import LabelingSession
 from labeler.reconcile import Gold, gold_labels
+from labeler.store import evals as eval_rows
 from labeler.store import resolutions
 
 Z95 = 1.959963984540054
@@ -22,11 +23,7 @@ DRAWS = 2000
 
 
 def eval_bundles(session: LabelingSession) -> list[dict[str, Any]]:
-    rows = session.store.query(
-        "SELECT bundle_id, current_version, candidate_version, count(*) FROM eval_items "
-        "GROUP BY bundle_id ORDER BY bundle_id"
-    )
-    return [{"bundle_id": r[0], "current": r[1], "candidate": r[2], "items": r[3]} for r in rows]
+    return eval_rows.bundles(session.store)
 
 
 def _judgment(item_id: str, case_type: str, answers: dict[str, Any]) -> Judgment:
@@ -48,9 +45,7 @@ def _judged(
     if not bundles:
         return [], {}
     chosen = bundle_id or bundles[-1]["bundle_id"]
-    rows = session.store.query(
-        "SELECT item_id, case_type FROM eval_items WHERE bundle_id = ? ORDER BY item_id", (chosen,)
-    )
+    rows = eval_rows.case_types(session.store, chosen)
     gold = gold_labels(session)
     found = []
     for item_id, case_type in rows:

@@ -36,8 +36,10 @@ from labeler.pack_files import (
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.reconcile import Gold, gold_labels
 from labeler.store import items as item_rows
+from labeler.store import labels as label_rows
 from labeler.store import meta
 from labeler.store import packs as pack_rows
+from labeler.store import privacy as privacy_rows
 
 FORMAT_VERSION = 1
 KINDS = ("training", "eval")
@@ -68,10 +70,7 @@ def subject_salt(session: LabelingSession) -> str:
 def holdout_index(session: LabelingSession) -> leakage.HoldoutIndex:
     """Every holdout input ever seen here, from text or from its kept fingerprint."""
     index = leakage.HoldoutIndex()
-    kept = {
-        r[0]: (r[1], r[2])
-        for r in session.store.query("SELECT item_id, exact, minhash FROM input_fingerprints")
-    }
+    kept = privacy_rows.fingerprints(session.store)
     import numpy as np
 
     holdouts = item_rows.holdout_inputs(session.store)
@@ -105,7 +104,7 @@ def select(
     session: LabelingSession, options: PackOptions, should_cancel: CancelCheck = never_cancel
 ) -> _Selection:
     golds = gold_labels(session)
-    labeled = {row[0] for row in session.store.query("SELECT DISTINCT item_id FROM labels")}
+    labeled = label_rows.labeled_item_ids(session.store)
     selection = _Selection()
     passed: list[tuple[Item, Gold]] = []
     for number, item in enumerate(item_rows.all_items(session.store, options.weeks)):

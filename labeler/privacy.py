@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import secrets
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from labeler.changes import Changes
 from labeler.errors import ValidationError
 from labeler.store import connection, meta
 from labeler.store import packs as pack_rows
+from labeler.store import privacy as sql
 from labeler.store.connection import Store
 
 DEFAULT_RETENTION_WEEKS = 12
@@ -43,7 +43,7 @@ def tombstoned(store: Store, subject_digests: set[str]) -> set[str]:
     """The subject hashes (as bundles carry them) that a deletion request covers."""
     if not subject_digests:
         return set()
-    known = {r[0] for r in store.query("SELECT key_hash FROM tombstones")}
+    known = sql.tombstone_keys(store)
     if not known:
         return set()
     return {s for s in subject_digests if tombstone_hash(store, s) in known}
@@ -63,23 +63,14 @@ def purge_subject(store: Store, reference: str) -> PurgeResult:
         raise ValidationError("Give the subject reference to purge.")
     digest = subject_hash(reference.strip())
     assert digest is not None
-    ids = [r[0] for r in store.query("SELECT id FROM items WHERE subject_hash = ?", (digest,))]
+    ids = sql.subject_item_ids(store, digest)
     packs = pack_rows.with_subject(store, digest)
-    id_list = json.dumps(ids)
-    in_ids = "(SELECT value FROM json_each(?))"
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with store.transaction():
-        labels = store.scalar(f"SELECT count(*) FROM labels WHERE item_id IN {in_ids}", (id_list,))
-        for table in ("labels", "resolutions", "feedback", "input_fingerprints", "audit_log"):
-            store.conn.execute(f"DELETE FROM {table} WHERE item_id IN {in_ids}", (id_list,))
-        store.conn.execute(f"DELETE FROM items WHERE id IN {in_ids}", (id_list,))
-        store.conn.execute(
-            "INSERT OR IGNORE INTO tombstones(key_hash, added_at) VALUES (?, ?)",
-            (tombstone_hash(store, digest), dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
-        )
+        labels = sql.delete_items(store, ids)
+        sql.add_tombstone(store, tombstone_hash(store, digest), at)
     connection.checkpoint(store)
-    return PurgeResult(
-        len(ids), int(labels or 0), packs, Changes(items=frozenset(ids), all_items=True)
-    )
+    return PurgeResult(len(ids), labels, packs, Changes(items=frozenset(ids), all_items=True))
 
 
 def retention_weeks(store: Store) -> int:
@@ -102,30 +93,16 @@ def cutoff_week(today: dt.date, weeks: int) -> str:
 def apply_retention(store: Store, today: dt.date | None = None) -> int:
     """Drop the raw texts of items in weeks before the cutoff; return how many items."""
     cutoff = cutoff_week(today or dt.date.today(), retention_weeks(store))
-    if (
-        store.scalar("SELECT 1 FROM items WHERE week < ? AND NOT text_purged LIMIT 1", (cutoff,))
-        is None
-    ):
+    if not sql.has_texts_before(store, cutoff):
         return 0  # the common case on open: one indexed query, nothing imported
     from labeler import leakage  # numpy: only when there is something to purge
 
-    rows = store.query(
-        "SELECT id, input, holdout FROM items WHERE week < ? AND NOT text_purged", (cutoff,)
-    )
-    if not rows:
-        return 0
+    rows = sql.texts_before(store, cutoff)
     with store.transaction():
         for item_id, text, holdout in rows:
             if holdout and text:  # keep the leakage guard working once the text is gone
-                store.conn.execute(
-                    "INSERT OR REPLACE INTO input_fingerprints(item_id, exact, minhash) "
-                    "VALUES (?, ?, ?)",
-                    (item_id, leakage.exact_key(text), leakage.minhash(text).tobytes()),
-                )
-        store.conn.executemany(
-            "UPDATE items SET input = NULL, intent = NULL, output = NULL, edited_output = NULL, "
-            "retries = NULL, candidates = NULL, pii = '[]', text_purged = 1 WHERE id = ?",
-            [(r[0],) for r in rows],
-        )
+                signature = leakage.minhash(text).tobytes()
+                sql.keep_fingerprint(store, item_id, leakage.exact_key(text), signature)
+        sql.drop_texts(store, [row[0] for row in rows])
     connection.checkpoint(store)
     return len(rows)

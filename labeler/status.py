@@ -3,13 +3,15 @@ and the three signals a team acts on, with their trend across the weeks."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from labeler.agreement_report import report as agreement_report
 from labeler.labeling import LabelingSession
+from labeler.store import bundles as bundle_rows
+from labeler.store import items as item_rows
 from labeler.store import labelers, meta
+from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
 
 
@@ -50,23 +52,13 @@ def week_status(session: LabelingSession, week: str | None = None) -> dict[str, 
     store = session.store
     weeks = meta.weeks(store)
     week = week or (weeks[-1] if weeks else None)
-    rows = store.query(
-        "SELECT id, reason_code, restricted, holdout, overlap FROM items WHERE week = ?", (week,)
-    )
-    ids = [r[0] for r in rows]
-    labeled = Counter(
-        r[0] for r in store.query(
-            "SELECT labeler_id FROM labels WHERE item_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(ids),),
-        )
-    )  # fmt: skip
+    rows = item_rows.week_flags(store, week)
+    labeled = Counter(label_rows.labelers_of(store, [r[0] for r in rows]))
     names = {p.id: p.display_name for p in labelers.all_profiles(store)}
     agreement = agreement_report(session, week, intervals=False)
     trend = []
-    for bundle_week, manifest_text in store.query(
-        "SELECT week, manifest FROM bundles WHERE kind = 'week' ORDER BY week"
-    ):
-        trend.append({"week": bundle_week, **_signals(json.loads(manifest_text))})
+    for bundle_week, manifest in bundle_rows.week_manifests(store):
+        trend.append({"week": bundle_week, **_signals(manifest)})
     return {
         "week": week,
         "weeks": weeks,

@@ -38,3 +38,24 @@ def test_cli_help_does_not_load_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_sql_runs_only_in_the_store_package() -> None:
+    """No module outside labeler/store calls execute/executemany/query/scalar."""
+    import ast
+    from pathlib import Path
+
+    root = Path(labeler.__path__[0])
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.relative_to(root).parts[0] == "store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            calls_sql = (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "executemany", "executescript", "query", "scalar")
+            )
+            if calls_sql:
+                offenders.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert offenders == []

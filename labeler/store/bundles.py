@@ -36,3 +36,9 @@ def insert(store: Store, manifest: dict[str, Any], sha256: str, imported_at: str
 
 def ids(store: Store) -> list[str]:
     return [row[0] for row in store.query("SELECT id FROM bundles ORDER BY week, id")]
+
+
+def week_manifests(store: Store) -> list[tuple[str, dict[str, Any]]]:
+    """(week, manifest) of every weekly bundle (not eval bundles), oldest first."""
+    rows = store.query("SELECT week, manifest FROM bundles WHERE kind = 'week' ORDER BY week")
+    return [(r[0], json.loads(r[1])) for r in rows]

@@ -151,3 +151,19 @@ def holdout_inputs(store: Store) -> list[tuple[str, str | None, str]]:
     return [(r[0], r[1], r[2]) for r in store.query(
         "SELECT id, input, content_hash FROM items WHERE holdout ORDER BY id"
     )]  # fmt: skip
+
+
+def week_flags(store: Store, week: str | None) -> list[tuple[str, str | None, bool, bool, bool]]:
+    """(id, reason code, restricted, holdout, overlap) of the week's items."""
+    rows = store.query(
+        "SELECT id, reason_code, restricted, holdout, overlap FROM items WHERE week = ?", (week,)
+    )
+    return [(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4])) for r in rows]
+
+
+def open_items_by_week(store: Store) -> list[tuple[str, str, bool]]:
+    """(id, week, overlap) of every unrestricted item, in week and bundle order."""
+    rows = store.query(
+        "SELECT id, week, overlap FROM items WHERE NOT restricted ORDER BY week, seq"
+    )
+    return [(r[0], r[1], bool(r[2])) for r in rows]

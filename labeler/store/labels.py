@@ -79,3 +79,16 @@ def for_labeler(store: Store, labeler_id: str) -> list[Label]:
 
 def count_for(store: Store, labeler_id: str) -> int:
     return int(store.scalar("SELECT count(*) FROM labels WHERE labeler_id = ?", (labeler_id,)))
+
+
+def labeled_item_ids(store: Store) -> set[str]:
+    return {row[0] for row in store.query("SELECT DISTINCT item_id FROM labels")}
+
+
+def labelers_of(store: Store, item_ids: list[str]) -> list[str]:
+    """The labeler id of every label on these items (one entry per label)."""
+    rows = store.query(
+        "SELECT labeler_id FROM labels WHERE item_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(item_ids),),
+    )
+    return [r[0] for r in rows]
