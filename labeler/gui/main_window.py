@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
         self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
         self.changes_applied.connect(self._on_changes_applied)
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_color_scheme_changed)
+        self._listening_to_scheme = True
         self._restore_layout()
         self.refresh_queue()
         self._select_start_item()
@@ -243,6 +245,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/inline", self.inline_action.isChecked())
         self._prefetch_timer.stop()
+        # The style hints outlive this window: stop listening before its workspace closes.
+        if self._listening_to_scheme:
+            QGuiApplication.styleHints().colorSchemeChanged.disconnect(
+                self._on_color_scheme_changed
+            )
+            self._listening_to_scheme = False
         self.render_cache.wait_idle(2000)
         super().closeEvent(event)
 
@@ -316,6 +324,12 @@ class MainWindow(QMainWindow):
     ) -> None:
         if self.current is not None and self.current.id == item_id:
             self.item_view.mark_large_lines(*lines)
+
+    def _on_color_scheme_changed(self, _scheme: object) -> None:
+        """Follow the system's light/dark switch: re-render with the matching colours."""
+        self.render_cache.set_palette(Palette.for_dark(is_dark()))
+        if self.current is not None:
+            self._on_queue_item_selected(self.current.id)
 
     def _on_inline_toggled(self, checked: bool) -> None:
         self.item_view.set_inline(checked)

@@ -145,5 +145,13 @@ class RenderCache(QObject):
         else:
             self.lines_marked.emit(item_id, result)
 
+    def set_palette(self, palette: Palette) -> None:
+        """New colours: drop what was rendered with the old ones."""
+        self.palette = palette
+        for prepared in self._cache.values():
+            for document in prepared.documents.values():
+                document.deleteLater()
+        self._cache.clear()
+
     def wait_idle(self, msecs: int = 5000) -> bool:
         return self.pool.waitForDone(msecs)

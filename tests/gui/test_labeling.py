@@ -155,3 +155,17 @@ def test_bad_bundle_gives_an_error_dialog_not_a_traceback(
     assert box is not None and "bad.lbundle" in box.text() and "Traceback" not in box.text()
     box.close()
     assert window.workspace.info().items == before
+
+
+def test_follows_a_system_colour_scheme_switch(qtbot, window: MainWindow) -> None:
+    from PySide6.QtCore import Qt as QtCore
+    from PySide6.QtGui import QGuiApplication
+
+    item_id = select_first(window, "edit")
+    before = window.render_cache.palette
+    QGuiApplication.styleHints().colorSchemeChanged.emit(QtCore.ColorScheme.Dark)
+    assert window.render_cache.palette is not before
+    assert window.current is not None and window.current.id == item_id
+    qtbot.wait(50)  # old documents are deleted later: the panes must not hold them
+    assert window.item_view.pair.left.document() is not None
+    assert window.item_view.pair.left.toPlainText()
