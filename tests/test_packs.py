@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -93,7 +94,10 @@ def test_verify_and_the_real_minisign(tmp_path: Path, lead: LabelingSession) -> 
     manifest = verify_pack(tmp_path / "p", key)
     assert manifest["kind"] == "eval"
     minisign = shutil.which("minisign")
-    assert minisign, "minisign (Debian package) must be installed: .ci/run installs it"
+    if minisign is None:
+        # CI installs the Debian package and must run this; a laptop without it skips.
+        assert not os.environ.get("CI"), "minisign must be installed in CI (.ci/run does)"
+        pytest.skip("minisign is not installed (apt-get install minisign)")
     done = subprocess.run(
         [minisign, "-V", "-p", str(key), "-m", "manifest.json"],
         cwd=tmp_path / "p",
