@@ -28,10 +28,6 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
 from labeler.gui.errors import show_error
 from labeler.gui.render_cache import Prepared, RenderCache
-from labeler.gui.views.agreement_view import AgreementView
-from labeler.gui.views.eval_view import EvalView
-from labeler.gui.views.home_view import HomeView
-from labeler.gui.views.reconcile_view import ReconcileView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
@@ -39,8 +35,12 @@ from labeler.labeling import LabelingSession, now
 from labeler.render import Palette
 from labeler.workspace import Workspace
 
-if TYPE_CHECKING:  # not at start-up: the import chain is only for the bundle worker
+if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
     from labeler.bundle_import import ImportResult
+    from labeler.gui.views.agreement_view import AgreementView
+    from labeler.gui.views.eval_view import EvalView
+    from labeler.gui.views.home_view import HomeView
+    from labeler.gui.views.reconcile_view import ReconcileView
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150
@@ -183,6 +183,11 @@ class MainWindow(QMainWindow):
 
     def _make_view(self, name: str) -> QWidget | None:
         """The view behind a tab, made the first time it is opened (start-up stays light)."""
+        from labeler.gui.views.agreement_view import AgreementView
+        from labeler.gui.views.eval_view import EvalView
+        from labeler.gui.views.home_view import HomeView
+        from labeler.gui.views.reconcile_view import ReconcileView
+
         if name == "Home":
             self.home_view = HomeView(self.session)
             self.home_view.open_requested.connect(self.show_tab)
