@@ -53,7 +53,10 @@ def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str
     export_pack(session, PackOptions("eval"), pack)
     current, candidate = _outputs(pack, scratch)
     bundle = scratch / "eval.lbundle"
-    manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed)
+    # The demo's last week, not today's: the demo must look the same whenever it is built.
+    rows = (json.loads(line) for line in (pack / "labels.jsonl").read_text().splitlines())
+    week = max(row["week"] for row in rows)
+    manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed, week=week)
     import_bundle(session.store, bundle)
     _judge(session, manifest["eval"]["case_types"], seed)
     return str(manifest["bundle_id"])

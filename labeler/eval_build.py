@@ -21,6 +21,7 @@ from labeler import __version__
 from labeler.bundle_build import scan_pii
 from labeler.bundle_file import (
     FORMAT_VERSION,
+    WEEK_PATTERN,
     canonical_json,
     content_hash,
     read_bundle,
@@ -80,8 +81,15 @@ def read_outputs(path: Path) -> tuple[str, dict[str, str]]:
 
 
 def build_eval(
-    holdout: Path, current: Path, candidate: Path, size: int, output: Path, seed: int = 0
+    holdout: Path,
+    current: Path,
+    candidate: Path,
+    size: int,
+    output: Path,
+    seed: int = 0,
+    week: str | None = None,
 ) -> dict[str, Any]:
+    """Write the eval bundle; ``week`` (default: this ISO week) is the week it belongs to."""
     if not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
         raise ValidationError(f"--size must be between {SIZE_RANGE[0]} and {SIZE_RANGE[1]}.")
     items = _holdout_from_pack(holdout) if holdout.is_dir() else _holdout_from_bundle(holdout)
@@ -102,7 +110,9 @@ def build_eval(
     ]
     chosen = round_robin(queues, size)
     prefix = hashlib.sha256(key).hexdigest()[:8]
-    week = "{}-W{:02d}".format(*dt.date.today().isocalendar()[:2])
+    week = week or "{}-W{:02d}".format(*dt.date.today().isocalendar()[:2])
+    if not WEEK_PATTERN.match(week):
+        raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     today = now[:10] + "T00:00:00Z"
     records, case_types = [], {}

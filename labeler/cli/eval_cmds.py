@@ -73,14 +73,21 @@ def gate(judgments: Path, policy: Path, as_json: bool) -> None:
     help="Items to sample (50-200).",
 )
 @click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--week", help="ISO week the eval belongs to (default: this week).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def build(
-    holdout: Path, current: Path, candidate: Path, size: int, seed: int, output: Path
+    holdout: Path,
+    current: Path,
+    candidate: Path,
+    size: int,
+    seed: int,
+    week: str | None,
+    output: Path,
 ) -> None:
     """Build an eval bundle: holdout items answered by both models, as blind pairs."""
     from labeler.eval_build import build_eval
 
-    manifest = build_eval(holdout, current, candidate, size, output, seed)
+    manifest = build_eval(holdout, current, candidate, size, output, seed, week)
     per_case = ", ".join(f"{k} {v}" for k, v in manifest["statistics"]["per_case_type"].items())
     click.echo(f"Wrote {output}: {manifest['item_count']} pairs ({per_case}).")
 
