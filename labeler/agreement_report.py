@@ -112,7 +112,11 @@ def question_stats(
     flag = None
     if n < MIN_ITEMS:
         flag = "too few items"
-    elif math.isnan(alpha) or alpha < RELIABLE_ALPHA:
+    elif math.isnan(alpha):
+        # Every label gave the same answer: agreement is perfect but alpha is undefined, and
+        # the question tells nothing about reliability this week.
+        flag = "one answer throughout"
+    elif alpha < RELIABLE_ALPHA:
         flag = "unreliable"
     return {
         "question": question.id,

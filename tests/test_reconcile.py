@@ -166,3 +166,16 @@ def test_feedback_hides_final_answers_until_the_labeler_labels(
     ana.save_label(item, other, now(), 1)
     shown = where_overruled(ana)
     assert [e["question"] for e in shown if e["item_id"] == item.id] == ["safety"]
+
+
+def test_one_answer_throughout_is_not_called_unreliable() -> None:
+    from labeler.agreement_report import question_stats
+
+    question = RUBRIC.question("safety")
+    assert question is not None
+    units = [["pass", "pass"] for _ in range(12)]
+    stats = question_stats(units, question, None)
+    assert stats["percent"] == 1.0 and stats["alpha"] is None
+    assert stats["flag"] == "one answer throughout"
+    units[0] = ["pass", "fail"]
+    assert question_stats(units, question, None)["flag"] == "unreliable"

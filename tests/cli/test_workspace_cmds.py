@@ -118,3 +118,20 @@ def test_version() -> None:
     from labeler import __version__
 
     assert __version__ in run("--version").output
+
+
+def test_profile_set_and_show(tmp_path: Path, memory_keyring) -> None:
+    path = str(tmp_path / "ws.lbw")
+    assert run("--workspace", path, "init").exit_code == 0
+    assert "No profile yet" in run("--workspace", path, "profile", "show").output
+    result = run(
+        "--workspace", path, "profile", "set", "--name", "Ana", "--role", "lead", "--restricted"
+    )
+    assert result.exit_code == 0 and "Ana (lead)" in result.output
+    first_id = result.output.strip().split()[-1]
+    again = run("--workspace", path, "profile", "set", "--name", "Ana K")
+    assert again.output.strip().split()[-1] == first_id  # the id is stable
+    assert (
+        "Ana K (labeler, without restricted access)"
+        in run("--workspace", path, "profile", "show").output
+    )

@@ -1,0 +1,49 @@
+"""``labeler profile``: who is labeling on this laptop (the app asks on first run)."""
+
+from __future__ import annotations
+
+import click
+
+from labeler.cli.common import open_workspace, workspace_option
+
+
+@click.group()
+def profile() -> None:
+    """Your labeler profile in this workspace (its id is stable)."""
+
+
+@profile.command(name="set")
+@workspace_option
+@click.option("--name", required=True, help="Display name.")
+@click.option(
+    "--role", type=click.Choice(["labeler", "lead"]), default="labeler", show_default=True
+)
+@click.option("--restricted/--no-restricted", default=False, help="May see restricted items.")
+def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
+    """Create or update your profile."""
+    from labeler.labeling import LabelingSession
+
+    with open_workspace(workspace) as ws:
+        session = LabelingSession(ws)
+        session.create_profile(name, role, restricted)
+        me = session.profile
+    assert me is not None
+    click.echo(f"{me.display_name} ({me.role}), id {me.id}")
+
+
+@profile.command()
+@workspace_option
+def show(workspace: str | None) -> None:
+    """Print your profile."""
+    from labeler.labeling import LabelingSession
+
+    with open_workspace(workspace) as ws:
+        me = LabelingSession(ws).profile
+    if me is None:
+        click.echo("No profile yet: run 'labeler profile set --name NAME'.")
+        return
+    access = "with" if me.restricted_access else "without"
+    click.echo(f"{me.display_name} ({me.role}, {access} restricted access), id {me.id}")
+
+
+COMMANDS = [profile]
