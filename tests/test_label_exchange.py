@@ -169,6 +169,8 @@ def test_cli_keys_and_labels(tmp_path: Path, memory_keyring, bundle: Path) -> No
         ).exit_code
         == 0
     )
+    listed = runner.invoke(cli, ["--workspace", lead_ws, "keys", "trusted"]).output
+    assert listed.startswith("Ana: ") and key in listed
     done = runner.invoke(cli, ["--workspace", lead_ws, "labels", "import", str(out)])
     assert done.exit_code == 0 and "2 labels from Ana" in done.output
     pub = tmp_path / "lead.pub"

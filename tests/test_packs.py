@@ -217,4 +217,5 @@ def test_no_holdout_or_unredacted_restricted_item_ever_reaches_training(
         assert not holdout
         assert not restricted or confirmed
         assert not weeks or row["week"] in weeks
-    assert label_rows.count_for(lead.store, me.id) >= 0
+    relabeled = {items[index % len(items)].id for index, _ in relabel}
+    assert label_rows.count_for(lead.store, me.id) >= len(relabeled)  # every save landed

@@ -77,6 +77,20 @@ def add_key_commands(keys: click.Group) -> None:
             exchange.trust(ws.store, parsed.encoded(), name, now())
         click.echo(f"Trusted {name}: {parsed.fingerprint()}")
 
+    @keys.command(name="trusted")
+    @workspace_option
+    def trusted_(workspace: str | None) -> None:
+        """List the labelers' keys this workspace trusts."""
+        from labeler.signing import parse_public_key
+        from labeler.store import exchange
+
+        with open_workspace(workspace) as ws:
+            entries = exchange.trusted(ws.store)
+        if not entries:
+            click.echo("No trusted keys yet: 'labeler keys trust PUBKEY --name NAME'.")
+        for name, key in entries:
+            click.echo(f"{name}: {parse_public_key(key).fingerprint()}  {key}")
+
     @keys.command(name="export-public")
     @workspace_option
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
