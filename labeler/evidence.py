@@ -131,10 +131,6 @@ def render_evidence(
     )
 
 
-def pii_marks(item: Item, field_name: str) -> list[tuple[int, int]]:
-    return [(span.start, span.end) for span in item.pii if span.field == field_name]
-
-
 def large_pair(item: Item, side_order: str = "AB") -> tuple[str, str]:
     """The two texts a large item shows side by side as plain text."""
     if item.signal in PAIR_SIGNALS and item.candidates:

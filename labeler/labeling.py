@@ -179,9 +179,6 @@ class LabelingSession:
         self._undo.append((item.id, previous))
         return Changes(labels=frozenset({item.id}))
 
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
     def undo_last_label(self) -> tuple[str | None, Changes]:
         """Put back what the last save replaced; returns the item id it touched."""
         if not self._undo:
@@ -195,12 +192,6 @@ class LabelingSession:
                 labels.put(self.store, previous)
         return item_id, Changes(labels=frozenset({item_id}))
 
-    def progress(self) -> tuple[int, int]:
-        """(labeled by me, visible to me)."""
-        rows = self.queue()
-        return sum(r.labeled for r in rows), len(rows)
-
-    # -- redaction -----------------------------------------------------------------------
     def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:
         """Replace ``spans`` with placeholders, confirm, and destroy the original text."""
         me = self._me()

@@ -134,9 +134,6 @@ class HoldoutIndex:
         self.exact.add(exact)
         self._sigs.append(signature)
 
-    def leaks(self, text: str) -> bool:
-        return self.leaking([text])[0]
-
     def leaking(self, texts: Sequence[str]) -> list[bool]:
         """For each text: equal to, or a near duplicate of, some holdout input."""
         if not self.exact or not texts:

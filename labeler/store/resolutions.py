@@ -61,12 +61,6 @@ def history(store: Store, item_id: str) -> list[Resolution]:
     return [_resolution(row) for row in rows]
 
 
-def all_resolutions(store: Store) -> list[Resolution]:
-    return [
-        _resolution(row) for row in store.query(f"SELECT {_COLUMNS} FROM resolutions ORDER BY id")
-    ]
-
-
 def labels_by_item(
     store: Store, item_ids: Sequence[str] | None = None, *, paired_only: bool = False
 ) -> dict[str, list[Label]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -127,6 +127,3 @@ class QueuePanel(QWidget):
         item_id = self.current_id()
         if item_id is not None:
             self.item_selected.emit(item_id)
-
-    def focus_table(self) -> None:
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
