@@ -192,6 +192,7 @@ class LabelingSession:
                 labels.put(self.store, previous)
         return item_id, Changes(labels=frozenset({item_id}))
 
+    # -- redaction -----------------------------------------------------------------------
     def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:
         """Replace ``spans`` with placeholders, confirm, and destroy the original text."""
         me = self._me()
