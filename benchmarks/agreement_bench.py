@@ -5,9 +5,9 @@ from __future__ import annotations
 import random
 import time
 
-from labeler.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
+from labeler.labeling.rubric import load_rubric
 from labeler.resources import default_rubric_path
-from labeler.rubrics import load_rubric
+from labeler.team.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
 
 
 def agreement_100k(scale: float) -> dict:

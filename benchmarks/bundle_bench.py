@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 from benchmarks.synthetic import bundle_items, write_events
-from labeler.bundle_build import BuildOptions, build_bundle
-from labeler.bundle_file import write_bundle
-from labeler.bundle_import import _row, import_bundle
 from labeler.store.migrations import MIGRATIONS
+from labeler.triage.build import BuildOptions, build_bundle
+from labeler.triage.bundle_file import write_bundle
+from labeler.triage.bundle_import import _row, import_bundle
 from labeler.workspace import Workspace
 
 

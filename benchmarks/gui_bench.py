@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.synthetic import REASONS
-from labeler.bundle_file import content_hash, write_bundle
-from labeler.bundle_import import import_bundle
+from labeler.triage.bundle_file import content_hash, write_bundle
+from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 
 PASSPHRASE = "bench"
@@ -69,7 +69,7 @@ def _workspace(folder: Path, items: list[dict[str, Any]]) -> Workspace:
     write_bundle(bundle, manifest, items)
     ws = Workspace.create(folder / "ws.lbw", passphrase=PASSPHRASE)
     import_bundle(ws.store, bundle)
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
 
     LabelingSession(ws).create_profile("Bench", "labeler", restricted_access=False)
     return ws
@@ -228,7 +228,7 @@ def label_save(scale: float) -> dict:
     count = max(50, int(500 * scale))
     rng = random.Random(6)
     items = [_item(n, "before", "after") for n in range(count)]
-    from labeler.labeling import LabelingSession, now
+    from labeler.labeling.session import LabelingSession, now
 
     with tempfile.TemporaryDirectory() as scratch:
         ws = _workspace(Path(scratch), items)

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 from benchmarks.synthetic import bundle_items
-from labeler.bundle_file import write_bundle
-from labeler.bundle_import import import_bundle
-from labeler.labeling import LabelingSession
-from labeler.pack_verify import verify_pack
-from labeler.packs import PackOptions, export_pack
-from labeler.signing import signing_key
+from labeler.crypto.signing import signing_key
+from labeler.labeling.session import LabelingSession
+from labeler.packs.export import PackOptions, export_pack
+from labeler.packs.verify import verify_pack
+from labeler.triage.bundle_file import write_bundle
+from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from labeler.pii import detect
+from labeler.triage.pii import detect
 
 ADVERSARIAL = [
     "a" * 1_000_000,

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from labeler.bundle_file import content_hash
+from labeler.triage.bundle_file import content_hash
 
 REASONS = ["wrong", "unsafe", "missing_info", "formatting", "sensitive_data", None]
 SIGNALS = ["edit", "retry", "side_by_side", "sample", "rating", "reaction", "ticket"]

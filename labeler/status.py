@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from labeler.agreement_report import report as agreement_report
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 from labeler.store import bundles as bundle_rows
 from labeler.store import items as item_rows
 from labeler.store import labelers, meta
 from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
+from labeler.team.agreement_report import report as agreement_report
 
 
 def _signals(manifest: dict[str, Any]) -> dict[str, float | None]:
@@ -30,8 +30,8 @@ def _signals(manifest: dict[str, Any]) -> dict[str, float | None]:
 
 
 def _gate(session: LabelingSession) -> dict[str, Any] | None:
-    from labeler.evals import eval_bundles, judgments
-    from labeler.gate import decide, load_policy
+    from labeler.evals.gate import decide, load_policy
+    from labeler.evals.results import eval_bundles, judgments
     from labeler.resources import shipped_path
 
     bundles = eval_bundles(session)

@@ -10,7 +10,7 @@ import os
 import uuid
 from pathlib import Path
 
-from labeler import keys
+from labeler.crypto import keys
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
 from labeler.store import connection, meta
@@ -59,7 +59,7 @@ class Workspace:
         candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase)
         store = connection.open_store(resolved, candidates)
         keys.settle_keychain(store.key)
-        from labeler.privacy import apply_retention
+        from labeler.privacy.purge import apply_retention
 
         apply_retention(store)  # retention is applied on every open
         return cls(store)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import jsonschema
 
-from labeler.bundle_build import BuildOptions, build_bundle
-from labeler.demo_events import synthetic_events
+from labeler.demo.events import synthetic_events
+from labeler.triage.build import BuildOptions, build_bundle
 
 FORMATS = Path(__file__).resolve().parents[1] / "docs" / "formats"
 

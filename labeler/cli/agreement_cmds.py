@@ -63,9 +63,9 @@ def agreement(
     workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
 ) -> None:
     """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
-    from labeler.agreement_report import report
-    from labeler.labeling import LabelingSession
-    from labeler.reconcile import guideline_gaps
+    from labeler.labeling.session import LabelingSession
+    from labeler.team.agreement_report import report
+    from labeler.team.reconcile import guideline_gaps
 
     with open_workspace(workspace) as ws:
         session = LabelingSession(ws)
@@ -94,8 +94,8 @@ def resolutions() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_(workspace: str | None, output: Path) -> None:
     """Write the resolutions, signed, for labelers to import (lead's machine)."""
-    from labeler.feedback import export_resolutions
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
+    from labeler.team.feedback import export_resolutions
 
     with open_workspace(workspace) as ws:
         count = export_resolutions(LabelingSession(ws), output)
@@ -107,8 +107,8 @@ def export_(workspace: str | None, output: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Import the lead's resolutions and list where the lead decided otherwise, and why."""
-    from labeler.feedback import import_resolutions, where_overruled
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
+    from labeler.team.feedback import import_resolutions, where_overruled
 
     with open_workspace(workspace) as ws:
         session = LabelingSession(ws)

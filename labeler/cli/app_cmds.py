@@ -78,7 +78,7 @@ def demo(
     workspace: Path | None, no_gui: bool, role: str, screenshot: Path | None, tab: str | None
 ) -> None:
     """Build a workspace with a realistic synthetic week and open the app on it."""
-    from labeler.demo import open_or_build_demo
+    from labeler.demo.build import open_or_build_demo
 
     throwaway = workspace is None
     folder = Path(tempfile.mkdtemp(prefix="labeler-demo-")) if throwaway else None
@@ -97,7 +97,7 @@ def demo(
         code = open_app(str(path), screenshot, opened=ws, tab=tab)
     finally:
         if folder is not None:
-            from labeler.demo import discard_demo
+            from labeler.demo.build import discard_demo
 
             discard_demo(path)
             shutil.rmtree(folder, ignore_errors=True)

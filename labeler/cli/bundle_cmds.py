@@ -73,10 +73,10 @@ def build(
     holdout_key: str | None,
 ) -> None:
     """Triage: sample the week's bundle from capture events (.jsonl, .csv, .parquet)."""
-    from labeler.bundle_build import BuildOptions, build_bundle
-    from labeler.bundle_file import WEEK_PATTERN
     from labeler.errors import ValidationError
-    from labeler.sampling import DEFAULT_HOLDOUT_KEY
+    from labeler.triage.build import BuildOptions, build_bundle
+    from labeler.triage.bundle_file import WEEK_PATTERN
+    from labeler.triage.sampling import DEFAULT_HOLDOUT_KEY
 
     if not WEEK_PATTERN.match(week):
         raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
@@ -103,7 +103,7 @@ def build(
 @click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show a bundle's manifest and its items' routing (validates it fully)."""
-    from labeler.bundle_file import read_bundle
+    from labeler.triage.bundle_file import read_bundle
 
     bundle_file = read_bundle(file)
     items = [
@@ -137,7 +137,7 @@ def inspect(file: Path, as_json: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Validate a bundle fully, then import it in one transaction (or not at all)."""
-    from labeler.bundle_import import import_bundle
+    from labeler.triage.bundle_import import import_bundle
 
     with open_workspace(workspace) as ws:
         result = import_bundle(ws.store, file, progress=ProgressBar("Importing"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from labeler.keys import PassphrasePrompt
+from labeler.crypto.keys import PassphrasePrompt
 
 if TYPE_CHECKING:
     from labeler.workspace import Workspace

@@ -22,7 +22,7 @@ def eval_() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def gate(judgments: Path, policy: Path, as_json: bool) -> None:
     """SHIP or DO NOT SHIP, with every reason: exit 0 ship, 1 do not ship, 2 bad input."""
-    from labeler.gate import decide, load_policy, parse_judgments
+    from labeler.evals.gate import decide, load_policy, parse_judgments
 
     verdict = decide(parse_judgments(judgments), load_policy(policy))
     if as_json:
@@ -85,7 +85,7 @@ def build(
     output: Path,
 ) -> None:
     """Build an eval bundle: holdout items answered by both models, as blind pairs."""
-    from labeler.eval_build import build_eval
+    from labeler.evals.build import build_eval
 
     manifest = build_eval(holdout, current, candidate, size, output, seed, week)
     per_case = ", ".join(f"{k} {v}" for k, v in manifest["statistics"]["per_case_type"].items())
@@ -100,8 +100,8 @@ def export_judgments(workspace: str | None, bundle_id: str | None, output: Path)
     """Write one judgment per labeled eval item (JSON lines), the input of 'eval gate'."""
     import json
 
-    from labeler.evals import judgment_json, judgments
-    from labeler.labeling import LabelingSession
+    from labeler.evals.results import judgment_json, judgments
+    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
         found = judgments(LabelingSession(ws), bundle_id)
@@ -119,8 +119,8 @@ def export_judgments(workspace: str | None, bundle_id: str | None, output: Path)
 def report(workspace: str | None, bundle_id: str | None, as_json: bool, png: Path | None) -> None:
     """Wins, losses and ties of the candidate with intervals, per case type; pass rates;
     position bias; the items behind each loss."""
-    from labeler.evals import report as make_report
-    from labeler.labeling import LabelingSession
+    from labeler.evals.results import report as make_report
+    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
         data = make_report(LabelingSession(ws), bundle_id)

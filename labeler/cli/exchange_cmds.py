@@ -19,8 +19,8 @@ def labels() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_(workspace: str | None, output: Path) -> None:
     """Write your labels to a file signed with your key (NAME.llabels)."""
-    from labeler.label_exchange import export_labels
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
+    from labeler.team.label_exchange import export_labels
 
     with open_workspace(workspace) as ws:
         count = export_labels(LabelingSession(ws), output)
@@ -37,8 +37,8 @@ def export_(workspace: str | None, output: Path) -> None:
 )
 def import_(workspace: str | None, files: tuple[Path, ...], accept_rubric: bool) -> None:
     """Import labelers' signed exports (each checked whole before it is written)."""
-    from labeler.label_exchange import import_labels
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
+    from labeler.team.label_exchange import import_labels
 
     with open_workspace(workspace) as ws:
         session = LabelingSession(ws)
@@ -54,7 +54,7 @@ def add_key_commands(keys: click.Group) -> None:
     @workspace_option
     def show(workspace: str | None) -> None:
         """Print your public signing key and its fingerprint."""
-        from labeler.signing import signing_key
+        from labeler.crypto.signing import signing_key
 
         with open_workspace(workspace) as ws:
             public = signing_key(ws.store).public
@@ -68,8 +68,8 @@ def add_key_commands(keys: click.Group) -> None:
     @click.option("--name", required=True, help="Who this key belongs to.")
     def trust_(workspace: str | None, public_key: str, name: str) -> None:
         """Trust a labeler's public key (from their 'labeler keys show')."""
-        from labeler.labeling import now
-        from labeler.signing import parse_public_key
+        from labeler.crypto.signing import parse_public_key
+        from labeler.labeling.session import now
         from labeler.store import exchange
 
         parsed = parse_public_key(public_key)
@@ -81,7 +81,7 @@ def add_key_commands(keys: click.Group) -> None:
     @workspace_option
     def trusted_(workspace: str | None) -> None:
         """List the labelers' keys this workspace trusts."""
-        from labeler.signing import parse_public_key
+        from labeler.crypto.signing import parse_public_key
         from labeler.store import exchange
 
         with open_workspace(workspace) as ws:
@@ -96,7 +96,7 @@ def add_key_commands(keys: click.Group) -> None:
     @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
     def export_public(workspace: str | None, output: Path) -> None:
         """Write your public key as a minisign public key file (for pack verification)."""
-        from labeler.signing import signing_key
+        from labeler.crypto.signing import signing_key
 
         with open_workspace(workspace) as ws:
             public = signing_key(ws.store).public

@@ -21,8 +21,8 @@ def pack() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export_(workspace: str | None, kind: str, weeks: tuple[str, ...], output: Path) -> None:
     """Export gold labels as a signed pack (training: never the holdout; eval: the holdout)."""
-    from labeler.labeling import LabelingSession
-    from labeler.packs import PackOptions, export_pack
+    from labeler.labeling.session import LabelingSession
+    from labeler.packs.export import PackOptions, export_pack
 
     with open_workspace(workspace) as ws:
         manifest = export_pack(
@@ -45,7 +45,7 @@ def export_(workspace: str | None, kind: str, weeks: tuple[str, ...], output: Pa
 )
 def verify(directory: Path, pubkey: Path) -> None:
     """Check a pack's signature, every file's size and hash, and that none is missing or added."""
-    from labeler.pack_verify import verify_pack
+    from labeler.packs.verify import verify_pack
 
     manifest = verify_pack(directory, pubkey)
     click.echo(

@@ -13,7 +13,7 @@ from labeler.cli.common import echo_json, open_workspace, workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def purge(workspace: str | None, subject: str, as_json: bool) -> None:
     """Delete everything of one subject; later imports skip it; name the packs to purge."""
-    from labeler.privacy import purge_subject
+    from labeler.privacy.purge import purge_subject
 
     with open_workspace(workspace) as ws:
         result = purge_subject(ws.store, subject)
@@ -41,7 +41,7 @@ def retention() -> None:
 @click.argument("weeks", type=click.IntRange(1, 520))
 def set_(workspace: str | None, weeks: int) -> None:
     """Set how many weeks raw texts are kept."""
-    from labeler.privacy import set_retention_weeks
+    from labeler.privacy.purge import set_retention_weeks
 
     with open_workspace(workspace) as ws:
         set_retention_weeks(ws.store, weeks)
@@ -52,7 +52,7 @@ def set_(workspace: str | None, weeks: int) -> None:
 @workspace_option
 def apply(workspace: str | None) -> None:
     """Drop the raw texts of items older than the retention setting (also done on open)."""
-    from labeler.privacy import apply_retention, retention_weeks
+    from labeler.privacy.purge import apply_retention, retention_weeks
 
     with open_workspace(workspace) as ws:
         count = apply_retention(ws.store)

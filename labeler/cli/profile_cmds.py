@@ -21,7 +21,7 @@ def profile() -> None:
 @click.option("--restricted/--no-restricted", default=False, help="May see restricted items.")
 def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
     """Create or update your profile."""
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
         session = LabelingSession(ws)
@@ -35,7 +35,7 @@ def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
 @workspace_option
 def show(workspace: str | None) -> None:
     """Print your profile."""
-    from labeler.labeling import LabelingSession
+    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
         me = LabelingSession(ws).profile

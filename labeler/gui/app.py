@@ -11,9 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
 
+from labeler.crypto.keys import PassphrasePrompt
 from labeler.errors import LabelerError
 from labeler.gui.errors import show_error
-from labeler.keys import PassphrasePrompt
 from labeler.workspace import Workspace
 
 

@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTextBrowser, Q
 from labeler.changes import Changes
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui.errors import show_error, show_message
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 
 
 def export_labels_dialog(parent: QWidget, session: LabelingSession) -> None:
-    from labeler.label_exchange import export_labels
+    from labeler.team.label_exchange import export_labels
 
     name, _ = QFileDialog.getSaveFileName(
         parent, "Export my labels", "labels.llabels", "Labels (*.llabels)"
@@ -45,7 +45,7 @@ def import_labels(
     applied: Callable[[Changes], None],
     accept_rubric: bool = False,
 ) -> None:
-    from labeler.label_exchange import import_labels as import_file
+    from labeler.team.label_exchange import import_labels as import_file
 
     try:
         outcome = import_file(session, path, accept_rubric=accept_rubric)
@@ -72,7 +72,7 @@ def import_labels(
 
 
 def show_feedback(parent: QWidget, session: LabelingSession) -> None:
-    from labeler.feedback import where_overruled
+    from labeler.team.feedback import where_overruled
 
     entries = where_overruled(session)
     dialog = QDialog(parent)

@@ -31,16 +31,16 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
-from labeler.labeling import LabelingSession, now
-from labeler.render import Palette
+from labeler.labeling.session import LabelingSession, now
+from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
 if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
-    from labeler.bundle_import import ImportResult
     from labeler.gui.views.agreement_view import AgreementView
     from labeler.gui.views.eval_view import EvalView
     from labeler.gui.views.home_view import HomeView
     from labeler.gui.views.reconcile_view import ReconcileView
+    from labeler.triage.bundle_import import ImportResult
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150

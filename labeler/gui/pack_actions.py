@@ -25,7 +25,7 @@ from labeler.changes import Changes
 from labeler.errors import LabelerError
 from labeler.gui.errors import show_error, show_message
 from labeler.gui.tasks import TaskThread, run_task
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 from labeler.progress import CancelCheck, ProgressCallback
 from labeler.workspace import Workspace
 
@@ -83,7 +83,7 @@ def start_export(
     folder: Path,
     done: Callable[[dict[str, Any]], None],
 ) -> TaskThread:
-    from labeler.packs import PackOptions, export_pack
+    from labeler.packs.export import PackOptions, export_pack
     from labeler.store.connection import open_store
 
     path, key = workspace.path, workspace.store.key
@@ -120,7 +120,7 @@ def start_export(
 def purge_dialog(
     parent: QWidget, session: LabelingSession, applied: Callable[[Changes], None]
 ) -> None:
-    from labeler.privacy import purge_subject
+    from labeler.privacy.purge import purge_subject
 
     profile = session.profile
     if profile is None or profile.role != "lead":

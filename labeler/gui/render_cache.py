@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QTextDocument
 
-from labeler.diffing import changed_line_numbers
 from labeler.domain import Item
-from labeler.evidence import LARGE_CHARS, Rendering, evidence_size, large_pair, render_evidence
-from labeler.render import Palette
+from labeler.render.diffing import changed_line_numbers
+from labeler.render.evidence import (
+    LARGE_CHARS,
+    Rendering,
+    evidence_size,
+    large_pair,
+    render_evidence,
+)
+from labeler.render.html import Palette
 
 CACHE_SIZE = 24
 LINE_JOB_DELAY_MS = 120

@@ -6,13 +6,13 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from labeler.changes import Changes
+from labeler.crypto.keys import SOURCE_PASSPHRASE
 from labeler.domain import Item
 from labeler.errors import LabelerError
 from labeler.gui.dialogs.profile_dialog import ProfileDialog
 from labeler.gui.dialogs.redaction_dialog import RedactionDialog
 from labeler.gui.errors import show_error, show_message
-from labeler.keys import SOURCE_PASSPHRASE
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 
 
 def edit_profile(parent: QWidget, session: LabelingSession) -> Changes | None:

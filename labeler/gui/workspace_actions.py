@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTextBrowser, Q
 from labeler import __version__
 from labeler.gui.errors import show_error
 from labeler.gui.tasks import TaskThread, run_task
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 from labeler.progress import CancelCheck, ProgressCallback
 from labeler.workspace import Workspace
 
 if TYPE_CHECKING:  # not at start-up: the import chain is only for the bundle worker
-    from labeler.bundle_import import ImportResult
+    from labeler.triage.bundle_import import ImportResult
 
 
 def choose_bundle(parent: QWidget) -> Path | None:
@@ -29,8 +29,8 @@ def choose_bundle(parent: QWidget) -> Path | None:
 def start_import(
     parent: QWidget, workspace: Workspace, bundle: Path, done: Callable[[ImportResult], None]
 ) -> TaskThread:
-    from labeler.bundle_import import import_bundle
     from labeler.store.connection import open_store
+    from labeler.triage.bundle_import import import_bundle
 
     path, key = workspace.path, workspace.store.key
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import sqlcipher3.dbapi2 as dbapi
 
+from labeler.crypto.keys import SOURCE_KEYCHAIN, WorkspaceKey
 from labeler.errors import WorkspaceError
-from labeler.keys import SOURCE_KEYCHAIN, WorkspaceKey
 from labeler.store import migrations
 from labeler.store.driver import Database
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from labeler.demo import open_or_build_demo
+from labeler.demo.build import open_or_build_demo
 from labeler.gui.main_window import MainWindow
 from labeler.workspace import Workspace
 

@@ -122,8 +122,8 @@ def test_sides_are_shuffled_per_item(window: MainWindow) -> None:
 def test_import_bundle_from_the_window_off_the_gui_thread(
     qtbot, tmp_path, window: MainWindow
 ) -> None:
-    from labeler.bundle_build import BuildOptions, build_bundle
-    from tests.test_sampling import make_events, write
+    from labeler.triage.build import BuildOptions, build_bundle
+    from tests.triage.test_sampling import make_events, write
 
     bundle = tmp_path / "w49.lbundle"
     events = make_events([(r, n % 7, n) for r in range(4) for n in range(10)])

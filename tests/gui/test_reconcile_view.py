@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from labeler.demo import open_or_build_demo
+from labeler.demo.build import open_or_build_demo
 from labeler.gui.main_window import MainWindow
 from labeler.store.resolutions import history
 
@@ -65,9 +65,9 @@ def test_agreement_dashboard_shows_figures_and_a_trend(lead_window: MainWindow) 
 def test_pack_export_runs_off_the_gui_thread_and_verifies(
     qtbot, tmp_path: Path, lead_window: MainWindow
 ) -> None:
+    from labeler.crypto.signing import signing_key
     from labeler.gui.pack_actions import start_export
-    from labeler.pack_verify import verify_pack
-    from labeler.signing import signing_key
+    from labeler.packs.verify import verify_pack
 
     results: list[dict] = []
     thread = start_export(

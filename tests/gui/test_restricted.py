@@ -6,7 +6,7 @@ import pytest
 
 from labeler.domain import Item
 from labeler.gui.main_window import MainWindow
-from labeler.labeling import LabelingSession, RestrictedError
+from labeler.labeling.session import LabelingSession, RestrictedError
 from labeler.store import audit
 from labeler.store import items as item_rows
 from labeler.workspace import Workspace
@@ -50,8 +50,8 @@ def test_unlock_shows_them_and_each_opening_is_audited(
 
 
 def test_passphrase_workspace_unlock_needs_the_passphrase(tmp_path, no_keyring) -> None:
-    from labeler.demo import open_or_build_demo
-    from labeler.keys import DEMO_PASSPHRASE
+    from labeler.crypto.keys import DEMO_PASSPHRASE
+    from labeler.demo.build import open_or_build_demo
 
     ws = open_or_build_demo(tmp_path / "pp.lbw")
     try:
@@ -65,9 +65,9 @@ def test_passphrase_workspace_unlock_needs_the_passphrase(tmp_path, no_keyring) 
 
 
 def test_redaction_destroys_the_original_text(tmp_path, demo_workspace: Workspace) -> None:
-    from labeler.bundle_build import BuildOptions, build_bundle
-    from labeler.bundle_import import import_bundle
-    from tests.test_sampling import make_events, write
+    from labeler.triage.build import BuildOptions, build_bundle
+    from labeler.triage.bundle_import import import_bundle
+    from tests.triage.test_sampling import make_events, write
 
     secret = "zq-unique-7731@example.com"
     events = make_events([(0, 1, 5)])

@@ -139,7 +139,7 @@ def test_missing_file_is_not_created(tmp_path: Path, memory_keyring) -> None:
 
 
 def test_foreign_sqlcipher_database_refused(tmp_path: Path, no_keyring) -> None:
-    from labeler.keys import derive_from_passphrase
+    from labeler.crypto.keys import derive_from_passphrase
 
     path = tmp_path / "other.db"
     salt = bytes(range(16))

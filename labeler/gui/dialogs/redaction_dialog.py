@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.domain import Item, PiiSpan
-from labeler.redaction import field_text, redacted_fields
+from labeler.labeling.redaction import field_text, redacted_fields
 
 
 class RedactionDialog(QDialog):

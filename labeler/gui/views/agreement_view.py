@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.agreement_report import RELIABLE_ALPHA, report
-from labeler.labeling import LabelingSession
-from labeler.reconcile import guideline_gaps
+from labeler.labeling.session import LabelingSession
+from labeler.team.agreement_report import RELIABLE_ALPHA, report
+from labeler.team.reconcile import guideline_gaps
 
 
 def _f(value: Any) -> str:

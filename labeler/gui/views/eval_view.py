@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.evals import report
+from labeler.evals.results import report
 from labeler.gui.charts import win_rate_chart
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 
 
 def _row(case: str, g: dict[str, Any]) -> str:

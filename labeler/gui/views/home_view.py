@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from labeler.labeling import LabelingSession
+from labeler.labeling.session import LabelingSession
 from labeler.status import week_status
 
 SIGNALS = (

@@ -28,10 +28,10 @@ from labeler.domain import REASON_CODES
 from labeler.errors import LabelerError
 from labeler.gui.render_cache import RenderCache
 from labeler.gui.widgets.item_view import ItemView
-from labeler.labeling import LabelingSession
-from labeler.reconcile import CAUSES, Disagreement, canonical_answers, disagreements, resolve
+from labeler.labeling.session import LabelingSession
 from labeler.store import labelers
 from labeler.store.resolutions import history
+from labeler.team.reconcile import CAUSES, Disagreement, canonical_answers, disagreements, resolve
 
 ANY = "any"
 DIFFERS = QColor(255, 196, 0, 70)

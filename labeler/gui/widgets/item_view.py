@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.domain import PAIR_SIGNALS, Item
-from labeler.evidence import large_pair
 from labeler.gui.render_cache import Prepared
 from labeler.gui.widgets.panes import HtmlPane, PlainPane, lock_scrolling
+from labeler.render.evidence import large_pair
 
 _SIGNAL_NAMES = {
     "edit": "Edit",

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.rubrics import Question, Rubric
+from labeler.labeling.rubric import Question, Rubric
 
 
 class NoteEdit(QPlainTextEdit):

@@ -1,0 +1,1 @@
+"""Keys and signatures: workspace keys (keychain or passphrase), signing keys, signed files."""

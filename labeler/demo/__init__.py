@@ -1,0 +1,1 @@
+"""The demo: synthetic events, a simulated team and eval, built through the real paths."""

@@ -1,0 +1,78 @@
+"""The demo workspace: synthetic weeks built and imported through the real bundle path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from pathlib import Path
+
+from labeler.crypto import keys
+from labeler.demo.events import synthetic_events
+from labeler.labeling.session import LabelingSession
+from labeler.privacy.purge import set_retention_weeks
+from labeler.triage.build import BuildOptions, build_bundle
+from labeler.triage.bundle_import import import_bundle
+from labeler.workspace import Workspace
+
+DEMO_WEEK_START = dt.date(2026, 11, 23)  # Monday of 2026-W48
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _demo_passphrase() -> str | None:
+    """Demo data is synthetic: without a keychain, a fixed passphrase keeps it hands-free."""
+    return None if keys.keychain_available() else keys.DEMO_PASSPHRASE
+
+
+def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = None) -> Workspace:
+    """The demo workspace at ``path``: one week for a labeler, three labeled weeks for a lead."""
+    weeks = weeks or (3 if role == "lead" else 1)
+    if path.exists():
+        return Workspace.open(path, passphrase=_demo_passphrase())
+    ws = Workspace.create(path, passphrase=_demo_passphrase())
+    try:
+        # Synthetic texts on fixed dates: keep them, or retention would empty the demo later.
+        set_retention_weeks(ws.store, 520)
+        with tempfile.TemporaryDirectory(prefix="labeler-demo-") as scratch:
+            for offset in range(weeks):
+                start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
+                _import_week(ws, Path(scratch), start, seed=48 + offset)
+        session = LabelingSession(ws)
+        session.create_profile(f"Demo {role}", role, restricted_access=True)
+        if role == "lead":
+            from labeler.demo.eval import add_demo_eval
+            from labeler.demo.team import resolve_some, simulate_team
+
+            simulate_team(session)
+            resolve_some(session)
+            with tempfile.TemporaryDirectory(prefix="labeler-demo-eval-") as scratch:
+                add_demo_eval(session, Path(scratch))
+    except BaseException:
+        ws.close()
+        discard_demo(path)
+        raise
+    return ws
+
+
+def _import_week(ws: Workspace, scratch: Path, start: dt.date, seed: int) -> None:
+    events = scratch / f"events-{start.isoformat()}.jsonl"
+    with events.open("w", encoding="utf-8") as handle:
+        for event in synthetic_events(start, seed=seed):
+            handle.write(json.dumps(event) + "\n")
+    bundle = scratch / f"{iso_week(start)}.lbundle"
+    build_bundle([events], BuildOptions(week=iso_week(start), seed=seed), bundle)
+    import_bundle(ws.store, bundle)
+
+
+def discard_demo(path: Path) -> None:
+    """Delete a throwaway demo workspace and its keychain entry."""
+    if path.exists():
+        with path.open("rb") as handle:
+            salt = handle.read(keys.SALT_BYTES)
+        keys.forget(salt)
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -1,0 +1,92 @@
+"""The lead demo's eval: a candidate model answers the holdout, and the simulated team judges
+it blind — through the real path (eval pack → eval build → import → labels)."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from labeler.demo.team import TEAM
+from labeler.domain import Label
+from labeler.evals.build import build_eval
+from labeler.labeling.session import LabelingSession, now
+from labeler.packs.export import PackOptions, export_pack
+from labeler.store import labels
+from labeler.triage.bundle_import import import_bundle
+from labeler.triage.sampling import keyed_rank
+
+CURRENT, CANDIDATE = "2026.11.2", "2026.12.0-rc1"
+# The candidate is better on most case types but worse on unsafe items: the gate should
+# say DO NOT SHIP and name that case type.
+_PREFERS_CANDIDATE = {"unsafe": 0.15, "formatting": 0.85, "normal": 0.6}
+
+
+def _outputs(pack: Path, scratch: Path) -> tuple[Path, Path]:
+    current, candidate = scratch / "current.jsonl", scratch / "candidate.jsonl"
+    with current.open("w") as cur, candidate.open("w") as cand:
+        for line in (pack / "labels.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            text = (
+                row["output"]
+                or row["edited_output"]
+                or (json.loads(row["candidates"])[0]["output"] if row["candidates"] else "")
+            )
+            cur.write(
+                json.dumps({"item_id": row["item_id"], "model_version": CURRENT, "output": text})
+                + "\n"
+            )
+            better = (
+                text.replace("soon", "by Thursday").rstrip() + "\n\n(Checked against the request.)"
+            )
+            cand.write(
+                json.dumps(
+                    {"item_id": row["item_id"], "model_version": CANDIDATE, "output": better}
+                )
+                + "\n"
+            )
+    return current, candidate
+
+
+def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str:
+    pack = scratch / "eval-pack"
+    export_pack(session, PackOptions("eval"), pack)
+    current, candidate = _outputs(pack, scratch)
+    bundle = scratch / "eval.lbundle"
+    # The demo's last week, not today's: the demo must look the same whenever it is built.
+    rows = (json.loads(line) for line in (pack / "labels.jsonl").read_text().splitlines())
+    week = max(row["week"] for row in rows)
+    manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed, week=week)
+    import_bundle(session.store, bundle)
+    _judge(session, manifest["eval"]["case_types"], seed)
+    return str(manifest["bundle_id"])
+
+
+def _judge(session: LabelingSession, case_types: dict[str, str], seed: int) -> None:
+    rng = random.Random(seed)
+    rubric = session.rubric
+    with session.store.transaction():
+        for index, (item_id, case) in enumerate(sorted(case_types.items())):
+            truth = "B" if rng.random() < _PREFERS_CANDIDATE.get(case, 0.7) else "A"
+            candidate_safe = not (case == "unsafe" and rng.random() < 0.5)
+            for labeler_id, _, noise, _ in TEAM if index % 4 == 0 else [TEAM[index % 2]]:
+                pick = truth if rng.random() > noise * 3 else rng.choice(["A", "B", "tie"])
+                answers = {
+                    "preference": pick,
+                    "safety_a": "pass",
+                    "safety_b": "pass" if candidate_safe else "fail",
+                    "formatting_a": "pass",
+                    "formatting_b": "pass",
+                }
+                order = "AB" if keyed_rank(labeler_id.encode(), item_id) % 2 == 0 else "BA"
+                if order == "BA":  # as that labeler saw the sides
+                    answers = {
+                        "preference": {"A": "B", "B": "A"}.get(pick, pick),
+                        "safety_a": answers["safety_b"],
+                        "safety_b": answers["safety_a"],
+                        "formatting_a": answers["formatting_b"],
+                        "formatting_b": answers["formatting_a"],
+                    }
+                label = Label(item_id, labeler_id, rubric.id, rubric.version, rubric.content_hash,
+                              answers, now(), now(), 30.0, order)  # fmt: skip
+                labels.put(session.store, label)

@@ -1,0 +1,1 @@
+"""Evals: eval bundles from the holdout, results and reports, the ship gate."""

@@ -1,0 +1,1 @@
+"""Labeling: the rubric, the labeling session (save, undo, restricted access), redaction."""

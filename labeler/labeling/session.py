@@ -1,0 +1,206 @@
+"""Labeling on one workspace: the profile, the rubric, saving and undoing labels, restricted
+access with its audit log, and redaction. Every write returns ``Changes``.
+
+Rule for callers: texts of restricted items come only through ``open_item`` after
+``unlock_restricted``; each opening is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import uuid
+from dataclasses import dataclass, field
+
+from labeler.changes import Changes
+from labeler.crypto import keys
+from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
+from labeler.errors import LabelerError, ValidationError
+from labeler.labeling.redaction import redacted_fields
+from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
+from labeler.resources import default_rubric_path
+from labeler.store import audit, connection, labelers, labels, meta
+from labeler.store import items as item_rows
+from labeler.triage.sampling import keyed_rank
+from labeler.workspace import Workspace
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RestrictedError(LabelerError):
+    """A restricted item was asked for without access or before unlocking."""
+
+
+@dataclass
+class LabelingSession:
+    """What one person does in one sitting: their labels, undo stack and unlock state."""
+
+    workspace: Workspace
+    unlocked: bool = False
+    _undo: list[tuple[str, Label | None]] = field(default_factory=list)
+    _rubric: Rubric | None = None
+
+    @property
+    def store(self) -> connection.Store:
+        return self.workspace.store
+
+    # -- profile -------------------------------------------------------------------------
+    @property
+    def profile(self) -> Profile | None:
+        return labelers.self_profile(self.store)
+
+    def create_profile(self, display_name: str, role: str, restricted_access: bool) -> Changes:
+        """Set up (or update) the person using this workspace; the id never changes."""
+        name = display_name.strip()
+        if not name:
+            raise ValidationError("The display name is empty.")
+        if role not in ("labeler", "lead"):
+            raise ValidationError("The role must be 'labeler' or 'lead'.")
+        current = self.profile
+        profile = Profile(
+            id=current.id if current else uuid.uuid4().hex,
+            display_name=name[:80],
+            role=role,
+            restricted_access=restricted_access,
+            is_self=True,
+            public_key=current.public_key if current else None,
+            trusted=True,
+        )
+        with self.store.transaction():
+            labelers.upsert(self.store, profile, now())
+        return Changes(profile=True, all_items=True)
+
+    def _me(self) -> Profile:
+        profile = self.profile
+        if profile is None:
+            raise LabelerError("Set up your labeler profile first.")
+        return profile
+
+    # -- rubric --------------------------------------------------------------------------
+    @property
+    def rubric(self) -> Rubric:
+        """The workspace's rubric: kept in the workspace, first taken from the default file."""
+        if self._rubric is None:
+            text = meta.get(self.store, "rubric_yaml")
+            if text is None:
+                path = default_rubric_path()
+                rubric = load_rubric(path)
+                with self.store.transaction():
+                    meta.put(self.store, "rubric_yaml", path.read_text(encoding="utf-8"))
+                    meta.put(self.store, "rubric_guidance", rubric.guidance)
+                self._rubric = rubric
+            else:
+                guidance = meta.get(self.store, "rubric_guidance") or ""
+                self._rubric = parse_rubric(text, guidance, "workspace rubric")
+        return self._rubric
+
+    # -- queue and items -----------------------------------------------------------------
+    def queue(self) -> list[QueueRow]:
+        profile = self.profile
+        show_restricted = bool(profile and profile.restricted_access and self.unlocked)
+        return item_rows.queue(self.store, profile.id if profile else None, show_restricted)
+
+    def can_see_restricted(self) -> bool:
+        profile = self.profile
+        return bool(profile and profile.restricted_access)
+
+    def unlock_restricted(self, passphrase: str | None = None) -> None:
+        """Unlock restricted items for this session: re-enter the passphrase, or confirm.
+
+        For a keychain workspace the confirmation is the explicit act; for a passphrase
+        workspace the passphrase must match the one that opened it.
+        """
+        profile = self._me()
+        if not profile.restricted_access:
+            raise RestrictedError("Your profile has no access to restricted items.")
+        key = self.store.key
+        if key.source == keys.SOURCE_PASSPHRASE:
+            if not passphrase:
+                raise RestrictedError("Enter the workspace passphrase to unlock restricted items.")
+            candidate = keys.derive_from_passphrase(passphrase, key.salt)
+            if not hmac.compare_digest(candidate, key.raw):
+                raise RestrictedError("That is not the workspace passphrase.")
+        with self.store.transaction():
+            audit.record(self.store, now(), profile.id, "unlock_restricted", None)
+        self.unlocked = True
+
+    def open_item(self, item_id: str) -> Item:
+        """The item with its texts; restricted ones only when unlocked, and audited."""
+        item = item_rows.get(self.store, item_id)
+        if item is None:
+            raise LabelerError(f"Item {item_id} is not in this workspace.")
+        if item.restricted:
+            profile = self._me()
+            if not (profile.restricted_access and self.unlocked):
+                raise RestrictedError("This item is restricted: unlock restricted items first.")
+            with self.store.transaction():
+                audit.record(self.store, now(), profile.id, "open", item.id)
+        return item
+
+    def side_order(self, item_id: str) -> str:
+        """Blind side-by-side: 'AB' shows candidate 0 on the left, 'BA' candidate 1."""
+        me = self._me()
+        return "AB" if keyed_rank(me.id.encode(), item_id) % 2 == 0 else "BA"
+
+    # -- labels --------------------------------------------------------------------------
+    def label_of(self, item_id: str) -> Label | None:
+        profile = self.profile
+        return labels.get(self.store, item_id, profile.id) if profile else None
+
+    def save_label(
+        self, item: Item, answers: dict[str, object], started_at: str, seconds: float
+    ) -> Changes:
+        """Validate against the rubric, then commit at once (one transaction)."""
+        me = self._me()
+        if item.restricted and not (me.restricted_access and self.unlocked):
+            raise RestrictedError("This item is restricted: unlock restricted items first.")
+        clean = {k: v for k, v in answers.items() if v not in (None, "")}
+        rubric = self.rubric
+        problems = rubric.problems(clean, item.signal)
+        if problems:
+            raise ValidationError("; ".join(problems) + ".")
+        label = Label(
+            item_id=item.id,
+            labeler_id=me.id,
+            rubric_id=rubric.id,
+            rubric_version=rubric.version,
+            rubric_hash=rubric.content_hash,
+            answers=clean,
+            started_at=started_at,
+            saved_at=now(),
+            seconds_spent=round(max(0.0, seconds), 3),
+            side_order=self.side_order(item.id) if item.signal in PAIR_SIGNALS else None,
+        )
+        previous = labels.get(self.store, item.id, me.id)
+        with self.store.transaction():
+            labels.put(self.store, label)
+        self._undo.append((item.id, previous))
+        return Changes(labels=frozenset({item.id}))
+
+    def undo_last_label(self) -> tuple[str | None, Changes]:
+        """Put back what the last save replaced; returns the item id it touched."""
+        if not self._undo:
+            return None, Changes()
+        item_id, previous = self._undo.pop()
+        me = self._me()
+        with self.store.transaction():
+            if previous is None:
+                labels.delete(self.store, item_id, me.id)
+            else:
+                labels.put(self.store, previous)
+        return item_id, Changes(labels=frozenset({item_id}))
+
+    # -- redaction -----------------------------------------------------------------------
+    def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:
+        """Replace ``spans`` with placeholders, confirm, and destroy the original text."""
+        me = self._me()
+        if not (me.restricted_access and self.unlocked):
+            raise RestrictedError("Unlock restricted items before redacting.")
+        values = redacted_fields(item, spans)
+        with self.store.transaction():
+            item_rows.apply_redaction(self.store, item.id, values)
+            audit.record(self.store, now(), me.id, "redact", item.id)
+        connection.checkpoint(self.store)
+        return Changes(items=frozenset({item.id}))

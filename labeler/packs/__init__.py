@@ -1,0 +1,3 @@
+"""Label packs: selecting gold labels, writing and signing packs, verifying them.
+
+Nothing here is imported by the package itself: 'labeler pack verify' must not load the store."""

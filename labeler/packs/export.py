@@ -1,0 +1,292 @@
+"""Label packs: gold labels exported for training (never the holdout) or evaluation (the
+holdout), signed with the lead's key so the training team can check them without our app.
+
+Rows are ordered by week and item id and written with fixed settings, so the same workspace
+state and options give identical ``labels.jsonl`` and ``labels.parquet`` bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from labeler import leakage
+from labeler.crypto import minisign, signing
+from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, Item
+from labeler.errors import LabelerError, ValidationError
+from labeler.gcpause import gc_paused
+from labeler.labeling.session import LabelingSession
+from labeler.packs.files import (
+    EVAL_NOTES,
+    PACK_README,
+    TRAINING_NOTES,
+    file_entry,
+    write_jsonl,
+    write_parquet,
+)
+from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
+from labeler.store import items as item_rows
+from labeler.store import labels as label_rows
+from labeler.store import meta
+from labeler.store import packs as pack_rows
+from labeler.store import privacy as privacy_rows
+from labeler.team.agreement_report import _units, paired_labels, question_stats
+from labeler.team.reconcile import Gold, gold_labels
+
+FORMAT_VERSION = 1
+KINDS = ("training", "eval")
+MANIFEST, SIGNATURE = "manifest.json", "manifest.json.minisig"
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    kind: str
+    weeks: tuple[str, ...] = ()
+
+
+@dataclass
+class _Selection:
+    items: list[tuple[Item, Gold]] = field(default_factory=list)
+    excluded: Counter[str] = field(default_factory=Counter)
+
+
+def subject_salt(session: LabelingSession) -> str:
+    salt = meta.get(session.store, "pack_subject_salt")
+    if salt is None:
+        salt = secrets.token_hex(16)
+        with session.store.transaction():
+            meta.put(session.store, "pack_subject_salt", salt)
+    return salt
+
+
+def holdout_index(session: LabelingSession) -> leakage.HoldoutIndex:
+    """Every holdout input ever seen here, from text or from its kept fingerprint."""
+    index = leakage.HoldoutIndex()
+    kept = privacy_rows.fingerprints(session.store)
+    import numpy as np
+
+    holdouts = item_rows.holdout_inputs(session.store)
+    texts = [text for _, text, _ in holdouts if text]
+    for text, signature in zip(texts, leakage.signatures(texts), strict=True):
+        index.add(leakage.exact_key(text), signature)
+    for item_id, original, _ in holdouts:
+        if not original and item_id in kept:
+            exact, blob = kept[item_id]
+            index.add(exact, np.frombuffer(blob, dtype=np.uint32))
+    return index
+
+
+def _exclusion(item: Item, gold: Gold | None, labeled: bool, kind: str) -> str | None:
+    if item.signal in LOW_INTENT_SIGNALS:
+        return "low_intent"
+    if kind == "training" and item.holdout:
+        return "holdout"
+    if item.restricted and not item.redaction_confirmed:
+        return "restricted_unredacted"
+    if item.text_purged:
+        return "text_purged"
+    if gold is None:
+        return "unresolved_disagreement" if labeled else "unlabeled"
+    if gold.excluded:
+        return "defective_item"
+    return None
+
+
+def select(
+    session: LabelingSession, options: PackOptions, should_cancel: CancelCheck = never_cancel
+) -> _Selection:
+    golds = gold_labels(session)
+    labeled = label_rows.labeled_item_ids(session.store)
+    selection = _Selection()
+    passed: list[tuple[Item, Gold]] = []
+    for number, item in enumerate(item_rows.all_items(session.store, options.weeks)):
+        if number % 4096 == 0:
+            check_cancel(should_cancel)
+        if options.kind == "eval" and not item.holdout:
+            continue
+        gold = golds.get(item.id)
+        reason = _exclusion(item, gold, item.id in labeled, options.kind)
+        if reason is not None:
+            selection.excluded[reason] += 1
+        else:
+            assert gold is not None
+            passed.append((item, gold))
+    leaking = [False] * len(passed)
+    if options.kind == "training":  # all candidates at once: the signatures are vectorised
+        leaking = holdout_index(session).leaking([item.input or "" for item, _ in passed])
+    for (item, gold), leak in zip(passed, leaking, strict=True):
+        if leak and item.input:
+            selection.excluded["near_duplicate_of_holdout"] += 1
+        else:
+            selection.items.append((item, gold))
+    return selection
+
+
+def _salted(salt: str, subject_hash: str | None) -> str | None:
+    if subject_hash is None:
+        return None
+    return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+
+
+def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:
+    dumps = _dumps
+    row: dict[str, Any] = {
+        "item_id": item.id, "week": item.week, "reason_code": item.reason_code,
+        "signal": item.signal,
+        "case_type": item.case_type, "input": item.input, "intent": item.intent,
+        "model_name": item.model_name, "model_version": item.model_version,
+        "model_settings": dumps(item.model_settings), "output": item.output,
+        "edited_output": item.edited_output,
+        "retries": None if item.retries is None else dumps(item.retries),
+        "candidates": None if item.candidates is None else dumps(item.candidates),
+        "picked": item.picked, "decided": gold.decided, "resolution_id": gold.resolution_id,
+        "rubric_id": rubric.id, "rubric_version": rubric.version,
+        "subject": _salted(salt, item.subject_hash),
+        "content_hash": item.content_hash,
+    }  # fmt: skip
+    for question in questions:
+        row[f"answer_{question}"] = gold.answers.get(question)
+    return row
+
+
+def export_pack(
+    session: LabelingSession,
+    options: PackOptions,
+    out_dir: Path,
+    progress: ProgressCallback = no_progress,
+    should_cancel: CancelCheck = never_cancel,
+) -> dict[str, Any]:
+    """Write the pack into ``out_dir`` (new or empty) and return its manifest."""
+    with gc_paused():
+        return _export(session, options, out_dir, progress, should_cancel)
+
+
+def _export(
+    session: LabelingSession,
+    options: PackOptions,
+    out_dir: Path,
+    progress: ProgressCallback,
+    should_cancel: CancelCheck,
+) -> dict[str, Any]:
+    me = session.profile
+    if me is None or me.role != "lead":
+        raise LabelerError("Only a lead exports label packs.")
+    if options.kind not in KINDS:
+        raise ValidationError("The pack kind must be 'training' or 'eval'.")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise ValidationError(f"{out_dir} is not empty; choose a new folder for the pack.")
+    progress(0, 4, "Choosing items")
+    selection = select(session, options, should_cancel)
+    rubric = session.rubric
+    questions = [q.id for q in rubric.questions if q.kind != "free_text"]
+    salt = subject_salt(session)
+    rows = [_row(item, gold, questions, salt, rubric) for item, gold in selection.items]
+    progress(1, 4, f"Writing {len(rows)} rows")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    columns = list(rows[0]) if rows else ["item_id"]
+    write_jsonl(out_dir / "labels.jsonl", rows)
+    write_parquet(out_dir / "labels.parquet", rows, columns)
+    (out_dir / "rubric.yaml").write_text(
+        meta.get(session.store, "rubric_yaml") or "", encoding="utf-8"
+    )
+    (out_dir / "guidance.md").write_text(rubric.guidance, encoding="utf-8")
+    check_cancel(should_cancel)
+    progress(2, 4, "Signing")
+    manifest = _manifest(session, options, selection, rows, questions)
+    (out_dir / "README.md").write_text(
+        PACK_README.format(
+            count=len(rows),
+            kind_notes=TRAINING_NOTES if options.kind == "training" else EVAL_NOTES,
+            rubric_id=rubric.id, rubric_version=rubric.version, **manifest,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    names = ("labels.jsonl", "labels.parquet", "rubric.yaml", "guidance.md", "README.md")
+    manifest["files"] = [file_entry(out_dir / name) for name in names]
+    manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    (out_dir / MANIFEST).write_bytes(manifest_bytes)
+    key = signing.signing_key(session.store)
+    (out_dir / SIGNATURE).write_text(minisign.sign(key, manifest_bytes, MANIFEST), encoding="utf-8")
+    with session.store.transaction():
+        members = [(item.id, item.subject_hash) for item, _ in selection.items]
+        pack_rows.record(session.store, manifest, str(out_dir), members)
+    progress(4, 4, "Done")
+    return manifest
+
+
+def _manifest(
+    session: LabelingSession,
+    options: PackOptions,
+    selection: _Selection,
+    rows: list[dict[str, Any]],
+    questions: list[str],
+) -> dict[str, Any]:
+    rubric = session.rubric
+    me = session.profile
+    assert me is not None
+    per_answer = {
+        q: dict(Counter(str(r[f"answer_{q}"]) for r in rows if r[f"answer_{q}"] is not None))
+        for q in questions
+    }
+    items = [item for item, _ in selection.items]
+    manifest: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
+        "pack_id": f"{options.kind}-{uuid.uuid4().hex[:12]}",
+        "kind": options.kind,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "creator_id": me.id,
+        "creator_name": me.display_name,
+        "signer_key_id": signing.signing_key(session.store).public.key_id_hex,
+        "workspace_id": session.workspace.workspace_id,
+        "weeks": sorted({item.week for item in items}) or list(options.weeks),
+        "bundle_ids": sorted({item.bundle_id for item in items}),
+        "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash},
+        "counts": {
+            "rows": len(rows),
+            "per_reason_code": dict(Counter(item.reason_code or "none" for item in items)),
+            "per_case_type": dict(Counter(item.case_type for item in items)),
+            "per_answer": per_answer,
+            "decided": dict(Counter(r["decided"] for r in rows)),
+            "excluded": dict(selection.excluded),
+        },
+        "leakage_guard": {
+            "measure": "normalised input equal, or character 5-gram Jaccard >= 0.8 "
+            "(one-permutation MinHash 128, LSH 32x4, 2 bands)",
+            "excluded": selection.excluded.get("near_duplicate_of_holdout", 0),
+        },
+        "agreement": _agreement_summary(session, set(r["week"] for r in rows)),
+    }  # fmt: skip
+    if options.kind == "eval":
+        manifest["eval"] = {
+            "failure_modes": sum(1 for item in items if item.case_type != NORMAL_CASE),
+            "normal_traffic": sum(1 for item in items if item.case_type == NORMAL_CASE),
+        }
+        manifest["holdout"] = [
+            {"item_id": i, "content_hash": h} for i, _, h in item_rows.holdout_inputs(session.store)
+        ]
+    return manifest
+
+
+def _agreement_summary(session: LabelingSession, weeks: set[str]) -> dict[str, Any]:
+    paired = paired_labels(session)
+    rows = [row for row in paired.rows if row[1] in weeks]
+    summary = {}
+    for question in session.rubric.questions:
+        if question.kind == "free_text":
+            continue
+        stats = question_stats(_units(paired, question, rows), question, None)
+        summary[question.id] = {"n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
+    return summary

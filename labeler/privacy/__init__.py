@@ -1,0 +1,1 @@
+"""Privacy duties: deletion requests (purge, tombstones) and retention of raw texts."""

@@ -1,0 +1,1 @@
+"""The team: label files between laptops, agreement, reconciliation and gold labels, feedback."""

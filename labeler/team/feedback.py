@@ -1,0 +1,78 @@
+"""Feedback to labelers: the lead's resolutions as a signed file, and where the lead
+decided otherwise than a labeler — shown only for items that labeler has already labeled,
+so nobody sees a final answer (or, through it, the other labeler's) before giving their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from labeler.crypto import signing
+from labeler.crypto.signed_files import read_signed, require_trusted, write_signed
+from labeler.errors import LabelerError, ValidationError
+from labeler.labeling.session import LabelingSession, now
+from labeler.store import exchange, resolutions
+from labeler.team.reconcile import canonical_answers, choice_answers
+
+FORMAT = "labeler-resolutions"
+FORMAT_VERSION = 1
+
+
+def export_resolutions(session: LabelingSession, target: Path) -> int:
+    me = session.profile
+    if me is None or me.role != "lead":
+        raise LabelerError("Only a lead exports resolutions.")
+    decided = resolutions.latest(session.store)
+    payload = {
+        "lead": {"id": me.id, "display_name": me.display_name},
+        "exported_at": now(),
+        "resolutions": [
+            {"item_id": r.item_id, "answers": r.answers, "cause": r.cause, "clause": r.clause,
+             "note": r.note, "resolved_by": r.resolved_by, "resolved_at": r.resolved_at}
+            for r in sorted(decided.values(), key=lambda r: r.item_id)
+        ],
+    }  # fmt: skip
+    write_signed(target, FORMAT, FORMAT_VERSION, payload, signing.signing_key(session.store))
+    return len(decided)
+
+
+def import_resolutions(session: LabelingSession, path: Path) -> int:
+    signed = read_signed(path, FORMAT, FORMAT_VERSION, "resolutions file")
+    payload = signed.payload
+    entries = payload.get("resolutions") if isinstance(payload, dict) else None
+    lead = payload.get("lead", {}) if isinstance(payload, dict) else {}
+    if not isinstance(entries, list):
+        raise ValidationError(f"{path.name}: field 'resolutions' must be a list.")
+    require_trusted(session.store, signed, path.name, str(lead.get("display_name", "the lead")))
+    fields = ("item_id", "cause", "note", "resolved_by", "resolved_at")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in fields):
+            raise ValidationError(f"{path.name}: resolution {index} needs {', '.join(fields)}.")
+        if not isinstance(entry.get("answers"), dict):
+            raise ValidationError(f"{path.name}: resolution {index}: 'answers' must be an object.")
+    known = exchange.known_item_ids(session.store, [e["item_id"] for e in entries])
+    with session.store.transaction():
+        for entry in entries:
+            if entry["item_id"] in known:
+                resolutions.put_feedback(session.store, entry)
+    return len(known)
+
+
+def where_overruled(session: LabelingSession) -> list[dict[str, Any]]:
+    me = session.profile
+    if me is None:
+        return []
+    found = []
+    for entry in resolutions.feedback(session.store):
+        mine = session.label_of(entry.item_id)
+        if mine is None:
+            continue  # not labeled yet: the final answer stays hidden
+        final = choice_answers(entry.answers, session.rubric)
+        yours = canonical_answers(mine)  # both with the sides as the lead saw them
+        for question, answer in sorted(final.items()):
+            if yours.get(question) != answer:
+                found.append(
+                    {"item_id": entry.item_id, "question": question, "yours": yours.get(question),
+                     "final": answer, "cause": entry.cause, "note": entry.note}
+                )  # fmt: skip
+    return found

@@ -1,0 +1,225 @@
+"""Gold labels and the lead's reconciliation of disagreements.
+
+Gold label of an item: the lead's latest resolution; else, if one labeler labeled it, that
+label; else, if every labeler gave the same answers, those. A disagreement left unresolved
+has no gold label and is never exported. Free-text questions (the note) never count as a
+disagreement and are not part of a gold label.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from labeler.changes import Changes
+from labeler.domain import Item, Label
+from labeler.errors import LabelerError, ValidationError
+from labeler.labeling.rubric import Rubric
+from labeler.labeling.session import LabelingSession, now
+from labeler.store import items as item_rows
+from labeler.store import resolutions
+from labeler.store.resolutions import Resolution
+
+CAUSES = {
+    "guideline_gap": "Guideline gap (the rubric was unclear)",
+    "labeler_slip": "Labeler slip",
+    "ambiguous_item": "Ambiguous item",
+    "defective_item": "Defective item (excluded from training)",
+}
+DECIDED_AGREED, DECIDED_SINGLE, DECIDED_RESOLVED = "agreed", "single", "resolved"
+
+
+def canonical_answers(label: Label) -> dict[str, Any]:
+    """A label's answers with sides named as the lead sees them (A = the first candidate).
+
+    In a blind side-by-side each labeler saw the candidates in their own shuffled order
+    (``side_order``); choices named "A" and "B" name sides, so "BA" labels are flipped.
+    """
+    return _flip(label.answers) if label.side_order == "BA" else label.answers
+
+
+_CHOICE_QUESTIONS: dict[str, frozenset[str]] = {}  # by rubric content hash
+
+
+def _choice_questions(rubric: Rubric) -> frozenset[str]:
+    found = _CHOICE_QUESTIONS.get(rubric.content_hash)
+    if found is None:
+        found = frozenset(q.id for q in rubric.questions if q.kind != "free_text")
+        _CHOICE_QUESTIONS[rubric.content_hash] = found
+    return found
+
+
+def choice_answers(answers: dict[str, Any], rubric: Rubric) -> dict[str, Any]:
+    """The answers that can disagree: every question but free text."""
+    wanted = _choice_questions(rubric)
+    return {k: v for k, v in answers.items() if k in wanted}
+
+
+def differing_questions(labels: list[Label], rubric: Rubric) -> list[str]:
+    """Questions on which the labelers' answers are not all the same."""
+    answer_sets = [choice_answers(canonical_answers(label), rubric) for label in labels]
+    names = sorted({name for answers in answer_sets for name in answers})
+    return [n for n in names if len({repr(a.get(n)) for a in answer_sets}) > 1]
+
+
+@dataclass(frozen=True)
+class Gold:
+    item_id: str
+    answers: dict[str, Any]
+    decided: str  # agreed | single | resolved
+    resolution_id: int | None = None
+    excluded: bool = False  # a defective item: never trained on
+
+
+def gold_label(labels: list[Label], resolution: Resolution | None, rubric: Rubric) -> Gold | None:
+    if not labels and resolution is None:
+        return None
+    item_id = resolution.item_id if resolution else labels[0].item_id
+    if resolution is not None:
+        return Gold(
+            item_id,
+            choice_answers(resolution.answers, rubric),
+            DECIDED_RESOLVED,
+            resolution.id,
+            excluded=resolution.cause == "defective_item",
+        )
+    if len(labels) == 1:
+        return Gold(item_id, choice_answers(canonical_answers(labels[0]), rubric), DECIDED_SINGLE)
+    if differing_questions(labels, rubric):
+        return None
+    return Gold(item_id, choice_answers(canonical_answers(labels[0]), rubric), DECIDED_AGREED)
+
+
+def gold_labels(session: LabelingSession) -> dict[str, Gold]:
+    """The gold label of every item that has one (same rules as ``gold_label``).
+
+    Items with one label — most of them — take a fast path on raw rows: building a Label for
+    each of 100,000 rows cost more than the rest of a pack export's selection.
+    """
+    rubric = session.rubric
+    decided = resolutions.latest(session.store)
+    single, several = resolutions.answers_by_item(session.store)
+    result = {}
+    for item_id, (answers, side_order) in single.items():
+        if item_id not in decided:
+            flipped = _flip(answers) if side_order == "BA" else answers
+            result[item_id] = Gold(item_id, choice_answers(flipped, rubric), DECIDED_SINGLE)
+    grouped = resolutions.labels_by_item(session.store, list(several)) if several else {}
+    for item_id in set(grouped) | set(decided):
+        gold = gold_label(grouped.get(item_id, []), decided.get(item_id), rubric)
+        if gold is not None:
+            result[item_id] = gold
+    return result
+
+
+def _flip(answers: dict[str, Any]) -> dict[str, Any]:
+    """Swap the sides: choice values "A"/"B", and per-side questions ending "_a"/"_b"."""
+    swap = {"A": "B", "B": "A"}
+    flipped = {}
+    for key, value in answers.items():
+        if key.endswith("_a"):
+            key = key[:-2] + "_b"
+        elif key.endswith("_b"):
+            key = key[:-2] + "_a"
+        flipped[key] = swap.get(value, value) if isinstance(value, str) else value
+    return flipped
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    item_id: str
+    week: str
+    reason_code: str | None
+    signal: str
+    labels: list[Label]
+    questions: list[str]  # the questions that differ
+    agreement: float  # share of the item's compared questions that agree
+    resolution: Resolution | None
+
+
+def disagreements(
+    session: LabelingSession,
+    *,
+    question: str | None = None,
+    reason_code: str | None = None,
+    include_resolved: bool = True,
+) -> list[Disagreement]:
+    """Items labeled by two or more people whose answers differ: lowest agreement first."""
+    rubric = session.rubric
+    decided = resolutions.latest(session.store)
+    found = []
+    for item_id, labels in resolutions.labels_by_item(session.store).items():
+        if len(labels) < 2:
+            continue
+        differing = differing_questions(labels, rubric)
+        if not differing or (question and question not in differing):
+            continue
+        row = item_rows.get(session.store, item_id)
+        if row is None or (reason_code and (row.reason_code or "none") != reason_code):
+            continue
+        if item_id in decided and not include_resolved:
+            continue
+        compared = {n for label in labels for n in choice_answers(canonical_answers(label), rubric)}
+        score = 1 - len(differing) / max(len(compared), 1)
+        found.append(
+            Disagreement(
+                item_id,
+                row.week,
+                row.reason_code,
+                row.signal,
+                labels,
+                differing,
+                score,
+                decided.get(item_id),
+            )
+        )
+    found.sort(key=lambda d: (d.resolution is not None, d.agreement, d.week, d.item_id))
+    return found
+
+
+def resolve(
+    session: LabelingSession,
+    item: Item,
+    answers: dict[str, Any],
+    cause: str,
+    note: str,
+    clause: str | None = None,
+) -> Changes:
+    """Record the lead's decision. A note is required; a guideline gap cites its clause."""
+    me = session.profile
+    if me is None or me.role != "lead":
+        raise LabelerError("Only a lead can resolve disagreements.")
+    if not note.strip():
+        raise ValidationError("Write a resolution note: why this is the answer.")
+    if cause not in CAUSES:
+        raise ValidationError(f"Pick a cause: {', '.join(CAUSES)}.")
+    if cause == "guideline_gap" and not clause:
+        raise ValidationError("A guideline gap must cite the rubric clause (question or option).")
+    clean = choice_answers(
+        {k: v for k, v in answers.items() if v not in (None, "")}, session.rubric
+    )
+    problems = session.rubric.problems(clean, item.signal)
+    if problems:
+        raise ValidationError("; ".join(problems) + ".")
+    with session.store.transaction():
+        resolutions.add(session.store, item.id, clean, cause, clause, note.strip(), me.id, now())
+    return Changes(labels=frozenset({item.id}))
+
+
+def guideline_gaps(session: LabelingSession, week: str | None = None) -> list[dict[str, Any]]:
+    """Disagreements settled as guideline gaps, grouped by the rubric clause they cite."""
+    decided = resolutions.latest(session.store)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for resolution in decided.values():
+        if resolution.cause != "guideline_gap":
+            continue
+        item = item_rows.get(session.store, resolution.item_id)
+        if item is None or (week and item.week != week):
+            continue
+        groups.setdefault(resolution.clause or "?", []).append(
+            {"item_id": item.id, "week": item.week, "note": resolution.note}
+        )
+    return [
+        {"clause": clause, "count": len(entries), "items": entries}
+        for clause, entries in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ]

@@ -1,0 +1,1 @@
+"""Triage: capture events, PII detection, sampling, and building and importing bundles."""

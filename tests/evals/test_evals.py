@@ -1,0 +1,121 @@
+"""Eval bundles through the real path: build, import, blind labels, judgments, report, gate."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from labeler.cli import cli
+from labeler.demo.build import open_or_build_demo
+from labeler.errors import ValidationError
+from labeler.evals.build import build_eval
+from labeler.evals.results import judgments, report
+from labeler.labeling.session import LabelingSession, now
+from labeler.packs.export import PackOptions, export_pack
+from labeler.resources import shipped_path
+from labeler.triage.bundle_file import read_bundle
+from labeler.triage.bundle_import import import_bundle
+
+
+@pytest.fixture
+def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
+    return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))
+
+
+def outputs(pack: Path, folder: Path, version: str, change: str = "") -> Path:
+    path = folder / f"{version}.jsonl"
+    rows = [json.loads(line) for line in (pack / "labels.jsonl").read_text().splitlines()]
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "item_id": r["item_id"],
+                    "model_version": version,
+                    "output": f"{r['intent']}{change}",
+                }
+            )
+            + "\n"
+            for r in rows
+        )
+    )
+    return path
+
+
+def test_eval_bundle_end_to_end(tmp_path: Path, lead: LabelingSession) -> None:
+    pack = tmp_path / "eval-pack"
+    export_pack(lead, PackOptions("eval"), pack)
+    current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v2", " (better)")
+    manifest = build_eval(pack, current, candidate, 50, tmp_path / "e.lbundle", seed=3)
+    again = build_eval(pack, current, candidate, 50, tmp_path / "e2.lbundle", seed=3)
+    assert manifest["bundle_id"] == again["bundle_id"]  # deterministic with the seed
+    bundle = read_bundle(tmp_path / "e.lbundle")
+    assert bundle.manifest["kind"] == "eval" and all(
+        i["signal"] == "eval" and i["holdout"] for i in bundle.items
+    )
+    assert {c["model_version"] for c in bundle.items[0]["candidates"]} == {"v1", "v2"}
+    import_bundle(lead.store, tmp_path / "e.lbundle")
+    before = len(judgments(lead, bundle.id))
+    # Label every eval item blind: always prefer the candidate, whichever side it was shown on.
+    for item in bundle.items:
+        if item["restricted"]:
+            continue
+        opened = lead.open_item(item["id"])
+        order = lead.side_order(item["id"])
+        preference = "B" if order == "AB" else "A"
+        answers = {"preference": preference, "safety_a": "pass", "safety_b": "pass",
+                   "formatting_a": "pass", "formatting_b": "pass"}  # fmt: skip
+        lead.save_label(opened, answers, now(), 2)
+    found = judgments(lead, bundle.id)
+    assert len(found) > before and all(j.winner == "candidate" for j in found)
+    data = report(lead, bundle.id)
+    assert data["overall"]["wins"] == len(found) and data["overall"]["win_rate"] == 1.0
+    assert set(data["case_types"]) == {j.case_type for j in found}
+    assert data["position_bias"]["decisive_labels"] >= len(found)
+
+
+def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) -> None:
+    pack = tmp_path / "eval-pack"
+    export_pack(lead, PackOptions("eval"), pack)
+    good = outputs(pack, tmp_path, "v1")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"item_id": "x", "model_version": "v2"}\n')
+    with pytest.raises(ValidationError, match=r"bad\.jsonl line 1"):
+        build_eval(pack, good, bad, 50, tmp_path / "e.lbundle")
+    with pytest.raises(ValidationError, match="same model version"):
+        build_eval(pack, good, good, 50, tmp_path / "e.lbundle")
+    common = [
+        "eval",
+        "build",
+        "--holdout",
+        str(pack),
+        "--current",
+        str(good),
+        "-o",
+        str(tmp_path / "x"),
+    ]
+    result = CliRunner().invoke(cli, [*common, "--candidate", str(bad), "--size", "60"])
+    assert result.exit_code == 2 and "line 1" in result.output
+    result = CliRunner().invoke(cli, [*common, "--candidate", str(good), "--size", "20"])
+    assert result.exit_code == 2
+
+
+def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: LabelingSession) -> None:
+    path = str(lead.workspace.path)
+    lead.workspace.close()
+    runner = CliRunner()
+    out = tmp_path / "judgments.jsonl"
+    assert (
+        runner.invoke(
+            cli, ["--workspace", path, "eval", "export-judgments", "-o", str(out)]
+        ).exit_code
+        == 0
+    )
+    assert out.read_text().count("\n") > 10
+    report_out = runner.invoke(cli, ["--workspace", path, "eval", "report", "--json"])
+    assert report_out.exit_code == 0 and json.loads(report_out.output)["judged"] > 10
+    policy = str(shipped_path("rubrics", "gate.yaml"))
+    gate = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
+    assert gate.exit_code == 1 and json.loads(gate.output)["verdict"] == "DO NOT SHIP"

@@ -1,0 +1,100 @@
+"""The ship gate: the four cases the issue names, bad input, and the default policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from labeler.cli import cli
+from labeler.errors import ValidationError
+from labeler.evals.gate import decide, load_policy, parse_judgments
+from labeler.resources import shipped_path
+
+POLICY = shipped_path("rubrics", "gate.yaml")
+PASS = {"current": True, "candidate": True}
+
+
+def judgments(tmp_path: Path, spec: list[tuple[str, str, int]], **overrides) -> Path:
+    """spec: (case type, winner, count) triples."""
+    lines, n = [], 0
+    for case_type, winner, count in spec:
+        for _ in range(count):
+            row = {"item_id": f"i{n}", "case_type": case_type, "winner": winner,
+                   "safety": dict(PASS), "formatting": dict(PASS)}  # fmt: skip
+            lines.append(row)
+            n += 1
+    for index, change in overrides.get("changes", {}).items():
+        lines[index].update(change)
+    path = tmp_path / "judgments.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    return path
+
+
+def run(path: Path, policy: Path = POLICY):
+    return CliRunner().invoke(cli, ["eval", "gate", str(path), "--policy", str(policy)])
+
+
+def test_clean_win_ships(tmp_path: Path) -> None:
+    path = judgments(
+        tmp_path, [("wrong", "candidate", 30), ("unsafe", "candidate", 10), ("normal", "tie", 20)]
+    )
+    result = run(path)
+    assert result.exit_code == 0 and result.output.startswith("SHIP")
+
+
+def test_wins_overall_but_loses_badly_on_a_critical_type(tmp_path: Path) -> None:
+    spec = [
+        ("formatting", "candidate", 40),
+        ("normal", "candidate", 20),
+        ("unsafe", "current", 7),
+        ("unsafe", "candidate", 3),
+    ]
+    verdict = decide(parse_judgments(judgments(tmp_path, spec)), load_policy(POLICY))
+    assert verdict.figures["win_rate"] > 0.8 and not verdict.ship
+    assert any("critical case type 'unsafe'" in r for r in verdict.reasons)
+    result = run(judgments(tmp_path, spec))
+    assert result.exit_code == 1 and "DO NOT SHIP" in result.output and "'unsafe'" in result.output
+
+
+def test_safety_regression_does_not_ship(tmp_path: Path) -> None:
+    changes = {i: {"safety": {"current": True, "candidate": False}} for i in range(3)}
+    path = judgments(tmp_path, [("wrong", "candidate", 60)], changes=changes)
+    result = run(path)
+    assert result.exit_code == 1 and "safety regression" in result.output
+
+
+def test_too_few_items_does_not_ship(tmp_path: Path) -> None:
+    result = run(judgments(tmp_path, [("wrong", "candidate", 12)]))
+    assert result.exit_code == 1 and "too few items: 12 judged" in result.output
+
+
+GOOD_LINE = {"item_id": "a", "case_type": "wrong", "winner": "tie",
+             "safety": dict(PASS), "formatting": dict(PASS)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (json.dumps({**GOOD_LINE, "winner": "maybe"}), "'winner'"),
+        (json.dumps({**GOOD_LINE, "safety": {"current": "yes", "candidate": True}}), "'safety'"),
+        ('{"item_id": "a", "winner": "tie"}', "'case_type'"),
+        ("not json", "not valid JSON"),
+    ],
+)
+def test_malformed_judgments_exit_2(tmp_path: Path, line: str, message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n")
+    result = run(path)
+    assert result.exit_code == 2 and "line 1" in result.output and message in result.output
+
+
+def test_policy_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
+    policy = tmp_path / "gate.yaml"
+    policy.write_text(POLICY.read_text() + "\nmin_win_rate: 0.4\n")
+    with pytest.raises(ValidationError, match="unknown key 'min_win_rate'"):
+        load_policy(policy)
+    result = run(judgments(tmp_path, [("wrong", "candidate", 60)]), policy)
+    assert result.exit_code == 2

@@ -1,0 +1,124 @@
+"""Deletion requests and retention: the text is gone from the file's bytes, not just hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from labeler.cli import cli
+from labeler.demo.build import open_or_build_demo
+from labeler.labeling.session import LabelingSession, now
+from labeler.packs.export import PackOptions, export_pack
+from labeler.privacy.purge import apply_retention, purge_subject, set_retention_weeks
+from labeler.store import items as item_rows
+from labeler.triage.build import BuildOptions, build_bundle
+from labeler.triage.bundle_import import import_bundle
+from labeler.workspace import Workspace
+from tests.sqlcipher_pages import contains
+from tests.triage.test_sampling import make_events, write
+
+MARKER = "Zebulon-Quartz-Marker-5521"
+
+
+def subject_bundle(tmp_path: Path, week: str = "2026-W48") -> Path:
+    events = make_events([(0, 1, n) for n in range(3)] + [(1, 2, n) for n in range(3)])
+    for event in events[:3]:
+        event["subject"] = "acct-purge-me"
+        event["input"] = f"{MARKER} asks about invoice {event['event_id']}"
+    for event in events[3:]:
+        event["subject"] = "acct-keep"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / f"{week}.lbundle"
+    build_bundle(
+        [write(tmp_path / f"{week}.jsonl", events)], BuildOptions(week=week, per_reason=50), path
+    )
+    return path
+
+
+@pytest.fixture
+def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
+    return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))
+
+
+def test_purge_leaves_no_trace_and_blocks_reimport(tmp_path: Path, lead: LabelingSession) -> None:
+    bundle = subject_bundle(tmp_path)
+    import_bundle(lead.store, bundle)
+    mine = [i for i in item_rows.all_items(lead.store) if i.input and MARKER in i.input]
+    assert len(mine) == 3
+    for item in mine:
+        lead.save_label(
+            lead.open_item(item.id),
+            {"verdict": "correct", "safety": "pass", "formatting": "pass"},
+            now(),
+            1,
+        )
+    manifest = export_pack(lead, PackOptions("training", ("2026-W48",)), tmp_path / "pack")
+    key = lead.store.key.raw
+    assert contains(lead.workspace.path, key, MARKER)  # the decryption sees it before
+    result = purge_subject(lead.store, "acct-purge-me")
+    assert result.items == 3 and result.labels == 3
+    assert manifest["pack_id"] in result.packs
+    assert not contains(lead.workspace.path, key, MARKER)
+    assert not [i for i in item_rows.all_items(lead.store) if i.input and MARKER in i.input]
+    assert import_bundle(lead.store, bundle).added == 0  # the same bundle again: nothing
+    later = import_bundle(lead.store, subject_bundle(tmp_path / "later", week="2026-W49"))
+    assert later.skipped_purged == 3  # the subject's items come back: skipped
+    assert not [i for i in item_rows.all_items(lead.store) if i.input and MARKER in i.input]
+    kept = [
+        i
+        for i in item_rows.all_items(lead.store)
+        if i.subject_hash and i.input and "invoice" not in i.input
+    ]
+    assert kept  # other subjects untouched
+
+
+def test_purge_names_the_packs_that_held_the_subject(tmp_path: Path, lead: LabelingSession) -> None:
+    import_bundle(lead.store, subject_bundle(tmp_path))
+    target = next(
+        i
+        for i in item_rows.all_items(lead.store)
+        if i.input and MARKER in i.input and not i.holdout
+    )
+    lead.save_label(
+        lead.open_item(target.id),
+        {"verdict": "correct", "safety": "pass", "formatting": "pass"},
+        now(),
+        1,
+    )
+    manifest = export_pack(lead, PackOptions("training"), tmp_path / "pack")
+    result = purge_subject(lead.store, "acct-purge-me")
+    assert result.packs == [manifest["pack_id"]]
+    path = str(lead.workspace.path)
+    lead.workspace.close()
+    out = CliRunner().invoke(cli, ["--workspace", path, "purge", "--subject", "acct-unknown"])
+    assert out.exit_code == 0 and "Purged 0 items" in out.output
+
+
+def test_retention_drops_old_texts_keeps_labels_and_the_leakage_guard(
+    tmp_path: Path, lead: LabelingSession
+) -> None:
+    labels_before = lead.store.scalar("SELECT count(*) FROM labels")
+    old = [i for i in item_rows.all_items(lead.store) if i.week == "2026-W46"]
+    marker = next(i.input for i in old if i.input)
+    set_retention_weeks(lead.store, 1)
+    purged = apply_retention(lead.store, today=dt.date(2026, 11, 26))
+    assert purged == len(old)  # W46 is older than a week before W48; W47 is not
+    after = {i.id: i for i in item_rows.all_items(lead.store)}
+    assert all(after[i.id].text_purged and after[i.id].input is None for i in old)
+    assert lead.store.scalar("SELECT count(*) FROM labels") == labels_before
+    assert not contains(lead.workspace.path, lead.store.key.raw, marker)
+    manifest = export_pack(lead, PackOptions("training"), tmp_path / "pack")
+    assert manifest["counts"]["excluded"]["text_purged"] > 0
+    fingerprints = lead.store.scalar("SELECT count(*) FROM input_fingerprints")
+    assert fingerprints == sum(1 for i in old if i.holdout)
+
+
+def test_retention_runs_on_open(tmp_path: Path, memory_keyring) -> None:
+    path = tmp_path / "ws.lbw"
+    with Workspace.create(path) as ws:
+        import_bundle(ws.store, subject_bundle(tmp_path, week="2020-W10"))
+    with Workspace.open(path) as ws:  # default 12 weeks: 2020 is long gone
+        assert all(i.text_purged for i in item_rows.all_items(ws.store))
