@@ -228,7 +228,8 @@ def label_save(scale: float) -> dict:
     count = max(50, int(500 * scale))
     rng = random.Random(6)
     items = [_item(n, "before", "after") for n in range(count)]
-    from labeler.labeling.session import LabelingSession, now
+    from labeler.clock import utc_now
+    from labeler.labeling.session import LabelingSession
 
     with tempfile.TemporaryDirectory() as scratch:
         ws = _workspace(Path(scratch), items)
@@ -239,7 +240,7 @@ def label_save(scale: float) -> dict:
             answers = {"verdict": rng.choice(["correct", "acceptable"]), "safety": "pass",
                        "formatting": "pass", "note": "looks fine"}  # fmt: skip
             started = time.perf_counter()
-            session.save_label(item, answers, now(), 3.0)
+            session.save_label(item, answers, utc_now(), 3.0)
             samples.append((time.perf_counter() - started) * 1000)
         ws.close()
     return {

@@ -68,13 +68,13 @@ def add_key_commands(keys: click.Group) -> None:
     @click.option("--name", required=True, help="Who this key belongs to.")
     def trust_(workspace: str | None, public_key: str, name: str) -> None:
         """Trust a labeler's public key (from their 'labeler keys show')."""
+        from labeler.clock import utc_now
         from labeler.crypto.signing import parse_public_key
-        from labeler.labeling.session import now
         from labeler.store import exchange
 
         parsed = parse_public_key(public_key)
         with open_workspace(workspace) as ws, ws.store.transaction():
-            exchange.trust(ws.store, parsed.encoded(), name, now())
+            exchange.trust(ws.store, parsed.encoded(), name, utc_now())
         click.echo(f"Trusted {name}: {parsed.fingerprint()}")
 
     @keys.command(name="trusted")

@@ -7,10 +7,11 @@ import json
 import random
 from pathlib import Path
 
+from labeler.clock import utc_now
 from labeler.demo.team import TEAM
 from labeler.domain import Label
 from labeler.evals.build import build_eval
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.store import labels
 from labeler.triage.bundle_import import import_bundle
@@ -88,5 +89,5 @@ def _judge(session: LabelingSession, case_types: dict[str, str], seed: int) -> N
                         "formatting_b": answers["formatting_a"],
                     }
                 label = Label(item_id, labeler_id, rubric.id, rubric.version, rubric.content_hash,
-                              answers, now(), now(), 30.0, order)  # fmt: skip
+                              answers, utc_now(), utc_now(), 30.0, order)  # fmt: skip
                 labels.put(session.store, label)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from labeler.clock import utc_now
 from labeler.domain import Item, Label, Profile
 from labeler.labeling.rubric import Rubric
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, labelers, labels
 from labeler.store import items as item_rows
 from labeler.team.reconcile import canonical_answers, disagreements, resolve
@@ -68,10 +69,10 @@ def simulate_team(session: LabelingSession, seed: int = 7) -> None:
     with store.transaction():
         for labeler_id, name, _, _ in TEAM:
             labelers.upsert(
-                store, Profile(labeler_id, name, "labeler", False, False, None, True), now()
+                store, Profile(labeler_id, name, "labeler", False, False, None, True), utc_now()
             )
             exchange.replace_labels(
-                store, labeler_id, [], weeks[-1] if weeks else "", "demo", now()
+                store, labeler_id, [], weeks[-1] if weeks else "", "demo", utc_now()
             )
         for index, (item_id, week, overlap) in enumerate(rows):
             item = item_rows.get(store, item_id)
@@ -88,8 +89,8 @@ def simulate_team(session: LabelingSession, seed: int = 7) -> None:
                     rubric.version,
                     rubric.content_hash,
                     answers,
-                    now(),
-                    now(),
+                    utc_now(),
+                    utc_now(),
                     seconds,
                     order,
                 )

@@ -18,14 +18,14 @@ from typing import Any
 import orjson
 
 from labeler import __version__
+from labeler.clock import utc_now
 from labeler.domain import EVAL_SIGNAL, case_type
 from labeler.errors import ValidationError
-from labeler.jsonl import read_objects
+from labeler.jsonio import canonical_json, read_objects
 from labeler.triage.build import scan_pii
 from labeler.triage.bundle_file import (
     FORMAT_VERSION,
     WEEK_PATTERN,
-    canonical_json,
     content_hash,
     read_bundle,
     write_bundle,
@@ -113,7 +113,7 @@ def build_eval(
     week = week or "{}-W{:02d}".format(*dt.date.today().isocalendar()[:2])
     if not WEEK_PATTERN.match(week):
         raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = utc_now()
     today = now[:10] + "T00:00:00Z"
     records, case_types = [], {}
     for source in chosen:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from labeler.errors import ValidationError
-from labeler.jsonl import read_objects
+from labeler.jsonio import read_objects
 
 POLICY_KEYS = {
     "critical_case_types": list,

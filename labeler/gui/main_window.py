@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.domain import PAIR_SIGNALS, Item
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
@@ -31,7 +32,7 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
         self.session = LabelingSession(workspace)
         self.settings = QSettings()
         self.current: Item | None = None
-        self._started_at = now()
+        self._started_at = utc_now()
         self._started = time.monotonic()
         self.setWindowTitle(f"Labeler — {workspace.path.name}")
         self.render_cache = RenderCache(Palette.for_dark(is_dark()), self)
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(err), 5000)
             return
         self.current = item
-        self._started_at, self._started = now(), time.monotonic()
+        self._started_at, self._started = utc_now(), time.monotonic()
         label = self.session.label_of(item.id) if self.session.profile else None
         order = (
             self.session.side_order(item.id)

@@ -7,12 +7,12 @@ Rule for callers: texts of restricted items come only through ``open_item`` afte
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import uuid
 from dataclasses import dataclass, field
 
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.crypto import keys
 from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
@@ -23,10 +23,6 @@ from labeler.store import audit, connection, labelers, labels, meta
 from labeler.store import items as item_rows
 from labeler.triage.sampling import keyed_rank
 from labeler.workspace import Workspace
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RestrictedError(LabelerError):
@@ -69,7 +65,7 @@ class LabelingSession:
             trusted=True,
         )
         with self.store.transaction():
-            labelers.upsert(self.store, profile, now())
+            labelers.upsert(self.store, profile, utc_now())
         return Changes(profile=True, all_items=True)
 
     def _me(self) -> Profile:
@@ -123,7 +119,7 @@ class LabelingSession:
             if not hmac.compare_digest(candidate, key.raw):
                 raise RestrictedError("That is not the workspace passphrase.")
         with self.store.transaction():
-            audit.record(self.store, now(), profile.id, "unlock_restricted", None)
+            audit.record(self.store, utc_now(), profile.id, "unlock_restricted", None)
         self.unlocked = True
 
     def open_item(self, item_id: str) -> Item:
@@ -136,7 +132,7 @@ class LabelingSession:
             if not (profile.restricted_access and self.unlocked):
                 raise RestrictedError("This item is restricted: unlock restricted items first.")
             with self.store.transaction():
-                audit.record(self.store, now(), profile.id, "open", item.id)
+                audit.record(self.store, utc_now(), profile.id, "open", item.id)
         return item
 
     def side_order(self, item_id: str) -> str:
@@ -169,7 +165,7 @@ class LabelingSession:
             rubric_hash=rubric.content_hash,
             answers=clean,
             started_at=started_at,
-            saved_at=now(),
+            saved_at=utc_now(),
             seconds_spent=round(max(0.0, seconds), 3),
             side_order=self.side_order(item.id) if item.signal in PAIR_SIGNALS else None,
         )
@@ -201,6 +197,6 @@ class LabelingSession:
         values = redacted_fields(item, spans)
         with self.store.transaction():
             item_rows.apply_redaction(self.store, item.id, values)
-            audit.record(self.store, now(), me.id, "redact", item.id)
+            audit.record(self.store, utc_now(), me.id, "redact", item.id)
         connection.checkpoint(self.store)
         return Changes(items=frozenset({item.id}))

@@ -7,7 +7,6 @@ state and options give identical ``labels.jsonl`` and ``labels.parquet`` bytes.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import secrets
@@ -17,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from labeler import leakage
+from labeler.clock import utc_now
 from labeler.crypto import minisign, signing
 from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, Item
 from labeler.errors import LabelerError, ValidationError
 from labeler.gcpause import gc_paused
+from labeler.jsonio import canonical_json
 from labeler.labeling.session import LabelingSession
 from labeler.packs.files import (
     EVAL_NOTES,
@@ -137,12 +136,8 @@ def _salted(salt: str, subject_hash: str | None) -> str | None:
     return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
-
-
 def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:
-    dumps = _dumps
+    dumps = canonical_json
     row: dict[str, Any] = {
         "item_id": item.id, "week": item.week, "reason_code": item.reason_code,
         "signal": item.signal,
@@ -246,7 +241,7 @@ def _manifest(
         "format_version": FORMAT_VERSION,
         "pack_id": f"{options.kind}-{uuid.uuid4().hex[:12]}",
         "kind": options.kind,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created_at": utc_now(),
         "creator_id": me.id,
         "creator_name": me.display_name,
         "signer_key_id": signing.signing_key(session.store).public.key_id_hex,

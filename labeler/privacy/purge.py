@@ -17,12 +17,13 @@ import secrets
 from dataclasses import dataclass
 
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.errors import ValidationError
 from labeler.store import connection, meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as sql
 from labeler.store.connection import Store
-from labeler.triage.build import subject_hash
+from labeler.subjects import subject_hash
 
 DEFAULT_RETENTION_WEEKS = 12
 
@@ -65,7 +66,7 @@ def purge_subject(store: Store, reference: str) -> PurgeResult:
     assert digest is not None
     ids = sql.subject_item_ids(store, digest)
     packs = pack_rows.with_subject(store, digest)
-    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    at = utc_now()
     with store.transaction():
         labels = sql.delete_items(store, ids)
         sql.add_tombstone(store, tombstone_hash(store, digest), at)

@@ -5,9 +5,10 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
+
+from labeler.clock import utc_now
 
 Migration = Callable[[Any], None]
 
@@ -201,7 +202,7 @@ def migrate(conn: Any, workspace_id: str | None = None) -> int:
         try:
             migration(conn)
             if version == 1:
-                now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                now = utc_now()
                 conn.executemany(
                     "INSERT INTO meta(key, value) VALUES (?, ?)",
                     [("app", "labeler"), ("workspace_id", workspace_id or ""), ("created_at", now)],

@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from labeler.clock import utc_now
 from labeler.crypto import signing
 from labeler.crypto.signed_files import read_signed, require_trusted, write_signed
 from labeler.errors import LabelerError, ValidationError
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, resolutions
 from labeler.team.reconcile import canonical_answers, choice_answers
 
@@ -25,7 +26,7 @@ def export_resolutions(session: LabelingSession, target: Path) -> int:
     decided = resolutions.latest(session.store)
     payload = {
         "lead": {"id": me.id, "display_name": me.display_name},
-        "exported_at": now(),
+        "exported_at": utc_now(),
         "resolutions": [
             {"item_id": r.item_id, "answers": r.answers, "cause": r.cause, "clause": r.clause,
              "note": r.note, "resolved_by": r.resolved_by, "resolved_at": r.resolved_at}

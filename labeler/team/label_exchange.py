@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.crypto import signing
 from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted, write_signed
 from labeler.domain import Label, Profile
 from labeler.errors import LabelerError, ValidationError
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
 
@@ -37,7 +38,7 @@ def export_labels(session: LabelingSession, target: Path) -> int:
     payload = {
         "labeler": {"id": me.id, "display_name": me.display_name, "role": me.role},
         "workspace_id": session.workspace.workspace_id,
-        "exported_at": now(),
+        "exported_at": utc_now(),
         "bundle_ids": bundles.ids(store),
         "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash},
         "labels": [_label_json(label) for label in mine],
@@ -180,9 +181,9 @@ def import_labels(
         is_self=False, public_key=key_text, trusted=True,
     )  # fmt: skip
     with store.transaction():
-        labelers.upsert(store, profile, now())
+        labelers.upsert(store, profile, utc_now())
         exchange.replace_labels(
-            store, who["id"], new, payload["exported_at"], label_file.sha256, now()
+            store, who["id"], new, payload["exported_at"], label_file.sha256, utc_now()
         )
     note = "supersedes the earlier import" if previous else "first import from this labeler"
     return ImportOutcome(

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.domain import Item, Label
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.rubric import Rubric
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.store import items as item_rows
 from labeler.store import resolutions
 from labeler.store.resolutions import Resolution
@@ -202,7 +203,9 @@ def resolve(
     if problems:
         raise ValidationError("; ".join(problems) + ".")
     with session.store.transaction():
-        resolutions.add(session.store, item.id, clean, cause, clause, note.strip(), me.id, now())
+        resolutions.add(
+            session.store, item.id, clean, cause, clause, note.strip(), me.id, utc_now()
+        )
     return Changes(labels=frozenset({item.id}))
 
 

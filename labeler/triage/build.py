@@ -7,7 +7,6 @@ memory), counts low-intent signals and drops, then PII-scans just the picked ite
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from labeler import __version__
+from labeler.clock import utc_now
 from labeler.domain import (
     LOW_INTENT_SIGNALS,
     NORMAL_CASE,
@@ -25,13 +25,14 @@ from labeler.domain import (
     case_type,
 )
 from labeler.errors import ValidationError
+from labeler.jsonio import canonical_json
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
+from labeler.subjects import subject_hash
 from labeler.triage import pii
-from labeler.triage.bundle_file import FORMAT_VERSION, canonical_json, content_hash, write_bundle
+from labeler.triage.bundle_file import FORMAT_VERSION, content_hash, write_bundle
 from labeler.triage.events import DROP_CAUSES, check_event, drop_cause, is_negative, read_events
 from labeler.triage.sampling import DEFAULT_HOLDOUT_KEY, CappedSampler, choose_overlap, is_holdout
 
-SUBJECT_NAMESPACE = "labeler-subject-v1:"
 HOLDOUT_SUFFIX = "|holdout"
 
 
@@ -50,13 +51,6 @@ class BuildOptions:
         # The key itself stays out of the bundle; a fingerprint shows which one was used.
         values["holdout_key"] = hashlib.sha256(self.holdout_key.encode()).hexdigest()[:16]
         return values
-
-
-def subject_hash(subject: str | None) -> str | None:
-    """A stable pseudonym of the customer reference, for deletion requests."""
-    if not subject:
-        return None
-    return hashlib.sha256((SUBJECT_NAMESPACE + subject).encode("utf-8")).hexdigest()
 
 
 def text_fields(item: dict[str, Any]) -> list[tuple[str, str]]:
@@ -241,7 +235,7 @@ def _manifest(
         "kind": "week",
         "bundle_id": f"{options.week}-{digest[:12]}",
         "week": options.week,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "created_at": utc_now(),
         "builder_version": __version__,
         "options": options.as_manifest(),
         "statistics": {

@@ -26,6 +26,7 @@ import orjson
 from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
+from labeler.jsonio import canonical_bytes, canonical_json
 from labeler.triage.pii import KINDS
 
 FORMAT_VERSION = 1
@@ -54,16 +55,6 @@ CONTENT_FIELDS = (
 )  # fmt: skip
 
 
-# Canonical JSON is orjson's with sorted keys: no whitespace, UTF-8, shortest round-trip
-# floats. orjson, not the stdlib: import must parse and hash 100k items in a budget the
-# stdlib's escaping (7 us per item to re-encode) and parsing (3.5x slower) did not meet.
-_SORTED = orjson.OPT_SORT_KEYS
-
-
-def canonical_json(value: Any) -> str:
-    return orjson.dumps(value, option=_SORTED).decode("utf-8")
-
-
 def content_hash(item: dict[str, Any]) -> str:
     """sha256 over the item's content (not its routing flags), canonical JSON."""
     content = {name: item.get(name) for name in CONTENT_FIELDS}
@@ -74,7 +65,7 @@ def write_bundle(
     path: Path, manifest: dict[str, Any], items: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """Write the zip; return the manifest completed with item_count and the files' hashes."""
-    items_bytes = b"".join(orjson.dumps(item, option=_SORTED) + b"\n" for item in items)
+    items_bytes = b"".join(canonical_bytes(item) + b"\n" for item in items)
     manifest = dict(manifest)
     manifest["item_count"] = len(items)
     manifest["files"] = {

@@ -6,16 +6,15 @@ slower here: the two threads convoy on the GIL at every row.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from labeler.changes import Changes
+from labeler.clock import utc_now
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
+from labeler.jsonio import canonical_json
 from labeler.privacy.purge import tombstoned
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.store import bundles as bundle_rows
@@ -23,10 +22,6 @@ from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.store.connection import Store
 from labeler.triage.bundle_file import open_bundle
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class ImportResult:
 
 
 def _row(item: dict[str, Any], bundle_id: str, seq: int) -> tuple[Any, ...]:
-    dumps = _dumps
+    dumps = canonical_json
     model = item["model"]
     return (
         item["id"],
@@ -111,7 +106,7 @@ def _import(
             )
     check_cancel(should_cancel)
     progress(2, 3, f"Writing {len(fresh)} items")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now()
     with store.transaction():
         bundle_rows.insert(store, source.manifest, source.sha256, now)
         item_rows.insert_rows(store, (_row(item, source.id, seq) for seq, item in fresh))

@@ -9,11 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import cli
+from labeler.clock import utc_now
 from labeler.demo.build import open_or_build_demo
 from labeler.errors import ValidationError
 from labeler.evals.build import build_eval
 from labeler.evals.results import judgments, report
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.resources import shipped_path
 from labeler.triage.bundle_file import read_bundle
@@ -67,7 +68,7 @@ def test_eval_bundle_end_to_end(tmp_path: Path, lead: LabelingSession) -> None:
         preference = "B" if order == "AB" else "A"
         answers = {"preference": preference, "safety_a": "pass", "safety_b": "pass",
                    "formatting_a": "pass", "formatting_b": "pass"}  # fmt: skip
-        lead.save_label(opened, answers, now(), 2)
+        lead.save_label(opened, answers, utc_now(), 2)
     found = judgments(lead, bundle.id)
     assert len(found) > before and all(j.winner == "candidate" for j in found)
     data = report(lead, bundle.id)

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from labeler.clock import utc_now
 from labeler.errors import ValidationError
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.workspace import Workspace
 
 
@@ -30,23 +31,23 @@ def test_rules_and_rubric_identity(session: LabelingSession) -> None:
     item = session.open_item(first(session, "edit"))
     with pytest.raises(ValidationError, match="What kind of failure"):
         session.save_label(
-            item, {"verdict": "wrong", "safety": "pass", "formatting": "pass"}, now(), 1
+            item, {"verdict": "wrong", "safety": "pass", "formatting": "pass"}, utc_now(), 1
         )
     with pytest.raises(ValidationError, match="does not apply"):
         session.save_label(
             item,
             {"verdict": "correct", "safety": "pass", "formatting": "pass", "preference": "A"},
-            now(),
+            utc_now(),
             1,
         )
     with pytest.raises(ValidationError, match="not an answer"):
         session.save_label(
-            item, {"verdict": "great", "safety": "pass", "formatting": "pass"}, now(), 1
+            item, {"verdict": "great", "safety": "pass", "formatting": "pass"}, utc_now(), 1
         )
     session.save_label(
         item,
         {"verdict": "wrong", "failure_type": "formatting", "safety": "pass", "formatting": "fail"},
-        now(),
+        utc_now(),
         2.5,
     )
     label = session.label_of(item.id)
@@ -57,8 +58,8 @@ def test_rules_and_rubric_identity(session: LabelingSession) -> None:
 def test_undo_puts_back_the_previous_answers(session: LabelingSession) -> None:
     item = session.open_item(first(session, "edit"))
     base = {"safety": "pass", "formatting": "pass"}
-    session.save_label(item, {"verdict": "correct", **base}, now(), 1)
-    session.save_label(item, {"verdict": "acceptable", **base}, now(), 1)
+    session.save_label(item, {"verdict": "correct", **base}, utc_now(), 1)
+    session.save_label(item, {"verdict": "acceptable", **base}, utc_now(), 1)
     session.undo_last_label()
     assert session.label_of(item.id).answers["verdict"] == "correct"  # type: ignore[union-attr]
     session.undo_last_label()
@@ -73,13 +74,14 @@ def test_a_saved_label_survives_a_killed_process(tmp_path: Path, no_keyring) -> 
     open_or_build_demo(path).close()
     script = (
         "import os, signal, sys\n"
-        "from labeler.labeling.session import LabelingSession, now\n"
+        "from labeler.labeling.session import LabelingSession\n"
+        "from labeler.clock import utc_now\n"
         "from labeler.workspace import Workspace\n"
         "ws = Workspace.open(sys.argv[1], passphrase='labeler-demo')\n"
         "s = LabelingSession(ws)\n"
         "row = next(r for r in s.queue() if r.signal == 'edit')\n"
         "s.save_label(s.open_item(row.id), {'verdict': 'correct', 'safety': 'pass', "
-        "'formatting': 'pass'}, now(), 1.0)\n"
+        "'formatting': 'pass'}, utc_now(), 1.0)\n"
         "print(row.id, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )

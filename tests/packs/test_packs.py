@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from labeler.clock import utc_now
 from labeler.crypto.signing import signing_key
 from labeler.demo.build import open_or_build_demo
 from labeler.errors import LabelerError, ValidationError
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.packs.verify import verify_pack
 from labeler.store import items as item_rows
@@ -154,7 +155,7 @@ def test_leakage_guard_drops_near_copies_of_holdout_inputs(
     lead.save_label(
         lead.open_item(target.id),
         {"verdict": "correct", "safety": "pass", "formatting": "pass"},
-        now(),
+        utc_now(),
         1,
     )
     manifest = export_pack(lead, PackOptions("training"), tmp_path / "t")
@@ -204,7 +205,7 @@ def test_no_holdout_or_unredacted_restricted_item_ever_reaches_training(
             answers = {"verdict": verdict, "safety": "pass", "formatting": "pass"}
             if verdict == "wrong":
                 answers["failure_type"] = "wrong"
-        lead.save_label(item, answers, now(), 1)
+        lead.save_label(item, answers, utc_now(), 1)
     for index in confirm:
         item = items[index % len(items)]
         if item.restricted and not item.redaction_confirmed:

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import cli
+from labeler.clock import utc_now
 from labeler.demo.build import open_or_build_demo
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.privacy.purge import apply_retention, purge_subject, set_retention_weeks
 from labeler.store import items as item_rows
@@ -52,7 +53,7 @@ def test_purge_leaves_no_trace_and_blocks_reimport(tmp_path: Path, lead: Labelin
         lead.save_label(
             lead.open_item(item.id),
             {"verdict": "correct", "safety": "pass", "formatting": "pass"},
-            now(),
+            utc_now(),
             1,
         )
     manifest = export_pack(lead, PackOptions("training", ("2026-W48",)), tmp_path / "pack")
@@ -85,7 +86,7 @@ def test_purge_names_the_packs_that_held_the_subject(tmp_path: Path, lead: Label
     lead.save_label(
         lead.open_item(target.id),
         {"verdict": "correct", "safety": "pass", "formatting": "pass"},
-        now(),
+        utc_now(),
         1,
     )
     manifest = export_pack(lead, PackOptions("training"), tmp_path / "pack")

@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import cli
+from labeler.clock import utc_now
 from labeler.crypto.signing import signing_key
 from labeler.demo.events import synthetic_events
 from labeler.errors import ValidationError
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, meta
 from labeler.team.label_exchange import export_labels, import_labels
 from labeler.triage.build import BuildOptions, build_bundle
@@ -46,13 +47,15 @@ def seat(tmp_path: Path, name: str, role: str, bundle: Path | None) -> LabelingS
 def label_some(session: LabelingSession, count: int, verdict: str = "correct") -> list[str]:
     ids = [r.id for r in session.queue() if r.signal == "edit"][:count]
     for item_id in ids:
-        session.save_label(session.open_item(item_id), {**ANSWERS, "verdict": verdict}, now(), 2.0)
+        session.save_label(
+            session.open_item(item_id), {**ANSWERS, "verdict": verdict}, utc_now(), 2.0
+        )
     return ids
 
 
 def trust(lead: LabelingSession, labeler: LabelingSession) -> None:
     with lead.store.transaction():
-        exchange.trust(lead.store, signing_key(labeler.store).public.encoded(), "Ana", now())
+        exchange.trust(lead.store, signing_key(labeler.store).public.encoded(), "Ana", utc_now())
 
 
 def counts(session: LabelingSession) -> dict[str, int]:

@@ -9,12 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import cli
+from labeler.clock import utc_now
 from labeler.crypto.signing import signing_key
 from labeler.demo.build import open_or_build_demo
 from labeler.domain import Label
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.rubric import load_rubric
-from labeler.labeling.session import LabelingSession, now
+from labeler.labeling.session import LabelingSession
 from labeler.resources import default_rubric_path
 from labeler.store import exchange
 from labeler.store.resolutions import Resolution
@@ -26,7 +27,7 @@ RUBRIC = load_rubric(default_rubric_path())
 
 
 def label(labeler: str, **answers: str) -> Label:
-    return Label("item-1", labeler, "default", "v", "h", dict(answers), now(), now(), 1.0)
+    return Label("item-1", labeler, "default", "v", "h", dict(answers), utc_now(), utc_now(), 1.0)
 
 
 def test_gold_label_rules() -> None:
@@ -46,24 +47,24 @@ def test_gold_label_rules() -> None:
         None,
         "why",
         "lead",
-        now(),
+        utc_now(),
     )
     resolved = gold_label([a, c], decision, RUBRIC)
     assert resolved is not None and resolved.decided == "resolved" and resolved.resolution_id == 7
     defective = gold_label(
         [a, c],
-        Resolution(8, "item-1", {}, "defective_item", None, "cut off", "lead", now()),
+        Resolution(8, "item-1", {}, "defective_item", None, "cut off", "lead", utc_now()),
         RUBRIC,
     )
     assert defective is not None and defective.excluded
 
 
 def test_blind_sides_are_compared_as_the_same_candidates() -> None:
-    ana = Label("i", "a", "default", "v", "h", {"preference": "A"}, now(), now(), 1.0, "AB")
-    ben = Label("i", "b", "default", "v", "h", {"preference": "B"}, now(), now(), 1.0, "BA")
+    ana = Label("i", "a", "default", "v", "h", {"preference": "A"}, utc_now(), utc_now(), 1.0, "AB")
+    ben = Label("i", "b", "default", "v", "h", {"preference": "B"}, utc_now(), utc_now(), 1.0, "BA")
     gold = gold_label([ana, ben], None, RUBRIC)  # both preferred candidate 0
     assert gold is not None and gold.decided == "agreed" and gold.answers == {"preference": "A"}
-    cal = Label("i", "c", "default", "v", "h", {"preference": "A"}, now(), now(), 1.0, "BA")
+    cal = Label("i", "c", "default", "v", "h", {"preference": "A"}, utc_now(), utc_now(), 1.0, "BA")
     assert gold_label([ana, cal], None, RUBRIC) is None  # cal preferred candidate 1
 
 
@@ -157,13 +158,13 @@ def test_feedback_hides_final_answers_until_the_labeler_labels(
     file = tmp_path / "feedback.lres"
     export_resolutions(lead, file)
     with ana.store.transaction():
-        exchange.trust(ana.store, signing_key(lead.store).public.encoded(), "Lead", now())
+        exchange.trust(ana.store, signing_key(lead.store).public.encoded(), "Lead", utc_now())
     assert import_resolutions(ana, file) > 0
     assert where_overruled(ana) == []  # nothing labeled yet: nothing shown
     final = decided.resolution.answers  # type: ignore[union-attr]
     other = {**final, "safety": "fail" if final.get("safety") == "pass" else "pass"}
     item = ana.open_item(decided.item_id)
-    ana.save_label(item, other, now(), 1)
+    ana.save_label(item, other, utc_now(), 1)
     shown = where_overruled(ana)
     assert [e["question"] for e in shown if e["item_id"] == item.id] == ["safety"]
 
