@@ -56,7 +56,7 @@ def import_ratio(scale: float) -> dict:
         for round_ in range(3):
             ws = Workspace.create(folder / f"ws{round_}.lbw", passphrase="bench")
             started = time.perf_counter()
-            import_bundle(ws.store, bundle)
+            import_bundle(ws.store, ws.writer, bundle)
             ours_runs.append(time.perf_counter() - started)
             ws.close()
             baseline_runs.append(_plain_insert(folder / f"plain{round_}.db", rows))

@@ -68,10 +68,9 @@ def _workspace(folder: Path, items: list[dict[str, Any]]) -> Workspace:
                 "week": "2026-W48", "created_at": "2026-11-24T00:00:00Z"}  # fmt: skip
     write_bundle(bundle, manifest, items)
     ws = Workspace.create(folder / "ws.lbw", passphrase=PASSPHRASE)
-    import_bundle(ws.store, bundle)
-    from labeler.labeling.session import LabelingSession
+    import_bundle(ws.store, ws.writer, bundle)
 
-    LabelingSession(ws).create_profile("Bench", "labeler", restricted_access=False)
+    ws.session.create_profile("Bench", "labeler", restricted_access=False)
     return ws
 
 
@@ -229,11 +228,10 @@ def label_save(scale: float) -> dict:
     rng = random.Random(6)
     items = [_item(n, "before", "after") for n in range(count)]
     from labeler.clock import utc_now
-    from labeler.labeling.session import LabelingSession
 
     with tempfile.TemporaryDirectory() as scratch:
         ws = _workspace(Path(scratch), items)
-        session = LabelingSession(ws)
+        session = ws.session
         samples = []
         for item_id in (i["id"] for i in items):
             item = session.open_item(item_id)

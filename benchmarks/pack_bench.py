@@ -24,22 +24,23 @@ def _labeled_workspace(folder: Path, count: int) -> LabelingSession:
                 "week": "2026-W48", "created_at": "2026-11-24T00:00:00Z"}  # fmt: skip
     write_bundle(bundle, manifest, items)
     ws = Workspace.create(folder / "ws.lbw", passphrase="bench")
-    import_bundle(ws.store, bundle)
-    session = LabelingSession(ws)
+    import_bundle(ws.store, ws.writer, bundle)
+    session = ws.session
     session.create_profile("Lead", "lead", restricted_access=True)
     rubric, me = session.rubric, session.profile
     assert me is not None
     answers = json.dumps({"verdict": "correct", "safety": "pass", "formatting": "pass"})
-    with ws.store.transaction():
-        ws.store.conn.executemany(
+    ws.writer.run(
+        lambda tx: tx.conn.executemany(
             "INSERT INTO labels(item_id, labeler_id, rubric_id, rubric_version, rubric_hash, "
-            "answers, "
-            "started_at, saved_at, seconds_spent) VALUES (?, ?, ?, ?, ?, ?, '', '', 1)",
+            "answers, started_at, saved_at, seconds_spent) "
+            "VALUES (?, ?, ?, ?, ?, ?, '', '', 1)",
             [
                 (i["id"], me.id, rubric.id, rubric.version, rubric.content_hash, answers)
                 for i in items
             ],
         )
+    )
     return session
 
 
@@ -57,7 +58,8 @@ def pack_export_and_verify(scale: float) -> list[dict]:
         verify_pack(folder / "pack", key)
         verified = time.perf_counter() - started
         rows = manifest["counts"]["rows"]
-        session.workspace.close()
+        session.writer.close()
+        session.store.close()
     return [
         {"name": "pack_export_100k_s", "value": exported / scale, "unit": "s", "budget": 10.0,
          "note": f"{rows} labels exported, hashed and signed (scaled to 100k)"},

@@ -6,15 +6,18 @@ returns ``Changes``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from pathlib import Path
 
-from labeler.crypto import keys
+from labeler.crypto import keys, signing
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
+from labeler.labeling.session import LabelingSession
+from labeler.privacy.retention import apply_retention
 from labeler.store import connection, meta
-from labeler.store.connection import Store
+from labeler.store.writer import Writer
 
 WORKSPACE_ENV = "LABELER_WORKSPACE"
 WORKSPACE_FILENAME = "workspace.lbw"
@@ -33,18 +36,40 @@ def resolve_path(path: str | Path | None) -> Path:
 
 
 class Workspace:
-    """An open workspace. Close it when done (or use it as a context manager)."""
+    """An open workspace: the writer, a reader for this thread, and the labeling session.
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    ``store`` is a read-only connection for the thread that opened the workspace (the GUI
+    thread or the CLI); every write goes through ``writer``. A worker thread that reads takes
+    its own ``open_reader()`` and closes it. Close the workspace when done (or use ``with``).
+    """
+
+    def __init__(self, writer: Writer) -> None:
+        self.writer = writer
+        self.store = connection.open_reader(writer.path, writer.store.key)
+        self._session: LabelingSession | None = None
 
     @property
     def path(self) -> Path:
         return self.store.path
 
     @property
+    def key(self) -> keys.WorkspaceKey:
+        return self.writer.store.key
+
+    @property
     def key_source(self) -> str:
-        return self.store.key.source
+        return self.key.source
+
+    @property
+    def session(self) -> LabelingSession:
+        """The person's labeling session on this workspace (one per open workspace)."""
+        if self._session is None:
+            self._session = LabelingSession(self.store, self.writer, self.workspace_id)
+        return self._session
+
+    def open_reader(self) -> connection.Store:
+        """A read-only connection for another thread; the caller closes it."""
+        return connection.open_reader(self.path, self.key)
 
     @classmethod
     def open(
@@ -53,16 +78,20 @@ class Workspace:
         prompt: keys.PassphrasePrompt | None = None,
         *,
         passphrase: str | None = None,
+        retention: bool = True,
     ) -> Workspace:
+        """Open the file; retention is applied on every open (``retention=False``: the caller
+        submits it itself, as the app does so that opening never waits on it)."""
         resolved = resolve_path(path)
         salt = connection.read_salt(resolved)
         candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase)
-        store = connection.open_store(resolved, candidates)
+        store = connection.open_writable(resolved, candidates)
         keys.settle_keychain(store.key)
-        from labeler.privacy.purge import apply_retention
-
-        apply_retention(store)  # retention is applied on every open
-        return cls(store)
+        workspace = cls(Writer(store))
+        signing.ensure_signing_key(workspace.writer)
+        if retention:
+            apply_retention(workspace.writer)
+        return workspace
 
     @classmethod
     def create(
@@ -81,18 +110,25 @@ class Workspace:
         except BaseException:
             keys.forget(key.salt)
             raise
-        return cls(store)
+        workspace = cls(Writer(store))
+        signing.ensure_signing_key(workspace.writer)
+        return workspace
 
     @classmethod
     def open_or_create(
-        cls, path: str | Path | None = None, prompt: keys.PassphrasePrompt | None = None
+        cls,
+        path: str | Path | None = None,
+        prompt: keys.PassphrasePrompt | None = None,
+        *,
+        retention: bool = True,
     ) -> Workspace:
         resolved = resolve_path(path)
         if resolved.exists():
-            return cls.open(resolved, prompt)
+            return cls.open(resolved, prompt, retention=retention)
         return cls.create(resolved, prompt)
 
     def close(self) -> None:
+        self.writer.close()
         self.store.close()
 
     def __enter__(self) -> Workspace:
@@ -106,31 +142,23 @@ class Workspace:
         return meta.get(self.store, "workspace_id") or ""
 
     def info(self) -> WorkspaceInfo:
-        counts = meta.counts(self.store)
-        return WorkspaceInfo(
-            path=str(self.path),
-            workspace_id=self.workspace_id,
-            schema_version=meta.schema_version(self.store),
-            key_source=self.key_source,
-            items=counts["items"],
-            labels=counts["labels"],
-            bundles=counts["bundles"],
-            restricted=counts["restricted"],
-            weeks=meta.weeks(self.store),
-        )
+        return _info_of(self.store, self.key_source)
 
     def rotate_key(self, prompt: keys.PassphrasePrompt | None = None) -> None:
         """Re-key the file; the old key is dropped only after the new one reopens it."""
-        old = self.store.key
+        old = self.key
         new = keys.rotation_key(old, prompt)
         try:
-            connection.rekey(self.store, new)
+            self.writer.run(lambda tx: connection.rekey(tx, new), transaction=False)
         except BaseException:
             keys.abandon_rotation(new)
             raise
         path = self.path
+        self.writer.close()
         self.store.close()
-        self.store = connection.open_store(path, [new])
+        self.writer = Writer(connection.open_writable(path, [new]))
+        self.store = connection.open_reader(path, new)
+        self._session = None
         keys.settle_keychain(new)
 
     def backup(
@@ -142,15 +170,15 @@ class Workspace:
             raise WorkspaceError(f"{target} already exists; choose a new backup file name.")
         if target.resolve() == self.path.resolve():
             raise WorkspaceError("The backup cannot overwrite the workspace itself.")
-        key = keys.backup_key(self.store.key, portable, prompt)
+        key = keys.backup_key(self.key, portable, prompt)
         partial = target.with_name(target.name + ".partial")
         for leftover in _with_sidecars(partial):
             leftover.unlink(missing_ok=True)
         try:
-            connection.export_copy(self.store, partial, key)
-            copy = Workspace(connection.open_store(partial, [key]))
+            self.writer.run(lambda tx: connection.export_copy(tx, partial, key), transaction=False)
+            copy = connection.open_reader(partial, key)
             try:
-                copied = copy.info()
+                copied = _info_of(copy, key.source)
             finally:
                 copy.close()
             expected = self.info()
@@ -164,7 +192,22 @@ class Workspace:
         finally:
             for leftover in _with_sidecars(partial):
                 leftover.unlink(missing_ok=True)
-        return copied
+        return dataclasses.replace(copied, path=str(target))
+
+
+def _info_of(store: connection.Store, key_source: str) -> WorkspaceInfo:
+    counts = meta.counts(store)
+    return WorkspaceInfo(
+        path=str(store.path),
+        workspace_id=meta.get(store, "workspace_id") or "",
+        schema_version=meta.schema_version(store),
+        key_source=key_source,
+        items=counts["items"],
+        labels=counts["labels"],
+        bundles=counts["bundles"],
+        restricted=counts["restricted"],
+        weeks=meta.weeks(store),
+    )
 
 
 def _with_sidecars(path: Path) -> list[Path]:

@@ -14,6 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from labeler.labeling.session import LabelingSession
 from labeler.workspace import Workspace
 
 
@@ -68,6 +69,12 @@ def workspace(tmp_path: Path, memory_keyring: MemoryKeyring) -> Iterator[Workspa
     ws = Workspace.create(tmp_path / "ws.lbw")
     yield ws
     ws.close()
+
+
+def close_session(session: LabelingSession) -> None:
+    """Close the workspace behind a session (its writer and its reader)."""
+    session.writer.close()
+    session.store.close()
 
 
 def raw_bytes(path: Path) -> bytes:

@@ -63,12 +63,11 @@ def agreement(
     workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
 ) -> None:
     """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
-    from labeler.labeling.session import LabelingSession
     from labeler.team.agreement_report import report
     from labeler.team.reconcile import guideline_gaps
 
     with open_workspace(workspace) as ws:
-        session = LabelingSession(ws)
+        session = ws.session
         data: Any = guideline_gaps(session, week) if gaps else report(session, week, pooled)
     if as_json:
         echo_json(data)
@@ -94,11 +93,10 @@ def resolutions() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_(workspace: str | None, output: Path) -> None:
     """Write the resolutions, signed, for labelers to import (lead's machine)."""
-    from labeler.labeling.session import LabelingSession
     from labeler.team.feedback import export_resolutions
 
     with open_workspace(workspace) as ws:
-        count = export_resolutions(LabelingSession(ws), output)
+        count = export_resolutions(ws.session, output)
     click.echo(f"Exported {count} resolutions to {output}.")
 
 
@@ -107,11 +105,10 @@ def export_(workspace: str | None, output: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Import the lead's resolutions and list where the lead decided otherwise, and why."""
-    from labeler.labeling.session import LabelingSession
     from labeler.team.feedback import import_resolutions, where_overruled
 
     with open_workspace(workspace) as ws:
-        session = LabelingSession(ws)
+        session = ws.session
         count = import_resolutions(session, file)
         overruled = where_overruled(session)
     click.echo(f"Imported {count} resolutions; the lead decided otherwise {len(overruled)} times:")

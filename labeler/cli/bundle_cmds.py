@@ -140,7 +140,7 @@ def import_(workspace: str | None, file: Path) -> None:
     from labeler.triage.bundle_import import import_bundle
 
     with open_workspace(workspace) as ws:
-        result = import_bundle(ws.store, file, progress=ProgressBar("Importing"))
+        result = import_bundle(ws.store, ws.writer, file, progress=ProgressBar("Importing"))
     if result.added == 0 and result.already_present:
         click.echo(f"Bundle {result.bundle_id} is already imported; nothing changed.")
     else:

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from labeler.crypto.keys import PassphrasePrompt
-
 if TYPE_CHECKING:
+    from labeler.crypto.keys import PassphrasePrompt
     from labeler.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])

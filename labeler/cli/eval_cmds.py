@@ -101,10 +101,9 @@ def export_judgments(workspace: str | None, bundle_id: str | None, output: Path)
     import json
 
     from labeler.evals.results import judgment_json, judgments
-    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
-        found = judgments(LabelingSession(ws), bundle_id)
+        found = judgments(ws.session, bundle_id)
     output.write_text("".join(json.dumps(judgment_json(j)) + "\n" for j in found), encoding="utf-8")
     click.echo(f"Wrote {len(found)} judgments to {output}.")
 
@@ -120,10 +119,9 @@ def report(workspace: str | None, bundle_id: str | None, as_json: bool, png: Pat
     """Wins, losses and ties of the candidate with intervals, per case type; pass rates;
     position bias; the items behind each loss."""
     from labeler.evals.results import report as make_report
-    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
-        data = make_report(LabelingSession(ws), bundle_id)
+        data = make_report(ws.session, bundle_id)
     if png is not None:
         from labeler.gui.charts import render_png  # the app's chart, drawn offscreen
 

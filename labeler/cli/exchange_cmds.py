@@ -19,11 +19,10 @@ def labels() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_(workspace: str | None, output: Path) -> None:
     """Write your labels to a file signed with your key (NAME.llabels)."""
-    from labeler.labeling.session import LabelingSession
     from labeler.team.label_exchange import export_labels
 
     with open_workspace(workspace) as ws:
-        count = export_labels(LabelingSession(ws), output)
+        count = export_labels(ws.session, output)
     click.echo(f"Exported {count} labels to {output}.")
 
 
@@ -37,11 +36,10 @@ def export_(workspace: str | None, output: Path) -> None:
 )
 def import_(workspace: str | None, files: tuple[Path, ...], accept_rubric: bool) -> None:
     """Import labelers' signed exports (each checked whole before it is written)."""
-    from labeler.labeling.session import LabelingSession
     from labeler.team.label_exchange import import_labels
 
     with open_workspace(workspace) as ws:
-        session = LabelingSession(ws)
+        session = ws.session
         for path in files:
             outcome = import_labels(session, path, accept_rubric=accept_rubric)
             click.echo(
@@ -73,8 +71,8 @@ def add_key_commands(keys: click.Group) -> None:
         from labeler.store import exchange
 
         parsed = parse_public_key(public_key)
-        with open_workspace(workspace) as ws, ws.store.transaction():
-            exchange.trust(ws.store, parsed.encoded(), name, utc_now())
+        with open_workspace(workspace) as ws:
+            ws.writer.run(lambda tx: exchange.trust(tx, parsed.encoded(), name, utc_now()))
         click.echo(f"Trusted {name}: {parsed.fingerprint()}")
 
     @keys.command(name="trusted")

@@ -21,12 +21,11 @@ def pack() -> None:
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path))
 def export_(workspace: str | None, kind: str, weeks: tuple[str, ...], output: Path) -> None:
     """Export gold labels as a signed pack (training: never the holdout; eval: the holdout)."""
-    from labeler.labeling.session import LabelingSession
     from labeler.packs.export import PackOptions, export_pack
 
     with open_workspace(workspace) as ws:
         manifest = export_pack(
-            LabelingSession(ws), PackOptions(kind, weeks), output, ProgressBar("Exporting")
+            ws.session, PackOptions(kind, weeks), output, ProgressBar("Exporting")
         )
     excluded = ", ".join(f"{k} {v}" for k, v in sorted(manifest["counts"]["excluded"].items()))
     click.echo(

@@ -16,7 +16,7 @@ def purge(workspace: str | None, subject: str, as_json: bool) -> None:
     from labeler.privacy.purge import purge_subject
 
     with open_workspace(workspace) as ws:
-        result = purge_subject(ws.store, subject)
+        result = purge_subject(ws.writer, subject)
     if as_json:
         echo_json({"items": result.items, "labels": result.labels, "packs": result.packs})
         return
@@ -41,10 +41,10 @@ def retention() -> None:
 @click.argument("weeks", type=click.IntRange(1, 520))
 def set_(workspace: str | None, weeks: int) -> None:
     """Set how many weeks raw texts are kept."""
-    from labeler.privacy.purge import set_retention_weeks
+    from labeler.privacy.retention import set_retention_weeks
 
     with open_workspace(workspace) as ws:
-        set_retention_weeks(ws.store, weeks)
+        set_retention_weeks(ws.writer, weeks)
     click.echo(f"Raw texts are now kept for {weeks} weeks.")
 
 
@@ -52,10 +52,10 @@ def set_(workspace: str | None, weeks: int) -> None:
 @workspace_option
 def apply(workspace: str | None) -> None:
     """Drop the raw texts of items older than the retention setting (also done on open)."""
-    from labeler.privacy.purge import apply_retention, retention_weeks
+    from labeler.privacy.retention import apply_retention, retention_weeks
 
     with open_workspace(workspace) as ws:
-        count = apply_retention(ws.store)
+        count = apply_retention(ws.writer)
         weeks = retention_weeks(ws.store)
     click.echo(f"Removed the texts of {count} items older than {weeks} weeks.")
 

@@ -21,10 +21,9 @@ def profile() -> None:
 @click.option("--restricted/--no-restricted", default=False, help="May see restricted items.")
 def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
     """Create or update your profile."""
-    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
-        session = LabelingSession(ws)
+        session = ws.session
         session.create_profile(name, role, restricted)
         me = session.profile
     assert me is not None
@@ -35,10 +34,9 @@ def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
 @workspace_option
 def show(workspace: str | None) -> None:
     """Print your profile."""
-    from labeler.labeling.session import LabelingSession
 
     with open_workspace(workspace) as ws:
-        me = LabelingSession(ws).profile
+        me = ws.session.profile
     if me is None:
         click.echo("No profile yet: run 'labeler profile set --name NAME'.")
         return

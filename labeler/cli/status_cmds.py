@@ -13,11 +13,10 @@ from labeler.cli.common import echo_json, open_workspace, workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     """The week at a glance: bundle, progress, agreement, disagreements, packs, gate, signals."""
-    from labeler.labeling.session import LabelingSession
     from labeler.status import week_status
 
     with open_workspace(workspace) as ws:
-        data = week_status(LabelingSession(ws), week)
+        data = week_status(ws.session, week)
     if as_json:
         echo_json(data)
         return

@@ -5,8 +5,7 @@ They name the keychain entry and salt the passphrase KDF, so the workspace stays
 side file to lose. A raw key costs nothing per open (SQLCipher's own PBKDF2 would cost ~200 ms);
 the passphrase is stretched once with scrypt instead.
 
-Rule for callers: a ``WorkspaceKey`` never goes into a log, a message or a file; its repr
-shows only where it came from.
+Rule for callers: a ``WorkspaceKey`` never goes into a log, a message or a file.
 """
 
 from __future__ import annotations
@@ -16,9 +15,9 @@ import hashlib
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from labeler.errors import KeyUnavailableError
+from labeler.store.key import SOURCE_KEYCHAIN, SOURCE_PASSPHRASE, WorkspaceKey
 
 SERVICE = "labeler"
 SALT_BYTES = 16
@@ -29,22 +28,6 @@ DEMO_PASSPHRASE = "labeler-demo"
 
 # (message, confirm) -> passphrase. The CLI asks with getpass, the app with a dialog.
 PassphrasePrompt = Callable[[str, bool], str]
-
-SOURCE_KEYCHAIN = "keychain"
-SOURCE_PASSPHRASE = "passphrase"
-
-
-@dataclass(frozen=True)
-class WorkspaceKey:
-    """The raw SQLCipher key of one workspace file; ``source`` says where it came from."""
-
-    raw: bytes = field(repr=False)
-    salt: bytes = field(repr=False)
-    source: str = SOURCE_KEYCHAIN
-
-    def sqlcipher_literal(self) -> str:
-        """The value for ``PRAGMA key`` / ``rekey``: raw key plus the file's salt, in hex."""
-        return f"\"x'{self.raw.hex()}{self.salt.hex()}'\""
 
 
 def _is_protecting(backend: object) -> bool:
@@ -217,3 +200,6 @@ def forget(salt: bytes) -> None:
     if keychain_available():
         _keychain_delete(salt)
         _keychain_delete(salt, pending=True)
+
+
+__all__ = ["SOURCE_KEYCHAIN", "SOURCE_PASSPHRASE", "WorkspaceKey"]

@@ -12,17 +12,17 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from labeler.crypto import keys
 from labeler.errors import LabelerError, ValidationError
 
 if TYPE_CHECKING:  # the store only where keys are made or loaded: 'pack verify' needs none
-    from labeler.store.connection import Store
+    from labeler.store.connection import Store, WriteStore
+    from labeler.store.writer import Writer
 
 ALGORITHM = b"Ed"  # minisign: Ed25519 public key / legacy signature id
 
@@ -86,39 +86,55 @@ def verify(public: PublicKey, data: bytes, signature: bytes) -> bool:
     return True
 
 
+def _keys() -> Any:
+    # Imported when a key is made or loaded: 'pack verify' checks signatures with no store.
+    from labeler.crypto import keys
+
+    return keys
+
+
 def _account(store: Store) -> str:
     return f"signing-{store.key.salt.hex()}"
 
 
 def signing_key(store: Store) -> SigningKey:
-    """This workspace's signing key, made (and stored) on first use."""
+    """This workspace's signing key (made when the workspace was first opened)."""
     from labeler.store import meta
 
     key_id_hex = meta.get(store, "signing_key_id")
-    if key_id_hex is not None:
-        return SigningKey(bytes.fromhex(key_id_hex), _load_private(store))
-    private = Ed25519PrivateKey.generate()
-    raw = private.private_bytes_raw()
-    key_id = secrets.token_bytes(8)
-    with store.transaction():
-        meta.put(store, "signing_key_id", key_id.hex())
-        if store.key.source == keys.SOURCE_KEYCHAIN:
+    if key_id_hex is None:
+        raise LabelerError("This workspace has no signing key yet; reopen it to make one.")
+    return SigningKey(bytes.fromhex(key_id_hex), _load_private(store))
+
+
+def ensure_signing_key(writer: Writer) -> None:
+    """Make the workspace's key pair if it has none (on open: signing never has to write)."""
+    from labeler.store import meta
+
+    def make(tx: WriteStore) -> None:
+        if meta.get(tx, "signing_key_id") is not None:
+            return
+        private = Ed25519PrivateKey.generate()
+        raw = private.private_bytes_raw()
+        meta.put(tx, "signing_key_id", secrets.token_bytes(8).hex())
+        if tx.key.source == _keys().SOURCE_KEYCHAIN:
             import keyring
 
-            keyring.set_password(keys.SERVICE, _account(store), raw.hex())
+            keyring.set_password(_keys().SERVICE, _account(tx), raw.hex())
         else:
-            meta.put(store, "signing_private_key", raw.hex())
-    return SigningKey(key_id, private)
+            meta.put(tx, "signing_private_key", raw.hex())
+
+    writer.run(make)
 
 
 def _load_private(store: Store) -> Ed25519PrivateKey:
     from labeler.store import meta
 
     stored = meta.get(store, "signing_private_key")
-    if stored is None and store.key.source == keys.SOURCE_KEYCHAIN:
+    if stored is None and store.key.source == _keys().SOURCE_KEYCHAIN:
         import keyring
 
-        stored = keyring.get_password(keys.SERVICE, _account(store))
+        stored = keyring.get_password(_keys().SERVICE, _account(store))
     if stored is None:
         raise LabelerError("This workspace's signing key is missing from the keychain.")
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from labeler.crypto import keys
 from labeler.demo.events import synthetic_events
-from labeler.labeling.session import LabelingSession
-from labeler.privacy.purge import set_retention_weeks
+from labeler.privacy.retention import set_retention_weeks
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
@@ -36,12 +35,12 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = No
     ws = Workspace.create(path, passphrase=_demo_passphrase())
     try:
         # Synthetic texts on fixed dates: keep them, or retention would empty the demo later.
-        set_retention_weeks(ws.store, 520)
+        set_retention_weeks(ws.writer, 520)
         with tempfile.TemporaryDirectory(prefix="labeler-demo-") as scratch:
             for offset in range(weeks):
                 start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
                 _import_week(ws, Path(scratch), start, seed=48 + offset)
-        session = LabelingSession(ws)
+        session = ws.session
         session.create_profile(f"Demo {role}", role, restricted_access=True)
         if role == "lead":
             from labeler.demo.eval import add_demo_eval
@@ -65,7 +64,7 @@ def _import_week(ws: Workspace, scratch: Path, start: dt.date, seed: int) -> Non
             handle.write(json.dumps(event) + "\n")
     bundle = scratch / f"{iso_week(start)}.lbundle"
     build_bundle([events], BuildOptions(week=iso_week(start), seed=seed), bundle)
-    import_bundle(ws.store, bundle)
+    import_bundle(ws.store, ws.writer, bundle)
 
 
 def discard_demo(path: Path) -> None:

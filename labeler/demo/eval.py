@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+from labeler import sides
 from labeler.clock import utc_now
 from labeler.demo.team import TEAM
 from labeler.domain import Label
@@ -14,8 +15,8 @@ from labeler.evals.build import build_eval
 from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.store import labels
+from labeler.store.connection import WriteStore
 from labeler.triage.bundle_import import import_bundle
-from labeler.triage.sampling import keyed_rank
 
 CURRENT, CANDIDATE = "2026.11.2", "2026.12.0-rc1"
 # The candidate is better on most case types but worse on unsafe items: the gate should
@@ -58,7 +59,7 @@ def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str
     rows = (json.loads(line) for line in (pack / "labels.jsonl").read_text().splitlines())
     week = max(row["week"] for row in rows)
     manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed, week=week)
-    import_bundle(session.store, bundle)
+    import_bundle(session.store, session.writer, bundle)
     _judge(session, manifest["eval"]["case_types"], seed)
     return str(manifest["bundle_id"])
 
@@ -66,7 +67,8 @@ def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str
 def _judge(session: LabelingSession, case_types: dict[str, str], seed: int) -> None:
     rng = random.Random(seed)
     rubric = session.rubric
-    with session.store.transaction():
+
+    def write(tx: WriteStore) -> None:
         for index, (item_id, case) in enumerate(sorted(case_types.items())):
             truth = "B" if rng.random() < _PREFERS_CANDIDATE.get(case, 0.7) else "A"
             candidate_safe = not (case == "unsafe" and rng.random() < 0.5)
@@ -79,15 +81,10 @@ def _judge(session: LabelingSession, case_types: dict[str, str], seed: int) -> N
                     "formatting_a": "pass",
                     "formatting_b": "pass",
                 }
-                order = "AB" if keyed_rank(labeler_id.encode(), item_id) % 2 == 0 else "BA"
-                if order == "BA":  # as that labeler saw the sides
-                    answers = {
-                        "preference": {"A": "B", "B": "A"}.get(pick, pick),
-                        "safety_a": answers["safety_b"],
-                        "safety_b": answers["safety_a"],
-                        "formatting_a": answers["formatting_b"],
-                        "formatting_b": answers["formatting_a"],
-                    }
+                order = sides.side_order(labeler_id, item_id)
+                answers = sides.to_shown(answers, order)  # as that labeler saw the sides
                 label = Label(item_id, labeler_id, rubric.id, rubric.version, rubric.content_hash,
                               answers, utc_now(), utc_now(), 30.0, order)  # fmt: skip
-                labels.put(session.store, label)
+                labels.put(tx, label)
+
+    session.writer.run(write)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from labeler import sides
 from labeler.clock import utc_now
 from labeler.domain import Item, Label, Profile
 from labeler.labeling.rubric import Rubric
 from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, labelers, labels
 from labeler.store import items as item_rows
+from labeler.store.connection import WriteStore
 from labeler.team.reconcile import canonical_answers, disagreements, resolve
-from labeler.triage.sampling import keyed_rank
 
 TEAM = (("demo-ana", "Ana (demo)", 0.03, 0.0), ("demo-ben", "Ben (demo)", 0.04, 0.05))
 _TRUTH = {
@@ -55,10 +56,8 @@ def _to_side(
     """Map a preference for a candidate (A = candidate 0) to the sides this labeler saw."""
     if item.signal != "side_by_side":
         return answers, None
-    order = "AB" if keyed_rank(labeler_id.encode(), item.id) % 2 == 0 else "BA"
-    if order == "BA" and answers["preference"] in ("A", "B"):
-        answers = {"preference": "B" if answers["preference"] == "A" else "A"}
-    return answers, order
+    order = sides.side_order(labeler_id, item.id)
+    return sides.to_shown(answers, order), order
 
 
 def simulate_team(session: LabelingSession, seed: int = 7) -> None:
@@ -66,16 +65,17 @@ def simulate_team(session: LabelingSession, seed: int = 7) -> None:
     rng = random.Random(seed)
     rows = item_rows.open_items_by_week(store)
     weeks = sorted({r[1] for r in rows})
-    with store.transaction():
+
+    def write(tx: WriteStore) -> None:
         for labeler_id, name, _, _ in TEAM:
             labelers.upsert(
-                store, Profile(labeler_id, name, "labeler", False, False, None, True), utc_now()
+                tx, Profile(labeler_id, name, "labeler", False, False, None, True), utc_now()
             )
             exchange.replace_labels(
-                store, labeler_id, [], weeks[-1] if weeks else "", "demo", utc_now()
+                tx, labeler_id, [], weeks[-1] if weeks else "", "demo", utc_now()
             )
         for index, (item_id, week, overlap) in enumerate(rows):
-            item = item_rows.get(store, item_id)
+            item = item_rows.get(tx, item_id)
             assert item is not None
             chosen = TEAM if overlap else [TEAM[index % 2]]
             for labeler_id, _, noise, drift in chosen:
@@ -94,7 +94,9 @@ def simulate_team(session: LabelingSession, seed: int = 7) -> None:
                     seconds,
                     order,
                 )
-                labels.put(store, label)
+                labels.put(tx, label)
+
+    session.writer.run(write)
 
 
 _NOTES = {

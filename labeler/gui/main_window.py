@@ -32,7 +32,6 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
-from labeler.labeling.session import LabelingSession
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -59,7 +58,7 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
-        self.session = LabelingSession(workspace)
+        self.session = workspace.session
         self.settings = QSettings()
         self.current: Item | None = None
         self._started_at = utc_now()

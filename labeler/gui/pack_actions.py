@@ -84,14 +84,11 @@ def start_export(
     done: Callable[[dict[str, Any]], None],
 ) -> TaskThread:
     from labeler.packs.export import PackOptions, export_pack
-    from labeler.store.connection import open_store
-
-    path, key = workspace.path, workspace.store.key
 
     def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> dict[str, Any]:
-        store = open_store(path, [key])  # the worker's own connection
+        store = workspace.open_reader()  # the worker reads through its own connection
         try:
-            worker_session = LabelingSession(Workspace(store))
+            worker_session = workspace.session.on(store)
             return export_pack(
                 worker_session, PackOptions(kind, weeks), folder, progress, should_cancel
             )
@@ -139,7 +136,7 @@ def purge_dialog(
     if answer != QMessageBox.StandardButton.Yes:
         return
     try:
-        result = purge_subject(session.store, reference)
+        result = purge_subject(session.writer, reference)
     except LabelerError as err:
         show_error(parent, "Cannot purge", err)
         return

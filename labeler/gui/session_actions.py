@@ -32,7 +32,7 @@ def unlock_restricted(parent: QWidget, session: LabelingSession) -> Changes | No
         show_message(parent, "Restricted items", "Your profile has no access to restricted items.")
         return None
     passphrase = None
-    if session.workspace.key_source == SOURCE_PASSPHRASE:
+    if session.key_source == SOURCE_PASSPHRASE:
         passphrase, ok = QInputDialog.getText(
             parent, "Unlock restricted items", "Workspace passphrase", QLineEdit.EchoMode.Password
         )

@@ -29,15 +29,12 @@ def choose_bundle(parent: QWidget) -> Path | None:
 def start_import(
     parent: QWidget, workspace: Workspace, bundle: Path, done: Callable[[ImportResult], None]
 ) -> TaskThread:
-    from labeler.store.connection import open_store
     from labeler.triage.bundle_import import import_bundle
 
-    path, key = workspace.path, workspace.store.key
-
     def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> ImportResult:
-        store = open_store(path, [key])  # the worker's own connection; WAL lets us read on
+        store = workspace.open_reader()  # the worker reads through its own connection
         try:
-            return import_bundle(store, bundle, progress, should_cancel)
+            return import_bundle(store, workspace.writer, bundle, progress, should_cancel)
         finally:
             store.close()
 

@@ -1,16 +1,23 @@
 """Labeling on one workspace: the profile, the rubric, saving and undoing labels, restricted
 access with its audit log, and redaction. Every write returns ``Changes``.
 
+Reads go through ``store`` (the caller's read-only connection); writes through ``writer``.
+``prepare_label`` validates on the caller's thread and ``submit_label`` queues the commit,
+so the app can show the next item while the label is being committed; ``save_label`` does
+both and waits.
+
 Rule for callers: texts of restricted items come only through ``open_item`` after
-``unlock_restricted``; each opening is written to the audit log.
+``unlock_restricted``; each opening is written to the audit log before the text is returned.
 """
 
 from __future__ import annotations
 
 import hmac
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
+from labeler import sides
 from labeler.changes import Changes
 from labeler.clock import utc_now
 from labeler.crypto import keys
@@ -21,8 +28,8 @@ from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.resources import default_rubric_path
 from labeler.store import audit, connection, labelers, labels, meta
 from labeler.store import items as item_rows
-from labeler.triage.sampling import keyed_rank
-from labeler.workspace import Workspace
+from labeler.store.connection import Store, WriteStore
+from labeler.store.writer import Writer
 
 
 class RestrictedError(LabelerError):
@@ -33,14 +40,22 @@ class RestrictedError(LabelerError):
 class LabelingSession:
     """What one person does in one sitting: their labels, undo stack and unlock state."""
 
-    workspace: Workspace
+    store: Store
+    writer: Writer
+    workspace_id: str = ""
     unlocked: bool = False
     _undo: list[tuple[str, Label | None]] = field(default_factory=list)
     _rubric: Rubric | None = None
 
+    def on(self, store: Store) -> LabelingSession:
+        """This session reading through another connection (a worker thread's own)."""
+        twin = LabelingSession(store, self.writer, self.workspace_id, self.unlocked)
+        twin._rubric = self._rubric
+        return twin
+
     @property
-    def store(self) -> connection.Store:
-        return self.workspace.store
+    def key_source(self) -> str:
+        return self.store.key.source
 
     # -- profile -------------------------------------------------------------------------
     @property
@@ -64,8 +79,7 @@ class LabelingSession:
             public_key=current.public_key if current else None,
             trusted=True,
         )
-        with self.store.transaction():
-            labelers.upsert(self.store, profile, utc_now())
+        self.writer.run(lambda tx: labelers.upsert(tx, profile, utc_now()))
         return Changes(profile=True, all_items=True)
 
     def _me(self) -> Profile:
@@ -83,9 +97,13 @@ class LabelingSession:
             if text is None:
                 path = default_rubric_path()
                 rubric = load_rubric(path)
-                with self.store.transaction():
-                    meta.put(self.store, "rubric_yaml", path.read_text(encoding="utf-8"))
-                    meta.put(self.store, "rubric_guidance", rubric.guidance)
+                yaml_text = path.read_text(encoding="utf-8")
+
+                def keep(tx: WriteStore) -> None:
+                    meta.put(tx, "rubric_yaml", yaml_text)
+                    meta.put(tx, "rubric_guidance", rubric.guidance)
+
+                self.writer.run(keep)
                 self._rubric = rubric
             else:
                 guidance = meta.get(self.store, "rubric_guidance") or ""
@@ -118,8 +136,9 @@ class LabelingSession:
             candidate = keys.derive_from_passphrase(passphrase, key.salt)
             if not hmac.compare_digest(candidate, key.raw):
                 raise RestrictedError("That is not the workspace passphrase.")
-        with self.store.transaction():
-            audit.record(self.store, utc_now(), profile.id, "unlock_restricted", None)
+        self.writer.run(
+            lambda tx: audit.record(tx, utc_now(), profile.id, "unlock_restricted", None)
+        )
         self.unlocked = True
 
     def open_item(self, item_id: str) -> Item:
@@ -131,24 +150,23 @@ class LabelingSession:
             profile = self._me()
             if not (profile.restricted_access and self.unlocked):
                 raise RestrictedError("This item is restricted: unlock restricted items first.")
-            with self.store.transaction():
-                audit.record(self.store, utc_now(), profile.id, "open", item.id)
+            # Committed before the text is handed out: no unaudited opening.
+            self.writer.run(lambda tx: audit.record(tx, utc_now(), profile.id, "open", item.id))
         return item
 
     def side_order(self, item_id: str) -> str:
         """Blind side-by-side: 'AB' shows candidate 0 on the left, 'BA' candidate 1."""
-        me = self._me()
-        return "AB" if keyed_rank(me.id.encode(), item_id) % 2 == 0 else "BA"
+        return sides.side_order(self._me().id, item_id)
 
     # -- labels --------------------------------------------------------------------------
     def label_of(self, item_id: str) -> Label | None:
         profile = self.profile
         return labels.get(self.store, item_id, profile.id) if profile else None
 
-    def save_label(
+    def prepare_label(
         self, item: Item, answers: dict[str, object], started_at: str, seconds: float
-    ) -> Changes:
-        """Validate against the rubric, then commit at once (one transaction)."""
+    ) -> Label:
+        """The label to save, validated against the rubric; raises ``ValidationError``."""
         me = self._me()
         if item.restricted and not (me.restricted_access and self.unlocked):
             raise RestrictedError("This item is restricted: unlock restricted items first.")
@@ -157,7 +175,7 @@ class LabelingSession:
         problems = rubric.problems(clean, item.signal)
         if problems:
             raise ValidationError("; ".join(problems) + ".")
-        label = Label(
+        return Label(
             item_id=item.id,
             labeler_id=me.id,
             rubric_id=rubric.id,
@@ -169,24 +187,40 @@ class LabelingSession:
             seconds_spent=round(max(0.0, seconds), 3),
             side_order=self.side_order(item.id) if item.signal in PAIR_SIGNALS else None,
         )
-        previous = labels.get(self.store, item.id, me.id)
-        with self.store.transaction():
-            labels.put(self.store, label)
-        self._undo.append((item.id, previous))
-        return Changes(labels=frozenset({item.id}))
+
+    def submit_label(self, label: Label) -> Future[Changes]:
+        """Queue the commit of ``label``; the future completes once it is on disk."""
+
+        def save(tx: WriteStore) -> Changes:
+            previous = labels.get(tx, label.item_id, label.labeler_id)
+            labels.put(tx, label)
+            # Pushed by the write itself: saves and undos happen in the writer's order.
+            self._undo.append((label.item_id, previous))
+            return Changes(labels=frozenset({label.item_id}))
+
+        return self.writer.submit(save)
+
+    def save_label(
+        self, item: Item, answers: dict[str, object], started_at: str, seconds: float
+    ) -> Changes:
+        """Validate against the rubric, then commit at once (one transaction) and wait."""
+        return self.submit_label(self.prepare_label(item, answers, started_at, seconds)).result()
 
     def undo_last_label(self) -> tuple[str | None, Changes]:
         """Put back what the last save replaced; returns the item id it touched."""
-        if not self._undo:
-            return None, Changes()
-        item_id, previous = self._undo.pop()
         me = self._me()
-        with self.store.transaction():
+
+        def undo(tx: WriteStore) -> tuple[str | None, Changes]:
+            if not self._undo:
+                return None, Changes()
+            item_id, previous = self._undo.pop()
             if previous is None:
-                labels.delete(self.store, item_id, me.id)
+                labels.delete(tx, item_id, me.id)
             else:
-                labels.put(self.store, previous)
-        return item_id, Changes(labels=frozenset({item_id}))
+                labels.put(tx, previous)
+            return item_id, Changes(labels=frozenset({item_id}))
+
+        return self.writer.run(undo)
 
     # -- redaction -----------------------------------------------------------------------
     def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:
@@ -195,8 +229,11 @@ class LabelingSession:
         if not (me.restricted_access and self.unlocked):
             raise RestrictedError("Unlock restricted items before redacting.")
         values = redacted_fields(item, spans)
-        with self.store.transaction():
-            item_rows.apply_redaction(self.store, item.id, values)
-            audit.record(self.store, utc_now(), me.id, "redact", item.id)
-        connection.checkpoint(self.store)
+
+        def redact(tx: WriteStore) -> None:
+            item_rows.apply_redaction(tx, item.id, values)
+            audit.record(tx, utc_now(), me.id, "redact", item.id)
+
+        self.writer.run(redact)
+        self.writer.run(connection.checkpoint, transaction=False)
         return Changes(items=frozenset({item.id}))

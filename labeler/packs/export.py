@@ -38,6 +38,7 @@ from labeler.store import labels as label_rows
 from labeler.store import meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
+from labeler.store.connection import WriteStore
 from labeler.team.agreement_report import _units, paired_labels, question_stats
 from labeler.team.reconcile import Gold, gold_labels
 
@@ -61,9 +62,15 @@ class _Selection:
 def subject_salt(session: LabelingSession) -> str:
     salt = meta.get(session.store, "pack_subject_salt")
     if salt is None:
-        salt = secrets.token_hex(16)
-        with session.store.transaction():
-            meta.put(session.store, "pack_subject_salt", salt)
+        fresh = secrets.token_hex(16)
+
+        def keep(tx: WriteStore) -> str:
+            kept = meta.get(tx, "pack_subject_salt")  # another write may have made it first
+            if kept is None:
+                meta.put(tx, "pack_subject_salt", fresh)
+            return kept or fresh
+
+        salt = session.writer.run(keep)
     return salt
 
 
@@ -215,9 +222,8 @@ def _export(
     (out_dir / MANIFEST).write_bytes(manifest_bytes)
     key = signing.signing_key(session.store)
     (out_dir / SIGNATURE).write_text(minisign.sign(key, manifest_bytes, MANIFEST), encoding="utf-8")
-    with session.store.transaction():
-        members = [(item.id, item.subject_hash) for item, _ in selection.items]
-        pack_rows.record(session.store, manifest, str(out_dir), members)
+    members = [(item.id, item.subject_hash) for item, _ in selection.items]
+    session.writer.run(lambda tx: pack_rows.record(tx, manifest, str(out_dir), members))
     progress(4, 4, "Done")
     return manifest
 
@@ -245,7 +251,7 @@ def _manifest(
         "creator_id": me.id,
         "creator_name": me.display_name,
         "signer_key_id": signing.signing_key(session.store).public.key_id_hex,
-        "workspace_id": session.workspace.workspace_id,
+        "workspace_id": session.workspace_id,
         "weeks": sorted({item.week for item in items}) or list(options.weeks),
         "bundle_ids": sorted({item.bundle_id for item in items}),
         "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash},

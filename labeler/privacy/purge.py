@@ -1,16 +1,13 @@
-"""Deletion requests and retention: the privacy duties that come with holding customer text.
+"""Deletion requests: remove every trace of one customer (subject) from the workspace.
 
 Purge removes every item of a subject, with its labels, resolutions, feedback, fingerprints and
 audit entries, leaves a tombstone (a keyed hash of the subject) so later imports skip that
-subject, and names the packs already exported that held it. Retention drops the raw texts of
-items older than the workspace's setting (default 12 weeks); labels, hashes and statistics
-stay. Both overwrite freed space (``secure_delete``) and checkpoint the WAL, so the text is
-gone from the file's bytes, not just from queries.
+subject, and names the packs already exported that held it. Freed space is overwritten
+(``secure_delete``) and the WAL checkpointed, so the text is gone from the file's bytes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -22,22 +19,26 @@ from labeler.errors import ValidationError
 from labeler.store import connection, meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as sql
-from labeler.store.connection import Store
-from labeler.subjects import subject_hash
+from labeler.store.connection import Store, WriteStore
+from labeler.store.writer import Writer
+from labeler.subjects import normalise_subject, subject_hash
 
-DEFAULT_RETENTION_WEEKS = 12
 
-
-def _tombstone_key(store: Store) -> bytes:
+def _tombstone_key(store: Store) -> bytes | None:
     key = meta.get(store, "tombstone_key")
+    return None if key is None else bytes.fromhex(key)
+
+
+def _ensure_tombstone_key(tx: WriteStore) -> bytes:
+    key = _tombstone_key(tx)
     if key is None:
-        key = secrets.token_hex(32)
-        meta.put(store, "tombstone_key", key)
-    return bytes.fromhex(key)
+        key = secrets.token_bytes(32)
+        meta.put(tx, "tombstone_key", key.hex())
+    return key
 
 
-def tombstone_hash(store: Store, subject_digest: str) -> str:
-    return hmac.new(_tombstone_key(store), subject_digest.encode(), hashlib.sha256).hexdigest()
+def _keyed(key: bytes, subject_digest: str) -> str:
+    return hmac.new(key, subject_digest.encode(), hashlib.sha256).hexdigest()
 
 
 def tombstoned(store: Store, subject_digests: set[str]) -> set[str]:
@@ -45,9 +46,10 @@ def tombstoned(store: Store, subject_digests: set[str]) -> set[str]:
     if not subject_digests:
         return set()
     known = sql.tombstone_keys(store)
-    if not known:
+    key = _tombstone_key(store)
+    if not known or key is None:
         return set()
-    return {s for s in subject_digests if tombstone_hash(store, s) in known}
+    return {s for s in subject_digests if _keyed(key, s) in known}
 
 
 @dataclass(frozen=True)
@@ -56,54 +58,25 @@ class PurgeResult:
     labels: int
     packs: list[str]
     changes: Changes
+    scrubbed: bool = True  # False: a reader held old pages; the next open finishes the job
 
 
-def purge_subject(store: Store, reference: str) -> PurgeResult:
+def purge_subject(writer: Writer, reference: str) -> PurgeResult:
     """Delete everything of the customer ``reference`` (as captured in ``subject``)."""
-    if not reference.strip():
+    if normalise_subject(reference) is None:
         raise ValidationError("Give the subject reference to purge.")
-    digest = subject_hash(reference.strip())
+    digest = subject_hash(reference)
     assert digest is not None
-    ids = sql.subject_item_ids(store, digest)
-    packs = pack_rows.with_subject(store, digest)
-    at = utc_now()
-    with store.transaction():
-        labels = sql.delete_items(store, ids)
-        sql.add_tombstone(store, tombstone_hash(store, digest), at)
-    connection.checkpoint(store)
-    return PurgeResult(len(ids), labels, packs, Changes(items=frozenset(ids), all_items=True))
 
+    def purge(tx: WriteStore) -> tuple[list[str], int, list[str]]:
+        ids = sql.subject_item_ids(tx, digest)
+        packs = pack_rows.with_subject(tx, digest)
+        labels = sql.delete_items(tx, ids)
+        sql.add_tombstone(tx, _keyed(_ensure_tombstone_key(tx), digest), utc_now())
+        return ids, labels, packs
 
-def retention_weeks(store: Store) -> int:
-    value = meta.get(store, "retention_weeks")
-    return int(value) if value else DEFAULT_RETENTION_WEEKS
-
-
-def set_retention_weeks(store: Store, weeks: int) -> None:
-    if not 1 <= weeks <= 520:
-        raise ValidationError("Retention must be between 1 and 520 weeks.")
-    with store.transaction():
-        meta.put(store, "retention_weeks", str(weeks))
-
-
-def cutoff_week(today: dt.date, weeks: int) -> str:
-    year, week, _ = (today - dt.timedelta(weeks=weeks)).isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def apply_retention(store: Store, today: dt.date | None = None) -> int:
-    """Drop the raw texts of items in weeks before the cutoff; return how many items."""
-    cutoff = cutoff_week(today or dt.date.today(), retention_weeks(store))
-    if not sql.has_texts_before(store, cutoff):
-        return 0  # the common case on open: one indexed query, nothing imported
-    from labeler import leakage  # numpy: only when there is something to purge
-
-    rows = sql.texts_before(store, cutoff)
-    with store.transaction():
-        for item_id, text, holdout in rows:
-            if holdout and text:  # keep the leakage guard working once the text is gone
-                signature = leakage.minhash(text).tobytes()
-                sql.keep_fingerprint(store, item_id, leakage.exact_key(text), signature)
-        sql.drop_texts(store, [row[0] for row in rows])
-    connection.checkpoint(store)
-    return len(rows)
+    ids, labels, packs = writer.run(purge)
+    scrubbed = writer.run(connection.checkpoint, transaction=False)
+    return PurgeResult(
+        len(ids), labels, packs, Changes(items=frozenset(ids), all_items=True), scrubbed
+    )

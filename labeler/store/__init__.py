@@ -1,5 +1,5 @@
-"""The only package that runs SQL. Callers get typed functions over an open ``Store``."""
+"""The only package that runs SQL. Callers get typed functions over an open ``Store``;
+writes run on the ``writer.Writer``, which hands them a ``WriteStore``.
 
-from labeler.store.connection import Store, open_store
-
-__all__ = ["Store", "open_store"]
+Nothing is imported here: 'labeler pack verify' reaches ``store.key`` without loading the driver.
+"""

@@ -7,18 +7,17 @@ migrations applied, so a file that fails any check is left byte-for-byte unchang
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NewType
 
 import sqlcipher3.dbapi2 as dbapi
 
-from labeler.crypto.keys import SOURCE_KEYCHAIN, WorkspaceKey
 from labeler.errors import WorkspaceError
 from labeler.store import migrations
-from labeler.store.driver import Database
+from labeler.store.errors import DatabaseError, explain
+from labeler.store.key import SOURCE_KEYCHAIN, WorkspaceKey
 
 # Cipher settings every connection applies right after the key, before its first read:
 # - 16 KiB pages, not SQLCipher's 4 KiB default: bulk import measured ~22% faster here;
@@ -29,39 +28,51 @@ CIPHER_SETTINGS = (("cipher_page_size", str(PAGE_SIZE)), ("cipher_hmac_algorithm
 PLAIN_SQLITE_MAGIC = b"SQLite format 3\x00"
 APP_ID = "labeler"
 
-DatabaseError = dbapi.DatabaseError
-
 
 class Store:
-    """An open workspace database: the sqlcipher3 connection and a sqlite-utils view of it."""
+    """One connection to the workspace file: reads only, unless it is the writer's.
 
-    def __init__(self, path: Path, conn: Any, key: WorkspaceKey) -> None:
+    Readers are opened with ``query_only`` on, so SQLite itself refuses a write through them;
+    the one writable connection belongs to ``store.writer.Writer``. Driver errors become a
+    ``StoreError`` sentence that names the file.
+    """
+
+    def __init__(self, path: Path, conn: Any, key: WorkspaceKey, *, writable: bool) -> None:
         self.path = path
         self.conn = conn
         self.key = key
-        self.db = Database(conn, execute_plugins=False)
+        self.writable = writable
+        self._db: Any = None
+
+    @property
+    def db(self) -> Any:
+        """A sqlite-utils view of the connection (loaded on first use, off the start-up path)."""
+        if self._db is None:
+            from labeler.store.driver import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """One write transaction; rolled back whole on any error."""
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
-
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Any]:
-        return list(self.conn.execute(sql, params).fetchall())
+        try:
+            return list(self.conn.execute(sql, params).fetchall())
+        except DatabaseError as err:
+            raise explain(err, self.path, writing=False) from None
 
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
+        try:
+            row = self.conn.execute(sql, params).fetchone()
+        except DatabaseError as err:
+            raise explain(err, self.path, writing=False) from None
         return None if row is None else row[0]
+
+
+# The store a write runs on: only the writer hands one out (inside its transaction), so a
+# function that takes a WriteStore cannot be called with a reader (mypy checks it).
+WriteStore = NewType("WriteStore", Store)
 
 
 def read_salt(path: Path) -> bytes:
@@ -143,8 +154,8 @@ def _unlock_message(path: Path, key: WorkspaceKey) -> str:
     return f"Wrong passphrase for {path}, or the file is damaged or not a Labeler workspace."
 
 
-def open_store(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
-    """Open an existing workspace with the first key that unlocks it."""
+def _unlock(path: Path, keys: Sequence[WorkspaceKey]) -> tuple[Any, WorkspaceKey]:
+    """A connection opened with the first key that unlocks the file, and that key."""
     read_salt(path)
     if not keys:
         raise WorkspaceError(f"No key was given for {path}.")
@@ -152,24 +163,50 @@ def open_store(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
         try:
             conn = _connect(path, key, "rw")
         except DatabaseError as err:
-            raise WorkspaceError(f"{path} cannot be opened: {err}.") from None
+            raise explain(err, path, writing=False) from None
         if _unlocks(conn):
-            break
+            return conn, key
         conn.close()
-    else:
-        raise WorkspaceError(_unlock_message(path, keys[0]))
+    raise WorkspaceError(_unlock_message(path, keys[0]))
+
+
+def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
+    """Open an existing workspace for its one writer: checks, then WAL and migrations.
+
+    Only ``Writer`` (and a backup being verified) may hold what this returns.
+    """
+    conn, key = _unlock(path, keys)
     try:
         _check_opened(path, conn)
         _configure(conn)
         migrations.migrate(conn)
+    except DatabaseError as err:
+        conn.close()
+        raise explain(err, path, writing=True) from None
     except BaseException:
         conn.close()
         raise
-    return Store(path, conn, key)
+    return Store(path, conn, key, writable=True)
+
+
+def open_reader(path: Path, key: WorkspaceKey) -> Store:
+    """A read-only connection (``query_only``): for the GUI thread or a worker's reads."""
+    conn, key = _unlock(path, [key])
+    try:
+        _check_opened(path, conn)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute("PRAGMA query_only = ON")
+    except DatabaseError as err:
+        conn.close()
+        raise explain(err, path, writing=False) from None
+    except BaseException:
+        conn.close()
+        raise
+    return Store(path, conn, key, writable=False)
 
 
 def create_store(path: Path, key: WorkspaceKey, workspace_id: str) -> Store:
-    """Create a new workspace file; refuses to touch an existing one."""
+    """Create a new workspace file for its writer; refuses to touch an existing one."""
     if path.exists():
         raise WorkspaceError(f"{path} already exists; refusing to create a workspace over it.")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,26 +215,33 @@ def create_store(path: Path, key: WorkspaceKey, workspace_id: str) -> Store:
         _configure(conn)
         migrations.migrate(conn, workspace_id=workspace_id)
         os.chmod(path, 0o600)
-    except BaseException:
+    except BaseException as err:
         conn.close()
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
+        if isinstance(err, DatabaseError):
+            raise explain(err, path, writing=True) from None
         raise
-    return Store(path, conn, key)
+    return Store(path, conn, key, writable=True)
 
 
-def checkpoint(store: Store) -> None:
-    """Move the WAL into the database file and truncate it, so old page versions are gone."""
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+def checkpoint(store: WriteStore) -> bool:
+    """Move the WAL into the database file and truncate it, so old page versions are gone.
+
+    True when every frame was moved and the WAL emptied; False when a reader still held an
+    old snapshot (the caller says so, and the next checkpoint finishes the job).
+    """
+    busy, log_frames, moved = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return bool(busy == 0 and moved == log_frames)
 
 
-def rekey(store: Store, new_key: WorkspaceKey) -> None:
+def rekey(store: WriteStore, new_key: WorkspaceKey) -> None:
     """Re-encrypt every page under ``new_key`` (one transaction inside SQLCipher)."""
     store.conn.execute(f"PRAGMA rekey = {new_key.sqlcipher_literal()}")
     store.key = new_key
 
 
-def export_copy(store: Store, target: Path, key: WorkspaceKey) -> None:
+def export_copy(store: WriteStore, target: Path, key: WorkspaceKey) -> None:
     """Write an encrypted copy of the workspace to ``target`` under ``key``."""
     literal = key.sqlcipher_literal()
     store.conn.execute("ATTACH DATABASE ? AS backup KEY " + literal, (str(target),))

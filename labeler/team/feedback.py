@@ -13,6 +13,7 @@ from labeler.crypto.signed_files import read_signed, require_trusted, write_sign
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, resolutions
+from labeler.store.connection import WriteStore
 from labeler.team.reconcile import canonical_answers, choice_answers
 
 FORMAT = "labeler-resolutions"
@@ -52,10 +53,13 @@ def import_resolutions(session: LabelingSession, path: Path) -> int:
         if not isinstance(entry.get("answers"), dict):
             raise ValidationError(f"{path.name}: resolution {index}: 'answers' must be an object.")
     known = exchange.known_item_ids(session.store, [e["item_id"] for e in entries])
-    with session.store.transaction():
+
+    def write(tx: WriteStore) -> None:
         for entry in entries:
             if entry["item_id"] in known:
-                resolutions.put_feedback(session.store, entry)
+                resolutions.put_feedback(tx, entry)
+
+    session.writer.run(write)
     return len(known)
 
 

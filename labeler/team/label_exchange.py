@@ -21,6 +21,7 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
+from labeler.store.connection import WriteStore
 
 FORMAT = "labeler-labels"
 FORMAT_VERSION = 1
@@ -37,7 +38,7 @@ def export_labels(session: LabelingSession, target: Path) -> int:
     rubric = session.rubric
     payload = {
         "labeler": {"id": me.id, "display_name": me.display_name, "role": me.role},
-        "workspace_id": session.workspace.workspace_id,
+        "workspace_id": session.workspace_id,
         "exported_at": utc_now(),
         "bundle_ids": bundles.ids(store),
         "rubric": {"id": rubric.id, "version": rubric.version, "hash": rubric.content_hash},
@@ -180,11 +181,14 @@ def import_labels(
         id=who["id"], display_name=who["display_name"], role=who["role"], restricted_access=False,
         is_self=False, public_key=key_text, trusted=True,
     )  # fmt: skip
-    with store.transaction():
-        labelers.upsert(store, profile, utc_now())
+
+    def write(tx: WriteStore) -> None:
+        labelers.upsert(tx, profile, utc_now())
         exchange.replace_labels(
-            store, who["id"], new, payload["exported_at"], label_file.sha256, utc_now()
+            tx, who["id"], new, payload["exported_at"], label_file.sha256, utc_now()
         )
+
+    session.writer.run(write)
     note = "supersedes the earlier import" if previous else "first import from this labeler"
     return ImportOutcome(
         who["display_name"], len(new), Changes(labels=frozenset(ids), all_items=True), note

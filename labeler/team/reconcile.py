@@ -202,10 +202,10 @@ def resolve(
     problems = session.rubric.problems(clean, item.signal)
     if problems:
         raise ValidationError("; ".join(problems) + ".")
-    with session.store.transaction():
-        resolutions.add(
-            session.store, item.id, clean, cause, clause, note.strip(), me.id, utc_now()
-        )
+    text = note.strip()
+    session.writer.run(
+        lambda tx: resolutions.add(tx, item.id, clean, cause, clause, text, me.id, utc_now())
+    )
     return Changes(labels=frozenset({item.id}))
 
 

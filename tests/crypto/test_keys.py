@@ -128,8 +128,7 @@ def test_rotate_passphrase(tmp_path: Path, no_keyring, monkeypatch: pytest.Monke
 def test_backup_opens_with_same_contents(tmp_path: Path, workspace: Workspace) -> None:
     from labeler.store import meta
 
-    with workspace.store.transaction():
-        meta.put(workspace.store, "note", "kept")
+    workspace.writer.run(lambda tx: meta.put(tx, "note", "kept"))
     target = tmp_path / "backup.lbw"
     workspace.backup(target)
     with Workspace.open(target) as copy:

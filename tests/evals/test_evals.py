@@ -19,11 +19,12 @@ from labeler.packs.export import PackOptions, export_pack
 from labeler.resources import shipped_path
 from labeler.triage.bundle_file import read_bundle
 from labeler.triage.bundle_import import import_bundle
+from tests.conftest import close_session
 
 
 @pytest.fixture
 def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
-    return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))
+    return open_or_build_demo(tmp_path / "lead.lbw", role="lead").session
 
 
 def outputs(pack: Path, folder: Path, version: str, change: str = "") -> Path:
@@ -57,7 +58,7 @@ def test_eval_bundle_end_to_end(tmp_path: Path, lead: LabelingSession) -> None:
         i["signal"] == "eval" and i["holdout"] for i in bundle.items
     )
     assert {c["model_version"] for c in bundle.items[0]["candidates"]} == {"v1", "v2"}
-    import_bundle(lead.store, tmp_path / "e.lbundle")
+    import_bundle(lead.store, lead.writer, tmp_path / "e.lbundle")
     before = len(judgments(lead, bundle.id))
     # Label every eval item blind: always prefer the candidate, whichever side it was shown on.
     for item in bundle.items:
@@ -104,8 +105,8 @@ def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) ->
 
 
 def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: LabelingSession) -> None:
-    path = str(lead.workspace.path)
-    lead.workspace.close()
+    path = str(lead.store.path)
+    close_session(lead)
     runner = CliRunner()
     out = tmp_path / "judgments.jsonl"
     assert (

@@ -6,7 +6,7 @@ import pytest
 
 from labeler.domain import Item
 from labeler.gui.main_window import MainWindow
-from labeler.labeling.session import LabelingSession, RestrictedError
+from labeler.labeling.session import RestrictedError
 from labeler.store import audit
 from labeler.store import items as item_rows
 from labeler.workspace import Workspace
@@ -55,7 +55,7 @@ def test_passphrase_workspace_unlock_needs_the_passphrase(tmp_path, no_keyring) 
 
     ws = open_or_build_demo(tmp_path / "pp.lbw")
     try:
-        session = LabelingSession(ws)
+        session = ws.session
         with pytest.raises(RestrictedError):
             session.unlock_restricted("not it")
         session.unlock_restricted(DEMO_PASSPHRASE)
@@ -76,8 +76,8 @@ def test_redaction_destroys_the_original_text(tmp_path, demo_workspace: Workspac
     events[0]["output"] = f"Sure, I will email {secret} today."
     bundle = tmp_path / "one.lbundle"
     build_bundle([write(tmp_path / "e.jsonl", events)], BuildOptions(week="2026-W49"), bundle)
-    import_bundle(demo_workspace.store, bundle)
-    session = LabelingSession(demo_workspace)
+    import_bundle(demo_workspace.store, demo_workspace.writer, bundle)
+    session = demo_workspace.session
     session.unlock_restricted()
     item = session.open_item("leak-1")
     assert item.restricted and {s.field for s in item.pii} == {"input", "output"}

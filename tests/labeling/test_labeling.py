@@ -20,7 +20,7 @@ from labeler.workspace import Workspace
 def session(tmp_path: Path, memory_keyring) -> LabelingSession:
     from labeler.demo.build import open_or_build_demo
 
-    return LabelingSession(open_or_build_demo(tmp_path / "demo.lbw"))
+    return open_or_build_demo(tmp_path / "demo.lbw").session
 
 
 def first(session: LabelingSession, signal_name: str) -> str:
@@ -78,7 +78,7 @@ def test_a_saved_label_survives_a_killed_process(tmp_path: Path, no_keyring) -> 
         "from labeler.clock import utc_now\n"
         "from labeler.workspace import Workspace\n"
         "ws = Workspace.open(sys.argv[1], passphrase='labeler-demo')\n"
-        "s = LabelingSession(ws)\n"
+        "s = ws.session\n"
         "row = next(r for r in s.queue() if r.signal == 'edit')\n"
         "s.save_label(s.open_item(row.id), {'verdict': 'correct', 'safety': 'pass', "
         "'formatting': 'pass'}, utc_now(), 1.0)\n"
@@ -90,6 +90,6 @@ def test_a_saved_label_survives_a_killed_process(tmp_path: Path, no_keyring) -> 
     item_id = done.stdout.strip()
     assert os.path.exists(str(path) + "-wal")  # killed: never checkpointed or closed
     with Workspace.open(path, passphrase="labeler-demo") as ws:
-        session = LabelingSession(ws)
+        session = ws.session
         label = session.label_of(item_id)
         assert label is not None and label.answers["verdict"] == "correct"

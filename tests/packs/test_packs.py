@@ -26,7 +26,7 @@ from labeler.store import labels as label_rows
 
 @pytest.fixture
 def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
-    return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))
+    return open_or_build_demo(tmp_path / "lead.lbw", role="lead").session
 
 
 def pub(session: LabelingSession, folder: Path) -> Path:
@@ -131,7 +131,7 @@ def test_any_single_byte_change_fails_verification(tmp_path: Path, lead: Labelin
 
 def test_wrong_key_and_non_lead(tmp_path: Path, lead: LabelingSession, memory_keyring) -> None:
     export_pack(lead, PackOptions("eval"), tmp_path / "p")
-    other = LabelingSession(open_or_build_demo(tmp_path / "other.lbw"))
+    other = open_or_build_demo(tmp_path / "other.lbw").session
     with pytest.raises(ValidationError, match="another key"):
         verify_pack(tmp_path / "p", pub(other, tmp_path))
     with pytest.raises(LabelerError, match="Only a lead"):
@@ -151,7 +151,9 @@ def test_leakage_guard_drops_near_copies_of_holdout_inputs(
         if not i.holdout and not i.restricted and i.signal == "edit" and lead.label_of(i.id) is None
     )  # fmt: skip
     near = holdout.input.upper() + "!!"  # same words, other case and punctuation
-    lead.store.conn.execute("UPDATE items SET input = ? WHERE id = ?", (near, target.id))
+    lead.writer.run(
+        lambda tx: tx.conn.execute("UPDATE items SET input = ? WHERE id = ?", (near, target.id))
+    )
     lead.save_label(
         lead.open_item(target.id),
         {"verdict": "correct", "safety": "pass", "formatting": "pass"},

@@ -25,8 +25,7 @@ def digest(path: Path) -> str:
 def test_round_trip_and_marker_absent_from_raw_bytes(tmp_path: Path, memory_keyring) -> None:
     path = tmp_path / "ws.lbw"
     with Workspace.create(path) as ws:
-        with ws.store.transaction():
-            meta.put(ws.store, "note", MARKER)
+        ws.writer.run(lambda tx: meta.put(tx, "note", MARKER))
         # While open, the text sits in the WAL: it must be encrypted there too.
         assert MARKER.encode() not in raw_bytes(path)
         assert path.with_name(path.name + "-wal").exists()
@@ -37,7 +36,9 @@ def test_round_trip_and_marker_absent_from_raw_bytes(tmp_path: Path, memory_keyr
 
 
 def test_store_pragmas(workspace: Workspace) -> None:
-    store = workspace.store
+    assert workspace.store.scalar("PRAGMA query_only") == 1  # the reader refuses writes
+    assert workspace.writer.run(lambda tx: tx.scalar("PRAGMA query_only")) == 0
+    store = workspace.writer.store
     assert store.scalar("PRAGMA journal_mode") == "wal"
     assert store.scalar("PRAGMA foreign_keys") == 1
     assert store.scalar("PRAGMA secure_delete") == 1
@@ -102,8 +103,8 @@ def test_random_bytes_refused(tmp_path: Path, no_keyring, size: int) -> None:
 
 def test_truncated_file_refused(tmp_path: Path, memory_keyring) -> None:
     path = tmp_path / "ws.lbw"
-    with Workspace.create(path) as ws, ws.store.transaction():
-        meta.put(ws.store, "padding", "x" * 20000)
+    with Workspace.create(path) as ws:
+        ws.writer.run(lambda tx: meta.put(tx, "padding", "x" * 20000))
     data = path.read_bytes()
     for cut in (len(data) - 4096, len(data) - 100, 5000):
         path.write_bytes(data[:cut])
@@ -124,7 +125,8 @@ def test_empty_file_refused(tmp_path: Path, memory_keyring) -> None:
 def test_newer_schema_refused_unchanged(tmp_path: Path, memory_keyring) -> None:
     path = tmp_path / "ws.lbw"
     with Workspace.create(path) as ws:
-        ws.store.conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION + 5}")
+        version = migrations.SCHEMA_VERSION + 5
+        ws.writer.run(lambda tx: tx.conn.execute(f"PRAGMA user_version = {version}"))
     before = digest(path)
     with pytest.raises(WorkspaceError, match="newer Labeler"):
         Workspace.open(path)

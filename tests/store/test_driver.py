@@ -7,6 +7,7 @@ import sys
 
 import sqlcipher3.dbapi2
 
+from labeler.store.connection import WriteStore
 from labeler.store.driver import sqlite_utils
 from labeler.workspace import Workspace
 
@@ -16,7 +17,11 @@ def test_sqlite_utils_uses_sqlcipher3_errors() -> None:
 
 
 def test_fallback_paths_work_on_encrypted_connection(workspace: Workspace) -> None:
-    db = workspace.store.db
+    workspace.writer.run(_fallbacks, transaction=False)
+
+
+def _fallbacks(tx: WriteStore) -> None:
+    db = tx.db
     db["scratch"].insert({"a": 1})
     db["scratch"].insert({"a": 2, "b": "new column"}, alter=True)
     assert [row["b"] for row in db["scratch"].rows] == [None, "new column"]

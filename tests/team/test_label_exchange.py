@@ -20,6 +20,7 @@ from labeler.team.label_exchange import export_labels, import_labels
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
+from tests.conftest import close_session
 
 ANSWERS = {"verdict": "correct", "safety": "pass", "formatting": "pass"}
 
@@ -38,8 +39,8 @@ def bundle(tmp_path: Path) -> Path:
 def seat(tmp_path: Path, name: str, role: str, bundle: Path | None) -> LabelingSession:
     ws = Workspace.create(tmp_path / f"{name}.lbw")
     if bundle is not None:
-        import_bundle(ws.store, bundle)
-    session = LabelingSession(ws)
+        import_bundle(ws.store, ws.writer, bundle)
+    session = ws.session
     session.create_profile(name, role, restricted_access=False)
     return session
 
@@ -54,8 +55,8 @@ def label_some(session: LabelingSession, count: int, verdict: str = "correct") -
 
 
 def trust(lead: LabelingSession, labeler: LabelingSession) -> None:
-    with lead.store.transaction():
-        exchange.trust(lead.store, signing_key(labeler.store).public.encoded(), "Ana", utc_now())
+    key = signing_key(labeler.store).public.encoded()
+    lead.writer.run(lambda tx: exchange.trust(tx, key, "Ana", utc_now()))
 
 
 def counts(session: LabelingSession) -> dict[str, int]:
@@ -139,8 +140,8 @@ def test_other_rubric_version_needs_the_leads_confirmation(
     ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
     trust(lead, ana)
     _ = lead.rubric
-    with lead.store.transaction():  # the lead's workspace runs a newer rubric
-        meta.put(lead.store, "rubric_guidance", "A stricter definition of wrong.")
+    # the lead's workspace runs a newer rubric
+    lead.writer.run(lambda tx: meta.put(tx, "rubric_guidance", "A stricter definition of wrong."))
     lead._rubric = None
     label_some(ana, 2)
     file = tmp_path / "ana.llabels"
@@ -153,9 +154,9 @@ def test_cli_keys_and_labels(tmp_path: Path, memory_keyring, bundle: Path) -> No
     runner = CliRunner()
     ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
     label_some(ana, 2)
-    ana_ws, lead_ws = str(ana.workspace.path), str(lead.workspace.path)
-    ana.workspace.close()
-    lead.workspace.close()
+    ana_ws, lead_ws = str(ana.store.path), str(lead.store.path)
+    close_session(ana)
+    close_session(lead)
     shown = runner.invoke(cli, ["--workspace", ana_ws, "keys", "show"])
     assert shown.exit_code == 0 and "Fingerprint:" in shown.output
     key = shown.output.split()[2]

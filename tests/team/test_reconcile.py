@@ -22,6 +22,7 @@ from labeler.store.resolutions import Resolution
 from labeler.team.agreement_report import report
 from labeler.team.feedback import export_resolutions, import_resolutions, where_overruled
 from labeler.team.reconcile import disagreements, gold_label, gold_labels, guideline_gaps, resolve
+from tests.conftest import close_session
 
 RUBRIC = load_rubric(default_rubric_path())
 
@@ -70,7 +71,7 @@ def test_blind_sides_are_compared_as_the_same_candidates() -> None:
 
 @pytest.fixture
 def lead(tmp_path: Path, memory_keyring) -> LabelingSession:
-    return LabelingSession(open_or_build_demo(tmp_path / "lead.lbw", role="lead"))
+    return open_or_build_demo(tmp_path / "lead.lbw", role="lead").session
 
 
 def test_resolution_needs_a_note_cause_and_clause(lead: LabelingSession) -> None:
@@ -104,7 +105,7 @@ def test_resolution_needs_a_note_cause_and_clause(lead: LabelingSession) -> None
 
 
 def test_only_a_lead_resolves(tmp_path: Path, memory_keyring) -> None:
-    session = LabelingSession(open_or_build_demo(tmp_path / "l.lbw"))
+    session = open_or_build_demo(tmp_path / "l.lbw").session
     item = session.open_item(session.queue()[0].id)
     with pytest.raises(LabelerError, match="Only a lead"):
         resolve(session, item, {}, "labeler_slip", "note")
@@ -139,8 +140,8 @@ def test_report_shapes_and_flags(lead: LabelingSession) -> None:
     assert data["disagreements"]["open"] > 0 and data["disagreements"]["resolved"] > 0
     json.dumps(data)  # the CLI's --json
     runner = CliRunner()
-    path = str(lead.workspace.path)
-    lead.workspace.close()
+    path = str(lead.store.path)
+    close_session(lead)
     out = runner.invoke(cli, ["--workspace", path, "agreement", "--week", "2026-W47", "--json"])
     assert out.exit_code == 0 and json.loads(out.output)["week"] == "2026-W47"
     gaps = runner.invoke(cli, ["--workspace", path, "agreement", "--gaps"])
@@ -151,14 +152,14 @@ def test_feedback_hides_final_answers_until_the_labeler_labels(
     tmp_path: Path, lead: LabelingSession
 ) -> None:
     labeler_ws = open_or_build_demo(tmp_path / "ana.lbw", role="labeler", weeks=3)
-    ana = LabelingSession(labeler_ws)
+    ana = labeler_ws.session
     decided = next(
         d for d in disagreements(lead) if d.resolution is not None and d.signal != "side_by_side"
     )
     file = tmp_path / "feedback.lres"
     export_resolutions(lead, file)
-    with ana.store.transaction():
-        exchange.trust(ana.store, signing_key(lead.store).public.encoded(), "Lead", utc_now())
+    key = signing_key(lead.store).public.encoded()
+    ana.writer.run(lambda tx: exchange.trust(tx, key, "Lead", utc_now()))
     assert import_resolutions(ana, file) > 0
     assert where_overruled(ana) == []  # nothing labeled yet: nothing shown
     final = decided.resolution.answers  # type: ignore[union-attr]

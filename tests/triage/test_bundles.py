@@ -53,10 +53,10 @@ def test_build_routes_and_counts(bundle_path: Path) -> None:
 
 
 def test_import_then_reimport_changes_nothing(workspace: Workspace, bundle_path: Path) -> None:
-    result = import_bundle(workspace.store, bundle_path)
+    result = import_bundle(workspace.store, workspace.writer, bundle_path)
     assert result.added == len(read_bundle(bundle_path).items) and result.changes
     before = snapshot(workspace)
-    again = import_bundle(workspace.store, bundle_path)
+    again = import_bundle(workspace.store, workspace.writer, bundle_path)
     assert again.added == 0 and not again.changes
     assert snapshot(workspace) == before
     item = item_rows.get(workspace.store, "e0")
@@ -82,7 +82,7 @@ def _rewrite(src: Path, dst: Path, edit) -> Path:
 def test_different_content_under_existing_id_refused(
     workspace: Workspace, bundle_path: Path, tmp_path: Path
 ) -> None:
-    import_bundle(workspace.store, bundle_path)
+    import_bundle(workspace.store, workspace.writer, bundle_path)
     before = snapshot(workspace)
 
     def change(manifest: dict, items: list) -> None:
@@ -92,7 +92,7 @@ def test_different_content_under_existing_id_refused(
 
     other = _rewrite(bundle_path, tmp_path / "other.lbundle", change)
     with pytest.raises(ValidationError, match=r"item 3 .*different content"):
-        import_bundle(workspace.store, other)
+        import_bundle(workspace.store, workspace.writer, other)
     assert snapshot(workspace) == before
 
 
@@ -131,7 +131,7 @@ def test_malformed_bundles_refused_with_nothing_written(
     edit, message = HOSTILE_EDITS[case]
     bad = _rewrite(bundle_path, tmp_path / "bad.lbundle", edit)
     with pytest.raises(ValidationError, match=message):
-        import_bundle(workspace.store, bad)
+        import_bundle(workspace.store, workspace.writer, bad)
     assert snapshot(workspace) == {"items": 0, "labels": 0, "bundles": 0, "restricted": 0}
 
 
@@ -167,14 +167,14 @@ def test_hostile_zips_refused(workspace: Workspace, bundle_path: Path, tmp_path:
     for name, (members, message) in cases.items():
         path = _zip(tmp_path / f"{name}.lbundle", members)
         with pytest.raises(ValidationError, match=message):
-            import_bundle(workspace.store, path)
+            import_bundle(workspace.store, workspace.writer, path)
     link = _zip(tmp_path / "link.lbundle", good, link="items.jsonl")
     with pytest.raises(ValidationError, match="is a link"):
-        import_bundle(workspace.store, link)
+        import_bundle(workspace.store, workspace.writer, link)
     not_zip = tmp_path / "plain.lbundle"
     not_zip.write_text("hello")
     with pytest.raises(ValidationError, match="not a zip"):
-        import_bundle(workspace.store, not_zip)
+        import_bundle(workspace.store, workspace.writer, not_zip)
     assert snapshot(workspace)["bundles"] == 0
 
 
@@ -187,7 +187,7 @@ def test_compression_bomb_refused_while_reading(
         [("manifest.json", manifest), ("items.jsonl", b"\n" * 50_000_000)],
     )
     with pytest.raises(ValidationError, match="expands beyond the cap"):
-        import_bundle(workspace.store, bomb)
+        import_bundle(workspace.store, workspace.writer, bomb)
 
 
 def test_overlapping_entries_refused(workspace: Workspace, tmp_path: Path) -> None:
@@ -211,7 +211,7 @@ def test_overlapping_entries_refused(workspace: Workspace, tmp_path: Path) -> No
     path = tmp_path / "overlap.lbundle"
     path.write_bytes(bytes(raw[:cd_start]) + directory + bytes(end))
     with pytest.raises(ValidationError, match=r"overlap|broken|damaged"):
-        import_bundle(workspace.store, path)
+        import_bundle(workspace.store, workspace.writer, path)
 
 
 def test_invalid_utf8_refused(workspace: Workspace, bundle_path: Path, tmp_path: Path) -> None:
@@ -224,7 +224,7 @@ def test_invalid_utf8_refused(workspace: Workspace, bundle_path: Path, tmp_path:
     members["manifest.json"] = json.dumps(manifest).encode()
     path = _zip(tmp_path / "utf8.lbundle", list(members.items()))
     with pytest.raises(ValidationError, match="line 1 is not valid UTF-8"):
-        import_bundle(workspace.store, path)
+        import_bundle(workspace.store, workspace.writer, path)
 
 
 def test_csv_and_parquet_events_build_the_same_items(tmp_path: Path) -> None:
