@@ -59,3 +59,41 @@ def test_sql_runs_only_in_the_store_package() -> None:
             if calls_sql:
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []
+
+
+def test_layer_contracts_hold() -> None:
+    """import-linter's contracts (.importlinter): the layers, and Qt only in labeler.gui."""
+    from pathlib import Path
+
+    root = Path(labeler.__path__[0]).parent
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run(
+        [str(lint_imports), "--config", str(root / ".importlinter")],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "2 kept, 0 broken" in out.stdout
+
+
+def test_no_private_names_imported_across_packages() -> None:
+    """``from labeler.x.y import _name`` only within the package ``labeler.x``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(labeler.__path__[0])
+    offenders = []
+    for path in root.rglob("*.py"):
+        package = ".".join(("labeler", *path.relative_to(root).parts[:-1]))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
+                "labeler"
+            ):
+                continue
+            source_package = node.module.rsplit(".", 1)[0] if node.module else ""
+            for alias in node.names:
+                private = alias.name.startswith("_") and not alias.name.startswith("__")
+                if private and source_package != package and node.module != package:
+                    offenders.append(f"{path.relative_to(root)}: {node.module}.{alias.name}")
+    assert offenders == []

@@ -39,7 +39,7 @@ from labeler.store import meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
 from labeler.store.connection import WriteStore
-from labeler.team.agreement_report import _units, paired_labels, question_stats
+from labeler.team.agreement_report import answer_units, paired_labels, question_stats
 from labeler.team.reconcile import Gold, gold_labels
 
 FORMAT_VERSION = 1
@@ -288,6 +288,6 @@ def _agreement_summary(session: LabelingSession, weeks: set[str]) -> dict[str, A
     for question in session.rubric.questions:
         if question.kind == "free_text":
             continue
-        stats = question_stats(_units(paired, question, rows), question, None)
+        stats = question_stats(answer_units(paired, question, rows), question, None)
         summary[question.id] = {"n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
     return summary

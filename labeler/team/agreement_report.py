@@ -51,7 +51,7 @@ def paired_labels(session: LabelingSession) -> Paired:
     return Paired(sorted(ids), rows)
 
 
-def _units(paired: Paired, question: Question, rows: list[Any]) -> list[list[Any]]:
+def answer_units(paired: Paired, question: Question, rows: list[Any]) -> list[list[Any]]:
     order = {c.id: rank for rank, c in enumerate(question.choices)}
     units = []
     for _, _, _, by_labeler in rows:
@@ -154,7 +154,7 @@ def _trend(paired: Paired, question: Question, weeks: list[str]) -> list[dict[st
     points = []
     for week in weeks:
         rows = [row for row in paired.rows if row[1] == week]
-        stats = question_stats(_units(paired, question, rows), question, None)
+        stats = question_stats(answer_units(paired, question, rows), question, None)
         points.append(
             {"week": week, "n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
         )
@@ -164,14 +164,14 @@ def _trend(paired: Paired, question: Question, weeks: list[str]) -> list[dict[st
 def _question_block(
     paired: Paired, question: Question, rows: list[Any], rng: np.random.Generator | None
 ) -> dict[str, Any]:
-    units = _units(paired, question, rows)
+    units = answer_units(paired, question, rows)
     stats = question_stats(units, question, rng)
     stats["confusion"] = _confusion(units, question)
     by_reason: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         by_reason[row[2] or "none"].append(row)
     stats["by_reason"] = {
-        reason: question_stats(_units(paired, question, reason_rows), question, None)
+        reason: question_stats(answer_units(paired, question, reason_rows), question, None)
         for reason, reason_rows in sorted(by_reason.items())
     }
     return stats
@@ -204,7 +204,7 @@ def report(
         "pooled": {
             "weeks": sorted(pooled),
             "questions": [
-                question_stats(_units(paired, q, pooled_rows), q, rng) for q in questions
+                question_stats(answer_units(paired, q, pooled_rows), q, rng) for q in questions
             ],
         },
         "trend": {q.id: _trend(paired, q, weeks) for q in questions},
