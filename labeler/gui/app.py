@@ -55,6 +55,13 @@ def save_screenshot(window: QWidget, target: Path) -> None:
         raise LabelerError(f"Could not write the screenshot to {target}.")
 
 
+def no_tab_message(tab: str, tabs: list[str]) -> str:
+    return (
+        f"This seat has no {tab} tab (it has {', '.join(tabs)}): Reconcile, Agreement and "
+        "Eval are a lead's. Set the profile's role to lead (for the demo: --role lead)."
+    )
+
+
 def run_app(
     path: str | None,
     *,
@@ -66,7 +73,8 @@ def run_app(
     workspace = opened
     if workspace is None:
         try:
-            workspace = Workspace.open_or_create(path, dialog_prompt())
+            # Retention runs on a worker once the window shows: opening never waits on it.
+            workspace = Workspace.open_or_create(path, dialog_prompt(), retention=False)
         except LabelerError as err:
             if screenshot is not None:
                 print(f"Error: {err}", file=sys.stderr)
@@ -76,8 +84,13 @@ def run_app(
     from labeler.gui.main_window import MainWindow
 
     window = MainWindow(workspace)
-    if tab:
-        window.show_tab(tab)
+    if tab and not window.show_tab(tab):
+        window.close()
+        workspace.close()
+        print(f"Error: {no_tab_message(tab, window.tab_names())}", file=sys.stderr)
+        return 2
+    if opened is None:
+        window.apply_retention()
     try:
         if screenshot is not None:
             save_screenshot(window, screenshot)

@@ -1,7 +1,9 @@
 """MainWindow: the queue on the left, the item in the centre, the rubric on the right.
 
-Writes go through the ``LabelingSession``; the ``Changes`` each returns are emitted on
-``changes_applied``, and the panels refresh from that one signal.
+Writes go through the ``LabelingSession`` to the workspace's writer; the ``Changes`` each
+returns are emitted on ``changes_applied``, and the panels refresh from that one signal, each
+deciding from its fields what to reload. A label is validated on the GUI thread, its commit
+queued on the writer, and the next item shown at once; ``label_saved`` follows the commit.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from labeler.changes import Changes
 from labeler.clock import utc_now
-from labeler.domain import PAIR_SIGNALS, Item
+from labeler.domain import PAIR_SIGNALS, Item, Label
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
 from labeler.gui.errors import show_error
@@ -32,6 +34,7 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
+from labeler.gui.writes import WriteWatcher
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -53,12 +56,15 @@ def is_dark() -> bool:
 class MainWindow(QMainWindow):
     changes_applied = Signal(object)  # Changes
     item_shown = Signal(str)
-    label_saved = Signal(str)
+    label_saved = Signal(str)  # the label of this item is committed
+    label_failed = Signal(str)  # its commit failed: the item is shown again with its answers
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
         self.session = workspace.session
+        self.writes = WriteWatcher(self)
+        self._progress = (0, 0)
         self.settings = QSettings()
         self.current: Item | None = None
         self._started_at = utc_now()
@@ -69,7 +75,7 @@ class MainWindow(QMainWindow):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
-        self.queue = QueuePanel()
+        self.queue = QueuePanel(self.session.queue_rows)
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
         self.splitter = QSplitter()
@@ -92,6 +98,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.queue.item_selected.connect(self._on_queue_item_selected)
+        self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
         self.rubric_panel.submitted.connect(self.save_and_advance)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
@@ -176,10 +183,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), "Eval")
         self.show_tab("Reconcile")  # a lead's week starts with the disagreements
 
-    def show_tab(self, name: str) -> None:
-        for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == name:
-                self.tabs.setCurrentIndex(index)
+    def tab_names(self) -> list[str]:
+        return [self.tabs.tabText(index) for index in range(self.tabs.count())]
+
+    def show_tab(self, name: str) -> bool:
+        """Open the tab ``name``; False when this seat has no such tab."""
+        if name not in self.tab_names():
+            return False
+        self.tabs.setCurrentIndex(self.tab_names().index(name))
+        return True
 
     def _make_view(self, name: str) -> QWidget | None:
         """The view behind a tab, made the first time it is opened (start-up stays light)."""
@@ -189,7 +201,7 @@ class MainWindow(QMainWindow):
         from labeler.gui.views.reconcile_view import ReconcileView
 
         if name == "Home":
-            self.home_view = HomeView(self.session)
+            self.home_view = HomeView(self.session, tabs=self.tab_names())
             self.home_view.open_requested.connect(self.show_tab)
             return self.home_view
         if name == "Reconcile":
@@ -250,6 +262,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/inline", self.inline_action.isChecked())
         self._prefetch_timer.stop()
+        self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
         if self._listening_to_scheme:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(
@@ -266,13 +279,32 @@ class MainWindow(QMainWindow):
 
     # -- queue and items -----------------------------------------------------------------
     def refresh_queue(self) -> None:
-        self.queue.set_rows(self.session.queue())
+        """Reload the queue's ids for the current filter (a bulk change or a new filter)."""
+        ids = self.session.queue_ids(self.queue.filter())
+        self.queue.set_ids(ids)
+        if not ids:
+            self._show_nothing()
+        self._progress = self.session.queue_progress()
+        self.queue.set_progress(*self._progress)
         info = self.workspace.info()
         profile = self.session.profile
         who = f"{profile.display_name} ({profile.role})" if profile else "no profile"
         self.status_counts.setText(
             f"{who} · {info.items} items · {info.bundles} bundles · key: {info.key_source}"
         )
+
+    def _on_queue_filters_changed(self) -> None:
+        # The shown item must be one the filter shows: set_ids selects the first otherwise.
+        ids = self.session.queue_ids(self.queue.filter())
+        self.queue.set_ids(ids)
+        if not ids:
+            self._show_nothing()
+        self.queue.set_progress(*self._progress)
+
+    def _show_nothing(self) -> None:
+        self.current = None
+        self.item_view.clear()
+        self.rubric_panel.clear()
 
     def _on_queue_item_selected(self, item_id: str) -> None:
         try:
@@ -344,6 +376,7 @@ class MainWindow(QMainWindow):
 
     # -- labels --------------------------------------------------------------------------
     def save_and_advance(self) -> None:
+        """Validate here, queue the commit, and show the next item without waiting for it."""
         item = self.current
         if item is None:
             return
@@ -351,7 +384,7 @@ class MainWindow(QMainWindow):
             return
         seconds = time.monotonic() - self._started
         try:
-            changes = self.session.save_label(
+            label = self.session.prepare_label(
                 item, self.rubric_panel.answers(), self._started_at, seconds
             )
         except ValidationError as err:
@@ -360,14 +393,35 @@ class MainWindow(QMainWindow):
         except LabelerError as err:
             show_error(self, "Cannot save the label", err)
             return
-        self.label_saved.emit(item.id)
-        self.changes_applied.emit(changes)
-        self.item_view.set_revealed(True)
-        self.statusBar().showMessage("Saved.", 2000)
+        self.queue.model.set_saving(item.id, True)
+        self.writes.watch(
+            self.session.submit_label(label),
+            lambda changes: self._on_label_committed(item.id, changes),
+            lambda err: self._on_label_failed(label, item.signal, err),
+        )
         self.queue.step(1)
 
+    def _on_label_committed(self, item_id: str, changes: Changes) -> None:
+        self.queue.model.set_saving(item_id, False)
+        self.changes_applied.emit(changes)
+        if self.current is not None and self.current.id == item_id:
+            self.item_view.set_revealed(True)  # the last item: blind versions now show
+        self.statusBar().showMessage("Saved.", 2000)
+        self.label_saved.emit(item_id)
+
+    def _on_label_failed(self, label: Label, signal: str, err: BaseException) -> None:
+        self.queue.model.set_saving(label.item_id, False)
+        show_error(self, "The label was not saved", err)
+        if self.queue.select(label.item_id) or self.current is not None:
+            self.rubric_panel.set_item(signal, label.answers)  # the answers, to save again
+        self.label_failed.emit(label.item_id)
+
     def undo_last_label(self) -> None:
-        item_id, changes = self.session.undo_last_label()
+        try:
+            item_id, changes = self.session.undo_last_label()
+        except LabelerError as err:
+            show_error(self, "Cannot undo", err)
+            return
         if item_id is None:
             self.statusBar().showMessage("Nothing to undo.", 2000)
             return
@@ -377,8 +431,26 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Undone.", 2000)
 
     def _on_changes_applied(self, changes: Changes) -> None:
-        if changes:
+        """Refresh what the change touched: one row for a label, the queue for a bulk change."""
+        if not changes:
+            return
+        if changes.all_items or changes.bundles or changes.profile:
             self.refresh_queue()
+        else:
+            self._refresh_rows(changes.labels | changes.items)
+        current = self.current
+        if current is not None and current.id in changes.items:
+            self._on_queue_item_selected(current.id)  # its texts changed (a redaction)
+
+    def _refresh_rows(self, item_ids: frozenset[str]) -> None:
+        changed = self.queue.model.refresh_rows(item_ids)
+        labeled, total = self._progress
+        if len(changed) == len(item_ids) and all(before for before, _ in changed):
+            labeled += sum(after.labeled - before.labeled for before, after in changed if before)
+            self._progress = (labeled, total)
+        else:  # a row the queue had not painted (or not shown): count again
+            self._progress = self.session.queue_progress()
+        self.queue.set_progress(*self._progress)
 
     # -- profile, restricted, redaction --------------------------------------------------
     def edit_profile(self) -> bool:
@@ -400,6 +472,12 @@ class MainWindow(QMainWindow):
             self._on_queue_item_selected(item.id)
 
     # -- import, exchange, packs, help -------------------------------------------------
+    def apply_retention(self) -> None:
+        """Drop texts past the retention setting, on a worker (done on every open)."""
+        self._retention_thread = workspace_actions.start_retention(
+            self, self.workspace, self.changes_applied.emit
+        )
+
     def import_bundle_dialog(self) -> None:
         bundle = workspace_actions.choose_bundle(self)
         if bundle is not None:

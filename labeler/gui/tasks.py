@@ -40,11 +40,14 @@ def run_task(
     operation: Operation,
     on_success: Callable[[Any], None],
     on_failure: Callable[[BaseException], None],
+    *,
+    quiet: bool = False,
 ) -> TaskThread:
+    """Run ``operation`` on a worker; ``quiet`` work shows no progress dialog at all."""
     dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(600)
+    dialog.setMinimumDuration(600 if not quiet else 2**31 - 1)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     thread = TaskThread(operation, parent)

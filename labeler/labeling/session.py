@@ -26,10 +26,13 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.redaction import redacted_fields
 from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.resources import default_rubric_path
-from labeler.store import audit, connection, labelers, labels, meta
+from labeler.store import audit, connection, labelers, labels, meta, queue
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
+from labeler.store.queue import QueueFilter
 from labeler.store.writer import Writer
+
+ANY = QueueFilter()
 
 
 class RestrictedError(LabelerError):
@@ -111,10 +114,30 @@ class LabelingSession:
         return self._rubric
 
     # -- queue and items -----------------------------------------------------------------
-    def queue(self) -> list[QueueRow]:
+    def _sees_restricted(self) -> bool:
         profile = self.profile
-        show_restricted = bool(profile and profile.restricted_access and self.unlocked)
-        return item_rows.queue(self.store, profile.id if profile else None, show_restricted)
+        return bool(profile and profile.restricted_access and self.unlocked)
+
+    def _my_id(self) -> str | None:
+        profile = self.profile
+        return profile.id if profile else None
+
+    def queue_ids(self, flt: QueueFilter | None = None) -> list[str]:
+        """The ids the queue shows under ``flt``, in queue order (restricted once unlocked)."""
+        return queue.queue_ids(self.store, self._my_id(), self._sees_restricted(), flt or ANY)
+
+    def queue_rows(self, ids: list[str]) -> dict[str, QueueRow]:
+        return queue.queue_rows(self.store, self._my_id(), ids)
+
+    def queue_progress(self) -> tuple[int, int]:
+        """(labeled by me, items in my queue)."""
+        return queue.queue_progress(self.store, self._my_id(), self._sees_restricted())
+
+    def queue(self, flt: QueueFilter | None = None) -> list[QueueRow]:
+        """Every row of the queue (for the CLI and tests; the app fetches rows as painted)."""
+        ids = self.queue_ids(flt)
+        rows = self.queue_rows(ids)
+        return [rows[i] for i in ids if i in rows]
 
     def can_see_restricted(self) -> bool:
         profile = self.profile

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from labeler.domain import Item, PiiSpan, QueueRow
+from labeler.domain import Item, PiiSpan
 from labeler.store.connection import Store
 
 ITEM_COLUMNS = (
@@ -82,35 +82,6 @@ def get(store: Store, item_id: str) -> Item | None:
     columns = ", ".join((*ITEM_COLUMNS, "text_purged"))
     rows = store.query(f"SELECT {columns} FROM items WHERE id = ?", (item_id,))
     return _item(rows[0]) if rows else None
-
-
-def queue(store: Store, labeler_id: str | None, include_restricted: bool) -> list[QueueRow]:
-    """Every item the queue may show, in bundle order, with this labeler's label state."""
-    where = "" if include_restricted else "WHERE NOT i.restricted"
-    rows = store.query(
-        "SELECT i.id, i.seq, i.week, i.signal, i.reason_code, i.restricted, "
-        "i.redaction_confirmed, i.overlap, i.holdout, l.id IS NOT NULL, "
-        "substr(coalesce(i.intent, ''), 1, 120) "
-        "FROM items i LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
-        f"{where} ORDER BY i.week DESC, i.bundle_id, i.seq",
-        (labeler_id or "",),
-    )
-    return [
-        QueueRow(
-            id=r[0],
-            seq=r[1],
-            week=r[2],
-            signal=r[3],
-            reason_code=r[4],
-            restricted=bool(r[5]),
-            redaction_confirmed=bool(r[6]),
-            overlap=bool(r[7]),
-            holdout=bool(r[8]),
-            labeled=bool(r[9]),
-            preview=r[10],
-        )
-        for r in rows
-    ]
 
 
 def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:

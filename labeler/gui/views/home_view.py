@@ -53,7 +53,14 @@ def _agreement_line(q: dict[str, Any]) -> str:
 class HomeView(QWidget):
     open_requested = Signal(str)  # the name of the tab to open
 
-    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: LabelingSession,
+        parent: QWidget | None = None,
+        *,
+        tabs: list[str] | None = None,
+    ) -> None:
+        """``tabs``: the tabs this seat has; a block links only to one of them."""
         super().__init__(parent)
         self.session = session
         self.grid = QGridLayout()
@@ -84,7 +91,7 @@ class HomeView(QWidget):
             text.setWordWrap(True)
             text.setTextFormat(Qt.TextFormat.RichText)
             inner.addWidget(text)
-            if tab:
+            if tab and (tabs is None or tab in tabs):
                 button = QPushButton(f"Open {tab}")
                 button.clicked.connect(lambda _c=False, name=tab: self.open_requested.emit(name))
                 inner.addWidget(button)

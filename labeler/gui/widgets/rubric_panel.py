@@ -155,6 +155,13 @@ class RubricPanel(QWidget):
         self.message.clear()
         self._focus(0)
 
+    def clear(self) -> None:
+        """No item: no question to answer."""
+        for box in self.boxes:
+            box.setHidden(True)
+        self.message.clear()
+        self.current = 0
+
     def answers(self) -> dict[str, Any]:
         return {box.question.id: box.value() for box in self.visible_boxes()}
 
