@@ -261,6 +261,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/inline", self.inline_action.isChecked())
+        if self.current is not None:  # on close, not per item: a settings write costs ~2 ms
+            self.settings.setValue(self._settings_key("last_item"), self.current.id)
         self._prefetch_timer.stop()
         self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
@@ -325,7 +327,6 @@ class MainWindow(QMainWindow):
             item, self.render_cache.show(item, order), order, label is not None
         )
         self.rubric_panel.set_item(item.signal, label.answers if label else None)
-        self.settings.setValue(self._settings_key("last_item"), item.id)
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()

@@ -49,6 +49,7 @@ class LabelingSession:
     unlocked: bool = False
     _undo: list[tuple[str, Label | None]] = field(default_factory=list)
     _rubric: Rubric | None = None
+    _profile: Profile | bool | None = None  # None: not read yet; False: there is none
 
     def on(self, store: Store) -> LabelingSession:
         """This session reading through another connection (a worker thread's own)."""
@@ -63,7 +64,10 @@ class LabelingSession:
     # -- profile -------------------------------------------------------------------------
     @property
     def profile(self) -> Profile | None:
-        return labelers.self_profile(self.store)
+        """The person using this workspace (read once; ``create_profile`` refreshes it)."""
+        if self._profile is None:
+            self._profile = labelers.self_profile(self.store) or False
+        return self._profile if isinstance(self._profile, Profile) else None
 
     def create_profile(self, display_name: str, role: str, restricted_access: bool) -> Changes:
         """Set up (or update) the person using this workspace; the id never changes."""
@@ -83,6 +87,7 @@ class LabelingSession:
             trusted=True,
         )
         self.writer.run(lambda tx: labelers.upsert(tx, profile, utc_now()))
+        self._profile = profile
         return Changes(profile=True, all_items=True)
 
     def _me(self) -> Profile:

@@ -101,7 +101,7 @@ def test_blind_side_by_side_hides_versions_until_saved(qtbot, window: MainWindow
     item = window.current
     assert item is not None and item.candidates
     versions = {c["model_version"] for c in item.candidates}
-    shown = window.item_view.header.text() + window.item_view.pair.left_title.text()
+    shown = window.item_view.header.toPlainText() + window.item_view.pair.left_title.text()
     shown += window.item_view.pair.right_title.text()
     shown += window.item_view.pair.left.toPlainText() + window.item_view.pair.right.toPlainText()
     assert not any(version in shown for version in versions)

@@ -140,7 +140,7 @@ def test_a_filter_never_leaves_a_hidden_item_labelable(qtbot, window: MainWindow
     window.queue.reason.setCurrentText("unsafe")  # no side-by-side item has it here
     if window.queue.model.rowCount() == 0:
         assert window.current is None
-        assert "No item selected" in window.item_view.header.text()
+        assert "No item selected" in window.item_view.header.toPlainText()
         window.save_and_advance()  # nothing to save onto
         assert window.writes.pending() == 0
 

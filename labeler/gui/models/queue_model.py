@@ -45,6 +45,7 @@ class QueueTableModel(QAbstractTableModel):
         self._ids: list[str] = []
         self._positions: dict[str, int] = {}
         self._rows: dict[str, QueueRow] = {}
+        self._shown: dict[str, tuple[Any, ...]] = {}  # display values per row, made once
         self._saving: set[str] = set()
 
     # -- contents -------------------------------------------------------------------------
@@ -54,6 +55,7 @@ class QueueTableModel(QAbstractTableModel):
         self._ids = ids
         self._positions = {item_id: row for row, item_id in enumerate(ids)}
         self._rows.clear()
+        self._shown.clear()
         self.endResetModel()
 
     def ids(self) -> list[str]:
@@ -91,12 +93,14 @@ class QueueTableModel(QAbstractTableModel):
                 continue
             changed.append((self._rows.get(item_id), after))
             self._rows[item_id] = after
+            self._shown.pop(item_id, None)
             self._row_changed(self._positions[item_id])
         return changed
 
     def set_saving(self, item_id: str, saving: bool) -> None:
         """Mark a row whose label is being committed (shown as "saving…")."""
         (self._saving.add if saving else self._saving.discard)(item_id)
+        self._shown.pop(item_id, None)
         row = self.row_of(item_id)
         if row >= 0:
             self._row_changed(row)
@@ -107,6 +111,7 @@ class QueueTableModel(QAbstractTableModel):
     def _load_block(self, row: int) -> None:
         if len(self._rows) > CACHE_LIMIT:
             self._rows.clear()
+            self._shown.clear()
         start = max(0, row - BLOCK // 4)
         wanted = [i for i in self._ids[start : start + BLOCK] if i not in self._rows]
         if wanted:
@@ -131,20 +136,25 @@ class QueueTableModel(QAbstractTableModel):
             return self.id_at(index.row())
         if role != Qt.ItemDataRole.DisplayRole:
             return None
+        number = index.row()
+        item_id = self.id_at(number)
+        values = self._shown.get(item_id) if item_id is not None else None
+        if values is None:
+            values = self._display(number)
+        return values[index.column()] if 0 <= index.column() < len(values) else None
+
+    def _display(self, number: int) -> tuple[Any, ...]:
+        """The row's cells, made once per row: a repaint asks for each cell many times."""
         try:
-            row = self.row_at(index.row())
+            row = self.row_at(number)
         except Exception:  # data() never raises: a failed read paints an empty row
-            return None
+            return ()
         if row is None:
-            return None
+            return ()
         status = "saving…" if row.id in self._saving else row.status
         values = (
-            index.row() + 1,
-            row.week,
-            row.signal,
-            row.reason_code or "—",
-            status,
-            _flags(row),
+            number + 1, row.week, row.signal, row.reason_code or "—", status, _flags(row),
             row.preview,
-        )
-        return values[index.column()] if 0 <= index.column() < len(values) else None
+        )  # fmt: skip
+        self._shown[row.id] = values
+        return values

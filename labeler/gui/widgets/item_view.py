@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from labeler.domain import PAIR_SIGNALS, Item
 from labeler.gui.render_cache import Prepared
-from labeler.gui.widgets.panes import HtmlPane, PlainPane, lock_scrolling
+from labeler.gui.widgets.panes import HeaderPane, HtmlPane, PlainPane, lock_scrolling
 from labeler.render.evidence import large_pair
 
 _SIGNAL_NAMES = {
@@ -79,10 +79,7 @@ class ItemView(QWidget):
         self.inline_mode = False
         self.revealed = False
         self.side_order = "AB"
-        self.header = QLabel()
-        self.header.setWordWrap(True)
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header = HeaderPane()
         self.banner = QWidget()
         banner_row = QHBoxLayout(self.banner)
         banner_row.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +106,7 @@ class ItemView(QWidget):
 
     def clear(self) -> None:
         self.item = None
-        self.header.setText("<i>No item selected.</i>")
+        self.header.setHtml("<i>No item selected.</i>")
         self.banner.hide()
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
@@ -117,7 +114,7 @@ class ItemView(QWidget):
 
     def show_item(self, item: Item, rendering: Prepared, side_order: str, revealed: bool) -> None:
         self.item, self.side_order, self.revealed = item, side_order, revealed
-        self.header.setText(self._header_html(item))
+        self.header.setHtml(self._header_html(item))
         self._show_banner(item)
         self.apply_rendering(rendering)
 
@@ -126,7 +123,7 @@ class ItemView(QWidget):
         if self.item is None:
             return
         self.revealed = revealed
-        self.header.setText(self._header_html(self.item))
+        self.header.setHtml(self._header_html(self.item))
         if self.item.signal in PAIR_SIGNALS:
             self._pair_titles()
 
@@ -155,8 +152,10 @@ class ItemView(QWidget):
         else:
             self.single.setDocument(documents["inline"])
             self.stack.setCurrentWidget(self.single)
-        self.notes.setText(" ".join(rendering.notes))
-        self.notes.setVisible(bool(rendering.notes))
+        notes = " ".join(rendering.notes)
+        if notes != self.notes.text():  # a new text re-lays out the view: only when it differs
+            self.notes.setText(notes)
+        self.notes.setVisible(bool(notes))
 
     def mark_large_lines(self, left: list[int], right: list[int]) -> None:
         if self.plain.left.is_loading() or self.plain.right.is_loading():

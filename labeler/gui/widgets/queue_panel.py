@@ -77,6 +77,7 @@ class QueuePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        header.setHighlightSections(False)  # a moving selection does not repaint the header
         char = self.table.fontMetrics().horizontalAdvance("0")
         for column, name in enumerate(COLUMNS):
             if name in _WIDTHS:

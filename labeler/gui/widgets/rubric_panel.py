@@ -15,6 +15,7 @@ from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QRadioButton,
@@ -55,10 +56,16 @@ class QuestionBox(QFrame):
         self.question = question
         self.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(self)
-        self._title = f"<b>{html.escape(question.prompt)}</b>"
-        self.title = QLabel(self._title)
+        self.title = QLabel(f"<b>{html.escape(question.prompt)}</b>")
         self.title.setWordWrap(True)
-        layout.addWidget(self.title)
+        # The current-question marker has a fixed size: changing it re-lays out nothing
+        # (a new title text re-measured the whole panel on every item).
+        self.marker = QLabel()
+        self.marker.setFixedWidth(self.marker.fontMetrics().horizontalAdvance("▶ "))
+        heading = QHBoxLayout()
+        heading.addWidget(self.marker, 0, Qt.AlignmentFlag.AlignTop)
+        heading.addWidget(self.title, 1)
+        layout.addLayout(heading)
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QRadioButton] = {}
         self.note: NoteEdit | None = None
@@ -79,15 +86,20 @@ class QuestionBox(QFrame):
                 layout.addWidget(hint)
         self.group.buttonClicked.connect(lambda _b: self.answered.emit(self.question.id))
         self.setAutoFillBackground(True)
+        self._current = True
         self.set_current(False)
 
     def set_current(self, current: bool) -> None:
         # A background role and a marker, not a style sheet: re-polishing five boxes on every
-        # item cost more than the rest of showing it.
+        # item cost more than the rest of showing it; and only a box whose state changes is
+        # touched (a new label text re-lays out the panel).
+        if current == self._current:
+            return
+        self._current = current
         self.setBackgroundRole(
             QPalette.ColorRole.AlternateBase if current else QPalette.ColorRole.Window
         )
-        self.title.setText(("▶ " if current else "") + self._title)
+        self.marker.setText("▶" if current else "")
 
     def choose_key(self, key: str) -> bool:
         for choice in self.question.choices:
@@ -106,7 +118,8 @@ class QuestionBox(QFrame):
 
     def set_value(self, value: Any) -> None:
         if self.note is not None:
-            self.note.setPlainText(value or "")
+            if self.note.toPlainText() != (value or ""):
+                self.note.setPlainText(value or "")
             return
         self.group.setExclusive(False)
         for choice_id, button in self.buttons.items():
@@ -152,7 +165,8 @@ class RubricPanel(QWidget):
         for box in self.boxes:
             box.setHidden(not box.question.applies_to(signal))
             box.set_value((answers or {}).get(box.question.id))
-        self.message.clear()
+        if self.message.text():  # clearing an empty label still re-lays out the panel
+            self.message.clear()
         self._focus(0)
 
     def clear(self) -> None:
