@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
             self.home_view.open_requested.connect(self.show_tab)
             return self.home_view
         if name == "Reconcile":
-            self.reconcile_view = ReconcileView(self.session, self.render_cache)
+            self.reconcile_view = ReconcileView(self.workspace, self.render_cache)
             self.reconcile_view.resolved.connect(self.changes_applied)
             return self.reconcile_view
         if name == "Eval":
@@ -226,7 +226,8 @@ class MainWindow(QMainWindow):
         view = views[name] or self._make_view(name)
         if views[name] is None and view is not None:
             self._replace_tab(index, view, name)
-        view.refresh()  # type: ignore[union-attr]
+        if getattr(view, "stale", True):  # views that follow Changes reload only when touched
+            view.refresh()  # type: ignore[union-attr]
 
     def _on_eval_view_item_requested(self, item_id: str) -> None:
         self.show_tab("Label")
@@ -272,6 +273,10 @@ class MainWindow(QMainWindow):
             )
             self._listening_to_scheme = False
         self.render_cache.wait_idle(2000)
+        for view in self._views():
+            loader = getattr(view, "loader", None)
+            if loader is not None:
+                loader.wait()
         super().closeEvent(event)
 
     def _select_start_item(self) -> None:
@@ -442,6 +447,14 @@ class MainWindow(QMainWindow):
         current = self.current
         if current is not None and current.id in changes.items:
             self._on_queue_item_selected(current.id)  # its texts changed (a redaction)
+        for view in self._views():
+            note = getattr(view, "note_changes", None)
+            if note is not None:
+                note(changes)  # it reloads if shown, else when next shown
+
+    def _views(self) -> list[QWidget]:
+        views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view)
+        return [view for view in views if view is not None]
 
     def _refresh_rows(self, item_ids: frozenset[str]) -> None:
         changed = self.queue.model.refresh_rows(item_ids)

@@ -18,6 +18,9 @@ def lead_window(qtbot, tmp_path: Path, memory_keyring) -> Iterator[MainWindow]:
     win = MainWindow(ws)
     qtbot.addWidget(win)
     win.show()
+    view = win.reconcile_view
+    assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy() and bool(view.entries), timeout=10_000)
     yield win
     win.close()
     ws.close()
@@ -46,6 +49,7 @@ def test_a_resolution_cannot_be_saved_without_a_note(qtbot, lead_window: MainWin
         view.save.click()
     past = history(lead_window.session.store, entry.item_id)
     assert [(p.cause, p.note) for p in past] == [("labeler_slip", "Ana misread the edit.")]
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)  # reloaded from the change
     assert next(e for e in view.entries if e.item_id == entry.item_id).resolution is not None
 
 
@@ -110,3 +114,39 @@ def test_home_view_shows_the_week_and_links(lead_window: MainWindow) -> None:
     assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]
     home.open_requested.emit("Agreement")
     assert lead_window.tabs.tabText(lead_window.tabs.currentIndex()) == "Agreement"
+
+
+def test_saving_resolutions_in_a_row_lands_each_on_the_item_shown(
+    qtbot, lead_window: MainWindow
+) -> None:
+    """Defect: after a save the panels kept the resolved item and its note; a second save
+    added another resolution to the same item (seen 21 times on one item)."""
+    view = lead_window.reconcile_view
+    assert view is not None
+    open_ones = [e.item_id for e in view.entries if e.resolution is None]
+    assert len(open_ones) >= 2
+    resolved = []
+    for number in range(len(open_ones)):
+        entry = view.current
+        assert entry is not None and entry.resolution is None
+        assert view.note.toPlainText() == ""  # a cleared note for every new item
+        shown = view.item_view.item
+        assert shown is not None and shown.id == entry.item_id  # panels show what is saved
+        view.cause.setCurrentIndex(view.cause.findData("labeler_slip"))
+        qtbot.keyClicks(view.note, f"Note {number}.")
+        with qtbot.waitSignal(view.resolved, timeout=2000):
+            view.save.click()
+        resolved.append(entry.item_id)
+        assert view.current is None or view.current.item_id != entry.item_id
+    assert sorted(resolved) == sorted(open_ones)
+    for number, item_id in enumerate(resolved):
+        past = history(lead_window.session.store, item_id)
+        assert [p.note for p in past] == [f"Note {number}."]
+    # Nothing open is left: the view shows nothing, and a forced save records nothing.
+    assert view.current is None and view.item_view.item is None
+    assert not view.save.isEnabled() and "All resolved" in view.message.text()
+    view._on_save_clicked()
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)
+    for item_id in resolved:
+        assert len(history(lead_window.session.store, item_id)) == 1
+    assert all(e.resolution is not None for e in view.entries)
