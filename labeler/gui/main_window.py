@@ -507,10 +507,12 @@ class MainWindow(QMainWindow):
         self._import_thread = workspace_actions.start_import(self, self.workspace, bundle, done)
 
     def export_labels_dialog(self) -> None:
-        exchange_actions.export_labels_dialog(self, self.session)
+        self._exchange_thread = exchange_actions.export_labels_dialog(self, self.workspace)
 
     def import_labels_dialog(self) -> None:
-        exchange_actions.import_labels_dialog(self, self.session, self.changes_applied.emit)
+        self._exchange_thread = exchange_actions.import_labels_dialog(
+            self, self.workspace, self.changes_applied.emit
+        )
 
     def show_feedback(self) -> None:
         exchange_actions.show_feedback(self, self.session)
@@ -519,7 +521,9 @@ class MainWindow(QMainWindow):
         self._pack_thread = pack_actions.export_pack_dialog(self, self.workspace, self.session)
 
     def purge_dialog(self) -> None:
-        pack_actions.purge_dialog(self, self.session, self.changes_applied.emit)
+        self._purge_thread = pack_actions.purge_dialog(
+            self, self.session, self.changes_applied.emit
+        )
 
     def show_guidance(self) -> None:
         workspace_actions.show_guidance(self, self.session)

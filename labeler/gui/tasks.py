@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from labeler.progress import Cancelled
+from labeler.labeling.session import LabelingSession
+from labeler.progress import CancelCheck, Cancelled, ProgressCallback
+from labeler.workspace import Workspace
 
 Operation = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
@@ -32,6 +34,29 @@ class TaskThread(QThread):
             self.failed.emit(err)
             return
         self.succeeded.emit(result)
+
+
+def run_on_reader(
+    parent: QWidget,
+    workspace: Workspace,
+    title: str,
+    work: Callable[[LabelingSession, ProgressCallback, CancelCheck], Any],
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[BaseException], None],
+    *,
+    quiet: bool = False,
+) -> TaskThread:
+    """``run_task`` for core work that reads: it gets a session reading through the worker's
+    own connection (writes still go through the workspace's one writer)."""
+
+    def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> Any:
+        store = workspace.open_reader()
+        try:
+            return work(workspace.session.on(store), progress, should_cancel)
+        finally:
+            store.close()
+
+    return run_task(parent, title, operation, on_success, on_failure, quiet=quiet)
 
 
 def run_task(
