@@ -28,7 +28,11 @@ PASS = {"safety_a": "pass", "safety_b": "pass", "formatting_a": "pass", "formatt
 
 @pytest.fixture
 def bundles(tmp_path: Path) -> tuple[Path, Path]:
-    """The week's bundle and an eval bundle of its holdout items."""
+    return week_and_eval(tmp_path)
+
+
+def week_and_eval(tmp_path: Path) -> tuple[Path, Path]:
+    """A week's bundle and an eval bundle of its holdout items, as files."""
     events = tmp_path / "events.jsonl"
     events.write_text(
         "".join(json.dumps(e) + "\n" for e in synthetic_events(dt.date(2026, 11, 23)))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeler.errors import LabelerError
 from labeler.evals.results import EvalReport, GroupFigures, report
 from labeler.gui.charts import win_rate_chart
 from labeler.labeling.session import LabelingSession
@@ -83,9 +84,14 @@ class EvalView(QWidget):
         self.data: EvalReport | None = None
 
     def refresh(self) -> None:
-        data = self.data = report(self.session)
-        self.text.setHtml(eval_html(data))
         self.losses.clear()
+        try:
+            data = self.data = report(self.session)
+        except LabelerError as err:  # e.g. the rubric lacks a role the eval needs: say so
+            self.data = None
+            self.text.setHtml(f"<p><b>{html.escape(str(err))}</b></p>")
+            return
+        self.text.setHtml(eval_html(data))
         for case, group in data.case_types.items():
             for item_id in group.losses_driven_by:
                 entry = QListWidgetItem(f"{case}: {item_id}")
