@@ -1,5 +1,5 @@
-"""Eval pairs are not the week's items: they never enter a pack, never nest into the next
-eval, and never count into the week's status (the real path: demo lead, packs, eval build)."""
+"""Eval pairs are not the week's items: they never enter a pack and never nest into the next
+eval (the real path: demo lead, packs, eval build). Status: tests/test_status.py."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from labeler.errors import ValidationError
 from labeler.evals.build import build_eval
 from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
-from labeler.status import week_status
-from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.triage.bundle_file import read_bundle
-from labeler.triage.bundle_import import import_bundle
 from tests.evals.test_evals import outputs
 
 
@@ -71,31 +68,6 @@ def test_training_pack_counts_only_week_holdout_items_as_excluded(
     # Eval pairs are not even candidates for a pack (before, each was "excluded: holdout").
     assert manifest["counts"]["excluded"]["holdout"] <= week_holdout
     assert not [r for r in pack_rows(tmp_path / "train") if r["item_id"].startswith("eval-")]
-
-
-def test_status_counts_the_weeks_bundle_exactly(lead: LabelingSession) -> None:
-    manifests = dict(bundle_rows.week_manifests(lead.store))
-    status = week_status(lead, "2026-W48")  # the week the demo's eval bundle belongs to too
-    stats = manifests["2026-W48"]["statistics"]
-    assert status.bundle.items == manifests["2026-W48"]["item_count"]
-    assert status.bundle.holdout == stats["holdout"]["total"]
-    assert status.bundle.restricted == stats["restricted"]
-    assert status.bundle.overlap == stats["overlap"]
-    assert "eval" not in status.bundle.per_reason_code
-    assert all(p.of == status.bundle.items for p in status.progress)
-    assert status.weeks == ("2026-W46", "2026-W47", "2026-W48")
-
-
-def test_an_eval_only_week_is_not_a_week_of_the_status(
-    tmp_path: Path, lead: LabelingSession
-) -> None:
-    pack = tmp_path / "eval-pack"
-    export_pack(lead, PackOptions("eval"), pack)
-    current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v3", "!")
-    build_eval(pack, current, candidate, 50, tmp_path / "w50.lbundle", week="2026-W50")
-    import_bundle(lead.store, lead.writer, tmp_path / "w50.lbundle")
-    assert week_status(lead).week == "2026-W48"
-    assert week_status(lead, "2026-W50").bundle.items == 0
 
 
 def test_an_eval_bundle_is_refused_as_the_holdout(tmp_path: Path, lead: LabelingSession) -> None:
