@@ -141,8 +141,9 @@ def read_inputs(judgments: Path, policy: Path) -> GateInputs:
 
 
 def read_text(path: Path) -> str:
+    """The file's text exactly (no newline translation: its sha256 is the file's)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")
     except OSError as err:
         raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
     except UnicodeDecodeError:

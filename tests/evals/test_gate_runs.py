@@ -35,7 +35,8 @@ def workspace_path(tmp_path: Path, memory_keyring) -> str:
 def strict_policy(tmp_path: Path) -> Path:
     """The shipped policy, but demanding more judged items than any eval here has."""
     path = tmp_path / "strict-gate.yaml"
-    path.write_text(SHIPPED.read_text().replace("min_items: 50", "min_items: 500"))
+    text = SHIPPED.read_text().replace("min_items: 50", "min_items: 500")
+    path.write_bytes(text.replace("\n", "\r\n").encode())  # CRLF: hashed as the file is
     return path
 
 
@@ -80,7 +81,8 @@ def test_every_run_is_kept_with_its_policy_text(tmp_path: Path, workspace_path: 
     with Workspace.open(workspace_path) as ws:
         runs = eval_rows.gate_runs(ws.store)
     assert [r.verdict for r in runs] == ["DO NOT SHIP", "SHIP"]
-    assert runs[0].policy_text == policy.read_text() and runs[1].policy_text == SHIPPED.read_text()
+    assert runs[0].policy_text.encode() == policy.read_bytes()
+    assert runs[1].policy_text == SHIPPED.read_text()
     assert runs[1].bundle_id is None  # the judgments name no eval item of this workspace
     assert status_json(workspace_path)["gate"]["verdict"] == "SHIP"  # the last one run
 
