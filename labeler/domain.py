@@ -73,6 +73,7 @@ class Item:
     holdout: bool
     content_hash: str
     text_purged: bool = False
+    kind: str = "week"  # 'week' (captured feedback) or 'eval_pair' (see store/items.py)
 
     @property
     def case_type(self) -> str:

@@ -114,7 +114,10 @@ def select(
     labeled = label_rows.labeled_item_ids(session.store)
     selection = _Selection()
     passed: list[tuple[Item, Gold]] = []
-    for number, item in enumerate(item_rows.all_items(session.store, options.weeks)):
+    # A pack holds the week's items only: an eval pair is a measurement of two models, not
+    # a label to train or evaluate on, and an eval pack of pairs would nest the next eval.
+    week_items = item_rows.all_items(session.store, options.weeks, kind=item_rows.WEEK)
+    for number, item in enumerate(week_items):
         if number % 4096 == 0:
             check_cancel(should_cancel)
         if options.kind == "eval" and not item.holdout:
@@ -276,7 +279,8 @@ def _manifest(
             "normal_traffic": sum(1 for item in items if item.case_type == NORMAL_CASE),
         }
         manifest["holdout"] = [
-            {"item_id": i, "content_hash": h} for i, _, h in item_rows.holdout_inputs(session.store)
+            {"item_id": i, "content_hash": h}
+            for i, _, h in item_rows.holdout_inputs(session.store, kind=item_rows.WEEK)
         ]
     return manifest
 

@@ -190,7 +190,48 @@ def _v4_evals(conn: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing, _v3_packs_and_privacy, _v4_evals]
+def _v5_item_kinds_and_gate_runs(conn: Any) -> None:
+    """Say what each item is, and keep every gate run.
+
+    ``items.kind``: 'week' for a captured week's items, 'eval_pair' for an eval bundle's
+    pairs, filled from the bundle's kind; until now a query told them apart by the holdout
+    flag, which eval pairs also carry, so eval pairs were counted into the week and packed.
+    ``gate_runs`` replaces ``gate_results`` (never written): a verdict is shown only from a
+    gate someone ran, with the policy and judgments it ran on.
+    """
+    _run_script(
+        conn,
+        """
+        ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'week'
+            CHECK (kind IN ('week', 'eval_pair'));
+        UPDATE items SET kind = 'eval_pair'
+            WHERE bundle_id IN (SELECT id FROM bundles WHERE kind = 'eval');
+        DROP TABLE gate_results;
+        CREATE TABLE gate_runs (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            run_by TEXT,
+            run_by_name TEXT,
+            bundle_id TEXT,
+            verdict TEXT NOT NULL CHECK (verdict IN ('SHIP', 'DO NOT SHIP')),
+            reasons TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            policy_text TEXT NOT NULL,
+            policy_sha256 TEXT NOT NULL,
+            judgments_sha256 TEXT NOT NULL,
+            judgments_count INTEGER NOT NULL
+        )
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_foundation,
+    _v2_pairing,
+    _v3_packs_and_privacy,
+    _v4_evals,
+    _v5_item_kinds_and_gate_runs,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

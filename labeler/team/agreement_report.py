@@ -44,8 +44,8 @@ def paired_labels(session: LabelingSession) -> Paired:
         if len(labels) < 2:
             continue
         item = item_rows.get(session.store, item_id)
-        if item is None:
-            continue
+        if item is None or item.kind != item_rows.WEEK:
+            continue  # the week's agreement: eval pairs are not the week's items
         rows.append((item_id, item.week, item.reason_code, {lab.labeler_id: lab for lab in labels}))
         ids.update(lab.labeler_id for lab in labels)
     return Paired(sorted(ids), rows)
@@ -237,7 +237,7 @@ def labeler_vs_gold(session: LabelingSession, questions: list[Question]) -> list
         if decided is None or decided.decided == "single":
             continue
         item = item_rows.get(session.store, item_id)
-        if item is None:
+        if item is None or item.kind != item_rows.WEEK:
             continue
         for label in labels:
             for question in questions:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from labeler import sides
 from labeler.clock import utc_now
 from labeler.crypto import signing
 from labeler.crypto.signed_files import read_signed, require_trusted, write_signed
@@ -64,6 +65,12 @@ def import_resolutions(session: LabelingSession, path: Path) -> int:
 
 
 def where_overruled(session: LabelingSession) -> list[dict[str, Any]]:
+    """Where the lead's final answer differs from this labeler's, named as they saw the item.
+
+    Answers are compared in the canonical frame (A = candidate 0), then both "yours" and
+    "final" -- and a per-side question's name (safety_a / safety_b) -- are shown in this
+    labeler's own side order: someone who saw the pair as BA and pressed A reads "you A".
+    """
     me = session.profile
     if me is None:
         return []
@@ -73,11 +80,15 @@ def where_overruled(session: LabelingSession) -> list[dict[str, Any]]:
         if mine is None:
             continue  # not labeled yet: the final answer stays hidden
         final = choice_answers(entry.answers, session.rubric)
-        yours = canonical_answers(mine)  # both with the sides as the lead saw them
+        yours = choice_answers(canonical_answers(mine), session.rubric)
+        order = mine.side_order
         for question, answer in sorted(final.items()):
             if yours.get(question) != answer:
+                shown = next(iter(sides.to_shown({question: answer}, order)))
                 found.append(
-                    {"item_id": entry.item_id, "question": question, "yours": yours.get(question),
-                     "final": answer, "cause": entry.cause, "note": entry.note}
+                    {"item_id": entry.item_id, "question": shown,
+                     "yours": sides.shown_value(yours.get(question), order),
+                     "final": sides.shown_value(answer, order),
+                     "cause": entry.cause, "note": entry.note}
                 )  # fmt: skip
     return found

@@ -126,7 +126,8 @@ def _import(
         if bundle_rows.find(tx, source.id) is not None:
             return False  # imported meanwhile (another window or process): nothing to do
         bundle_rows.insert(tx, source.manifest, source.sha256, utc_now())
-        item_rows.insert_rows(tx, (_row(item, source.id, seq) for seq, item in fresh))
+        kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
+        item_rows.insert_rows(tx, (_row(item, source.id, seq) for seq, item in fresh), kind=kind)
         if source.manifest.get("kind") == "eval":
             eval_rows.record(tx, source.manifest, [item["id"] for _, item in fresh])
         return True

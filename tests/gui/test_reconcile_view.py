@@ -93,8 +93,9 @@ def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> 
     lead_window.show_tab("Eval")
     view = lead_window.eval_view
     assert view is not None and "(candidate) vs" in view.text.toPlainText()
+    assert view.data is not None
     assert view.losses.count() == sum(
-        len(g["losses_driven_by"]) for g in view.data["case_types"].values()
+        len(g.losses_driven_by) for g in view.data.case_types.values()
     )
     first = view.losses.item(0)
     view._on_losses_item_double_clicked(first)
@@ -108,7 +109,7 @@ def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> 
 def test_home_view_shows_the_week_and_links(lead_window: MainWindow) -> None:
     lead_window.show_tab("Home")
     home = lead_window.home_view
-    assert home is not None and home.data["week"] == "2026-W48"
+    assert home is not None and home.data is not None and home.data.week == "2026-W48"
     assert "DO NOT SHIP" in home.blocks["gate"].text()
     assert "open" in home.blocks["disagreements"].text()
     assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]
