@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -49,6 +50,13 @@ def save_screenshot(window: QWidget, target: Path) -> None:
     app = application()
     window.resize(1440, 900)
     window.show()
+    for _ in range(5):
+        app.processEvents()
+    loading = getattr(window, "views_loading", None)
+    deadline = time.monotonic() + 30
+    while loading is not None and loading() and time.monotonic() < deadline:
+        app.processEvents()  # the shown view's data is computed off the GUI thread
+        time.sleep(0.01)
     for _ in range(5):
         app.processEvents()
     if not window.grab().save(str(target), "PNG"):

@@ -209,7 +209,7 @@ class MainWindow(QMainWindow):
             self.reconcile_view.resolved.connect(self.changes_applied)
             return self.reconcile_view
         if name == "Eval":
-            self.eval_view = EvalView(self.session)
+            self.eval_view = EvalView(self.workspace)
             self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
             return self.eval_view
         if name == "Agreement":
@@ -451,6 +451,13 @@ class MainWindow(QMainWindow):
             note = getattr(view, "note_changes", None)
             if note is not None:
                 note(changes)  # it reloads if shown, else when next shown
+
+    def views_loading(self) -> bool:
+        """Whether a view is still computing what it will show (screenshots wait for it)."""
+        return any(
+            getattr(view, "loader", None) is not None and view.loader.busy()  # type: ignore[attr-defined]
+            for view in self._views()
+        )
 
     def _views(self) -> list[QWidget]:
         views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view)
