@@ -81,20 +81,20 @@ def read_lines(path: Path, kind: type[T]) -> Iterator[tuple[str, T]]:
         yield where, value
 
 
-def decode(data: bytes | str, kind: type[T], where: str) -> T:
+def decode(data: bytes | str, kind: type[T], where: str, root: str = "the value") -> T:
     """``data`` (one JSON text) as ``kind``; ``ValidationError`` "where: what is wrong."."""
     try:
         return msgspec.json.decode(data, type=kind)
     except msgspec.DecodeError as err:
-        raise ValidationError(f"{where}: {problem(err, kind, data)}.") from None
+        raise ValidationError(f"{where}: {problem(err, kind, data, root)}.") from None
 
 
-def convert(value: Any, kind: type[T], where: str) -> T:
+def convert(value: Any, kind: type[T], where: str, root: str = "the value") -> T:
     """A parsed ``value`` (a CSV row, a signed payload) checked and turned into ``kind``."""
     try:
         return msgspec.convert(value, kind)
     except msgspec.ValidationError as err:
-        raise ValidationError(f"{where}: {problem(err, kind)}.") from None
+        raise ValidationError(f"{where}: {problem(err, kind, root=root)}.") from None
 
 
 def json_schema(kind: Any, file_name: str, title: str) -> dict[str, Any]:
@@ -102,8 +102,22 @@ def json_schema(kind: Any, file_name: str, title: str) -> dict[str, Any]:
     generated = msgspec.json.schema(kind)
     document: dict[str, Any] = {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_BASE + file_name}
     document["title"] = title
-    document.update(generated)
+    document.update(_unwrapped_descriptions(generated))
     return document
+
+
+def _unwrapped_descriptions(node: Any) -> Any:
+    """Docstrings become descriptions: join their source line breaks into one paragraph."""
+    if isinstance(node, dict):
+        return {
+            key: " ".join(value.split())
+            if key == "description" and isinstance(value, str)
+            else _unwrapped_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_unwrapped_descriptions(value) for value in node]
+    return node
 
 
 # --- msgspec's error text, turned into our sentence ------------------------------------------
@@ -197,6 +211,8 @@ def _phrase(message: str, kind: Any, path: str) -> str:
             return f"must be {_words(' | '.join(choices), {})}, not {got}"
         return f"must be {_words(found['want'], _WANTED)}, not {got}"
     if found := _EXPECTED_LENGTH.fullmatch(message):
+        if found["op"] == ">=" and found["n"] == "1":
+            return f"must be a non-empty {_words(found['want'], _WANTED).removeprefix('a ')}"
         unit = _UNIT.get(found["want"], "entries")
         bound = _BOUND[found["op"]]
         return f"must be {_words(found['want'], _WANTED)} of {bound} {found['n']} {unit}"

@@ -124,7 +124,7 @@ class BundleItem(Struct, forbid_unknown_fields=True, gc=False):
     manifest's; 'content_hash' is the sha256 of the canonical JSON of the content fields."""
 
     id: Annotated[str, Meta(min_length=1, max_length=MAX_ID_CHARS)]
-    week: str
+    week: Week
     signal: ItemSignal
     reason_code: ReasonCode | None
     captured_at: Annotated[str, Meta(max_length=40, description="RFC 3339")]
