@@ -15,6 +15,7 @@ as a ``ValidationError`` naming the place and the field, never as msgspec's own 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -217,7 +218,12 @@ def _phrase(message: str, kind: Any, path: str) -> str:
         bound = _BOUND[found["op"]]
         return f"must be {_words(found['want'], _WANTED)} of {bound} {found['n']} {unit}"
     if found := _EXPECTED_REGEX.fullmatch(message):
-        return f"must be a string matching {found['regex']}"
+        try:  # msgspec quotes the pattern as a Python literal
+            pattern = str(ast.literal_eval(found["regex"]))
+        except (ValueError, SyntaxError):
+            pattern = found["regex"]
+        described = _description(kind, path)
+        return f"must be a string matching {pattern}" + (f" ({described})" if described else "")
     if found := _EXPECTED_BOUND.fullmatch(message):
         return f"must be {_words(found['want'], _WANTED)} {found['op']} {found['n']}"
     if found := _ENUM.fullmatch(message):
@@ -235,26 +241,50 @@ _STEP = re.compile(r"\.([^.\[\]]+)|\[([^\]]*)\]")
 
 def _allowed_values(kind: Any, path: str) -> tuple[Any, ...]:
     """The literal values the declaration allows at ``path`` (best effort; () if unknown)."""
-    if kind is None:
-        return ()
     from msgspec import inspect
 
+    node = _unwrap(_node_at(kind, path))
+    return node.values if isinstance(node, inspect.LiteralType) else ()
+
+
+def _description(kind: Any, path: str) -> str | None:
+    """The description a ``Meta`` gives the value at ``path``, if any."""
+    from msgspec import inspect
+
+    node = _node_at(kind, path)
+    while isinstance(node, inspect.UnionType | inspect.Metadata):
+        if isinstance(node, inspect.Metadata):
+            described = (node.extra_json_schema or {}).get("description")
+            if described:
+                return str(described)
+            node = node.type
+        else:
+            rest = [t for t in node.types if not isinstance(t, inspect.NoneType)]
+            node = rest[0] if len(rest) == 1 else None
+    return None
+
+
+def _node_at(kind: Any, path: str) -> Any:
+    """The declared type at a msgspec error path, walking structs, lists and dicts."""
+    from msgspec import inspect
+
+    if kind is None:
+        return None
     node: Any = inspect.type_info(kind)
     for name, index in _STEP.findall("." + path if path and path[0] != "[" else path):
         node = _unwrap(node)
         if name and isinstance(node, inspect.StructType):
             fields = {f.encode_name: f.type for f in node.fields}
             if name not in fields:
-                return ()
+                return None
             node = fields[name]
         elif index and isinstance(node, inspect.ListType | inspect.VarTupleType):
             node = node.item_type
         elif index and isinstance(node, inspect.DictType):
             node = node.value_type
         else:
-            return ()
-    node = _unwrap(node)
-    return node.values if isinstance(node, inspect.LiteralType) else ()
+            return None
+    return node
 
 
 def _unwrap(node: Any) -> Any:
