@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 import orjson
 
+from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
 from labeler.jsonio import canonical_bytes, canonical_json, convert, problem, split_lines
@@ -228,8 +229,8 @@ def _parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
     return manifest
 
 
-_WEEK_SIGNALS = frozenset(("edit", "retry", "side_by_side", "sample"))
-_EVAL_SIGNALS = frozenset(("eval",))
+_WEEK_SIGNALS = frozenset((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL))
+_EVAL_SIGNALS = frozenset((EVAL_SIGNAL,))
 
 
 def _parse_items(
