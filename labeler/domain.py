@@ -95,9 +95,12 @@ class QueueRow:
     holdout: bool
     labeled: bool
     preview: str
+    recheck: bool = False  # a new rubric version sent it back (store/rechecks.py)
 
     @property
     def status(self) -> str:
+        if self.recheck:
+            return "re-check"
         if self.restricted and not self.redaction_confirmed:
             return "needs redaction" if not self.labeled else "labeled"
         return "labeled" if self.labeled else "unlabeled"

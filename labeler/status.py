@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
@@ -22,6 +23,8 @@ from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
 from labeler.store.evals import GateRun
 from labeler.team.agreement_report import report as agreement_report
+from labeler.team.rechecks import RecheckSummary
+from labeler.team.rechecks import summary as recheck_summary
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,18 @@ class SignalPoint:
 
 
 @dataclass(frozen=True)
+class RubricStatus:
+    """The current rubric version, and how many versions the workspace has had."""
+
+    id: str
+    version: str
+    content_hash: str
+    installed_at: str
+    how: str
+    versions: int
+
+
+@dataclass(frozen=True)
 class WeekStatus:
     week: str | None
     weeks: tuple[str, ...]
@@ -91,6 +106,8 @@ class WeekStatus:
     packs: tuple[PackSummary, ...]
     gate: GateStatus | None  # None: no gate run yet
     signals: tuple[SignalPoint, ...]
+    rubric: RubricStatus | None = None
+    rechecks: RecheckSummary | None = None  # items a new rubric version sent back
 
     def to_json(self) -> dict[str, Any]:
         """What ``labeler status --json`` prints."""
@@ -130,6 +147,14 @@ def _packs(session: LabelingSession) -> tuple[PackSummary, ...]:
     )
 
 
+def _rubric(session: LabelingSession) -> RubricStatus:
+    current = session.rubric
+    history = rubric_versions.versions(session.store)
+    kept = next(v for v in history if v.row.content_hash == current.content_hash)
+    return RubricStatus(current.id, current.version, current.content_hash,
+                        kept.row.installed_at, kept.how, len(history))  # fmt: skip
+
+
 def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus:
     store = session.store
     weeks = item_rows.weeks(store)
@@ -154,4 +179,6 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         packs=_packs(session),
         gate=GateStatus.of(last) if last else None,
         signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),
+        rubric=_rubric(session),
+        rechecks=recheck_summary(session),
     )

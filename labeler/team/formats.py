@@ -77,7 +77,28 @@ class ResolutionsPayload(Struct):
     resolutions: list[ResolutionEntry]
 
 
+class RubricText(Struct):
+    """One rubric version as the lead installed it: the YAML and guidance texts exactly, and
+    the content hash (sha256 of the YAML, a NUL byte and the guidance) they give."""
+
+    id: str
+    version: str
+    content_hash: str
+    yaml: str
+    guidance: str
+
+
+class RubricPayload(Struct):
+    """The payload of a rubric file (format 'labeler-rubric', version 1)."""
+
+    lead: LeadRef
+    exported_at: str
+    rubric: RubricText
+    workspace_id: str | None = None
+
+
 SCHEMAS: dict[str, tuple[Any, str]] = {
     "labels-payload.schema.json": (LabelsPayload, "Labeler label file payload"),
     "resolutions-payload.schema.json": (ResolutionsPayload, "Labeler resolutions file payload"),
+    "rubric-payload.schema.json": (RubricPayload, "Labeler rubric file payload"),
 }

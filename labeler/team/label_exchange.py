@@ -20,10 +20,14 @@ from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted
 from labeler.domain import Label, Profile
 from labeler.errors import LabelerError, ValidationError
 from labeler.jsonio import convert
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
+from labeler.store import rechecks as recheck_rows
+from labeler.store import rubrics as rubric_rows
 from labeler.store.connection import WriteStore
+from labeler.team import rechecks
 from labeler.team.formats import LabelsPayload
 
 FORMAT = "labeler-labels"
@@ -108,7 +112,10 @@ def import_labels(
             f"{name}: labels for items this workspace does not have: {unknown[0]}."
         )
     rubric = session.rubric
-    other = [e for e in entries if e.rubric_hash != rubric.content_hash]
+    # A version this workspace installed is not another rubric: each label says which one it
+    # was made under, and those a later version changed are queued for re-check below.
+    installed = {v.row.content_hash for v in rubric_versions.versions(store)}
+    other = [e for e in entries if e.rubric_hash not in installed]
     if other and not accept_rubric:
         first = other[0]
         raise ValidationError(
@@ -149,6 +156,12 @@ def import_labels(
     def write(tx: WriteStore) -> None:
         labelers.upsert(tx, profile, utc_now())
         exchange.replace_labels(tx, who.id, new, payload.exported_at, label_file.sha256, utc_now())
+        older = {e.item_id for e in entries if e.rubric_hash != rubric.content_hash}
+        if older:  # labels made under an earlier version: what it changed goes to re-check
+            current = rubric_rows.current(tx)
+            assert current is not None
+            queued = rechecks.pending(session.on(tx), rubric, older)
+            recheck_rows.put(tx, current.seq, queued, utc_now())
 
     session.writer.run(write)
     note = "supersedes the earlier import" if previous else "first import from this labeler"
