@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150
+DRAFT_DELAY_MS = 400
 
 
 def is_dark() -> bool:
@@ -75,6 +76,12 @@ class MainWindow(QMainWindow):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
+        # Typing in the note is kept as a draft once it pauses; a choice is kept at once.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._flush_draft)
+        self._draft_dirty = False
         self.queue = QueuePanel(self.session.queue_rows)
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
@@ -100,6 +107,7 @@ class MainWindow(QMainWindow):
         self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
         self.rubric_panel.submitted.connect(self.save_and_advance)
+        self.rubric_panel.answers_changed.connect(self._on_rubric_panel_answers_changed)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
         self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
         self.changes_applied.connect(self._on_changes_applied)
@@ -217,6 +225,7 @@ class MainWindow(QMainWindow):
         return None
 
     def _on_tabs_current_changed(self, index: int) -> None:
+        self._flush_draft()
         name = self.tabs.tabText(index)
         views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
                  "Eval": self.eval_view, "Agreement": self.agreement_view}  # fmt: skip
@@ -285,6 +294,7 @@ class MainWindow(QMainWindow):
             self.settings.setValue(self._settings_key("last_item"), self.current.id)
         self.settings.sync()  # now, while the settings folder (a demo's) still exists
         self._prefetch_timer.stop()
+        self._flush_draft()
         self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
         if self._listening_to_scheme:
@@ -341,7 +351,29 @@ class MainWindow(QMainWindow):
         self.item_view.clear(message)
         self.rubric_panel.clear()
 
+    def _on_rubric_panel_answers_changed(self, at_once: bool) -> None:
+        self._draft_dirty = True
+        if at_once:
+            self._flush_draft()
+        else:
+            self._draft_timer.start()
+
+    def _flush_draft(self) -> None:
+        """Keep the shown item's unsaved answers in the workspace (a draft survives moving
+        on, a tab switch, closing and a crash)."""
+        self._draft_timer.stop()
+        item = self.current
+        if not self._draft_dirty or item is None or self.session.profile is None:
+            return
+        self._draft_dirty = False
+        self.writes.watch(
+            self.session.save_draft(item.id, self.rubric_panel.answers()),
+            self.changes_applied.emit,
+            lambda err: show_error(self, "The draft was not kept", err),
+        )
+
     def _on_queue_item_selected(self, item_id: str) -> None:
+        self._flush_draft()
         try:
             item = self.session.open_item(item_id)
         except LabelerError as err:
@@ -359,7 +391,8 @@ class MainWindow(QMainWindow):
         self.item_view.show_item(
             item, self.render_cache.show(item, order), order, label is not None
         )
-        self.rubric_panel.set_item(item.signal, label.answers if label else None)
+        draft = self.session.draft_of(item.id) if self.session.profile else None
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()
@@ -427,6 +460,8 @@ class MainWindow(QMainWindow):
         except LabelerError as err:
             show_error(self, "Cannot save the label", err)
             return
+        self._draft_timer.stop()
+        self._draft_dirty = False  # the save drops the draft in its own transaction
         self.queue.model.set_saving(item.id, True)
         self.writes.watch(
             self.session.submit_label(label),
