@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
@@ -52,6 +52,54 @@ DRAFT_DELAY_MS = 400
 
 def is_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def _chooser(digit: str) -> Callable[[Any], object]:
+    return lambda target: target.choose(digit)
+
+
+class _LabelKeys:
+    """The Label tab's answer to each key."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def save(self) -> None:
+        self.window.save_and_advance()
+
+    def step(self, delta: int) -> None:
+        self.window.queue.step(delta)
+
+    def step_question(self, delta: int) -> None:
+        self.window.rubric_panel.step_question(delta)
+
+    def choose(self, key: str) -> None:
+        self.window.rubric_panel.choose_key(key)
+
+    def undo(self) -> None:
+        self.window.undo_last_label()
+
+
+class _ReconcileKeys:
+    """The Reconcile tab's answer to each key (it has no undo)."""
+
+    def __init__(self, view: ReconcileView) -> None:
+        self.view = view
+
+    def save(self) -> None:
+        self.view.save_current()
+
+    def step(self, delta: int) -> None:
+        self.view.step(delta)
+
+    def step_question(self, delta: int) -> None:
+        self.view.step_question(delta)
+
+    def choose(self, key: str) -> None:
+        self.view.choose_key(key)
+
+    def undo(self) -> None:
+        pass
 
 
 class MainWindow(QMainWindow):
@@ -155,23 +203,29 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_shortcuts(self) -> None:
-        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, Callable[[], object]]] = [
-            (Qt.Key.Key_Return, self.save_and_advance),
-            (Qt.Key.Key_Enter, self.save_and_advance),
-            (Qt.Key.Key_J, lambda: self.queue.step(1)),
-            (Qt.Key.Key_K, lambda: self.queue.step(-1)),
-            (Qt.Key.Key_Tab, lambda: self.rubric_panel.step_question(1)),
-            (Qt.Key.Key_Backtab, lambda: self.rubric_panel.step_question(-1)),
-            (QKeySequence.StandardKey.Undo, self.undo_last_label),
+        """The keys act on the tab that is shown: Label, or the lead's Reconcile (never on a
+        hidden one: a digit pressed in Reconcile must not answer the Label tab's item)."""
+        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, str, Callable[[Any], object]]] = [
+            (Qt.Key.Key_Return, "save", lambda t: t.save()),
+            (Qt.Key.Key_Enter, "save", lambda t: t.save()),
+            (Qt.Key.Key_J, "move", lambda t: t.step(1)),
+            (Qt.Key.Key_K, "move", lambda t: t.step(-1)),
+            (Qt.Key.Key_Tab, "question", lambda t: t.step_question(1)),
+            (Qt.Key.Key_Backtab, "question", lambda t: t.step_question(-1)),
+            (QKeySequence.StandardKey.Undo, "undo", lambda t: t.undo()),
         ]
-        for digit in range(1, 10):
-            bindings.append((getattr(Qt.Key, f"Key_{digit}"), self._choose(str(digit))))
-        for key, slot in bindings:
+        for digit in "123456789":
+            bindings.append((getattr(Qt.Key, f"Key_{digit}"), "choose", _chooser(digit)))
+        for key, _name, act in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.activated.connect(slot)
+            shortcut.activated.connect(lambda act=act: self._on_key(act))
 
-    def _choose(self, key: str) -> Callable[[], object]:
-        return lambda: self.rubric_panel.choose_key(key)
+    def _on_key(self, act: Callable[[Any], object]) -> None:
+        shown = self.tabs.currentWidget()
+        if shown is self.splitter:
+            act(_LabelKeys(self))
+        elif shown is not None and shown is self.reconcile_view:
+            act(_ReconcileKeys(self.reconcile_view))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # arrows move in the queue from anywhere
         key = event.key()
