@@ -95,15 +95,20 @@ class QueueRow:
     holdout: bool
     labeled: bool
     preview: str
+    draft: bool = False  # answers chosen but not saved yet
     recheck: bool = False  # a new rubric version sent it back (store/rechecks.py)
 
     @property
     def status(self) -> str:
         if self.recheck:
             return "re-check"
+        if self.labeled:
+            return "labeled"
+        if self.draft:
+            return "draft"
         if self.restricted and not self.redaction_confirmed:
-            return "needs redaction" if not self.labeled else "labeled"
-        return "labeled" if self.labeled else "unlabeled"
+            return "needs redaction"
+        return "unlabeled"
 
 
 @dataclass(frozen=True)

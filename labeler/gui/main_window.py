@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
@@ -47,10 +47,59 @@ if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150
+DRAFT_DELAY_MS = 400
 
 
 def is_dark() -> bool:
     return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def _chooser(digit: str) -> Callable[[Any], object]:
+    return lambda target: target.choose(digit)
+
+
+class _LabelKeys:
+    """The Label tab's answer to each key."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+
+    def save(self) -> None:
+        self.window.save_and_advance()
+
+    def step(self, delta: int) -> None:
+        self.window.queue.step(delta)
+
+    def step_question(self, delta: int) -> None:
+        self.window.rubric_panel.step_question(delta)
+
+    def choose(self, key: str) -> None:
+        self.window.rubric_panel.choose_key(key)
+
+    def undo(self) -> None:
+        self.window.undo_last_label()
+
+
+class _ReconcileKeys:
+    """The Reconcile tab's answer to each key (it has no undo)."""
+
+    def __init__(self, view: ReconcileView) -> None:
+        self.view = view
+
+    def save(self) -> None:
+        self.view.save_current()
+
+    def step(self, delta: int) -> None:
+        self.view.step(delta)
+
+    def step_question(self, delta: int) -> None:
+        self.view.step_question(delta)
+
+    def choose(self, key: str) -> None:
+        self.view.choose_key(key)
+
+    def undo(self) -> None:
+        pass
 
 
 class MainWindow(QMainWindow):
@@ -75,6 +124,12 @@ class MainWindow(QMainWindow):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
+        # Typing in the note is kept as a draft once it pauses; a choice is kept at once.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._flush_draft)
+        self._draft_dirty = False
         self.queue = QueuePanel(self.session.queue_rows)
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
@@ -82,7 +137,6 @@ class MainWindow(QMainWindow):
         for widget in (self.queue, self.item_view, self.rubric_panel):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 760, 330])
         self.tabs = QTabWidget()
         self.tabs.addTab(QWidget(), "Home")
         self.tabs.addTab(self.splitter, "Label")
@@ -101,6 +155,7 @@ class MainWindow(QMainWindow):
         self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
         self.rubric_panel.submitted.connect(self.save_and_advance)
+        self.rubric_panel.answers_changed.connect(self._on_rubric_panel_answers_changed)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
         self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
         self.changes_applied.connect(self._on_changes_applied)
@@ -148,23 +203,29 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_shortcuts(self) -> None:
-        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, Callable[[], object]]] = [
-            (Qt.Key.Key_Return, self.save_and_advance),
-            (Qt.Key.Key_Enter, self.save_and_advance),
-            (Qt.Key.Key_J, lambda: self.queue.step(1)),
-            (Qt.Key.Key_K, lambda: self.queue.step(-1)),
-            (Qt.Key.Key_Tab, lambda: self.rubric_panel.step_question(1)),
-            (Qt.Key.Key_Backtab, lambda: self.rubric_panel.step_question(-1)),
-            (QKeySequence.StandardKey.Undo, self.undo_last_label),
+        """The keys act on the tab that is shown: Label, or the lead's Reconcile (never on a
+        hidden one: a digit pressed in Reconcile must not answer the Label tab's item)."""
+        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, str, Callable[[Any], object]]] = [
+            (Qt.Key.Key_Return, "save", lambda t: t.save()),
+            (Qt.Key.Key_Enter, "save", lambda t: t.save()),
+            (Qt.Key.Key_J, "move", lambda t: t.step(1)),
+            (Qt.Key.Key_K, "move", lambda t: t.step(-1)),
+            (Qt.Key.Key_Tab, "question", lambda t: t.step_question(1)),
+            (Qt.Key.Key_Backtab, "question", lambda t: t.step_question(-1)),
+            (QKeySequence.StandardKey.Undo, "undo", lambda t: t.undo()),
         ]
-        for digit in range(1, 10):
-            bindings.append((getattr(Qt.Key, f"Key_{digit}"), self._choose(str(digit))))
-        for key, slot in bindings:
+        for digit in "123456789":
+            bindings.append((getattr(Qt.Key, f"Key_{digit}"), "choose", _chooser(digit)))
+        for key, _name, act in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.activated.connect(slot)
+            shortcut.activated.connect(lambda act=act: self._on_key(act))
 
-    def _choose(self, key: str) -> Callable[[], object]:
-        return lambda: self.rubric_panel.choose_key(key)
+    def _on_key(self, act: Callable[[Any], object]) -> None:
+        shown = self.tabs.currentWidget()
+        if shown is self.splitter:
+            act(_LabelKeys(self))
+        elif shown is not None and shown is self.reconcile_view:
+            act(_ReconcileKeys(self.reconcile_view))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # arrows move in the queue from anywhere
         key = event.key()
@@ -218,6 +279,7 @@ class MainWindow(QMainWindow):
         return None
 
     def _on_tabs_current_changed(self, index: int) -> None:
+        self._flush_draft()
         name = self.tabs.tabText(index)
         views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
                  "Eval": self.eval_view, "Agreement": self.agreement_view}  # fmt: skip
@@ -248,15 +310,35 @@ class MainWindow(QMainWindow):
         return f"workspace/{self.workspace.workspace_id}/{name}"
 
     def _restore_layout(self) -> None:
+        """The last session's size and panes; on a first run, most of the screen."""
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._first_run_geometry()
         sizes = self.settings.value("window/splitter")
-        if sizes is not None:
-            self.splitter.restoreState(sizes)
+        if sizes is None or not self.splitter.restoreState(sizes):
+            self.splitter.setSizes(self._pane_widths(self.width()))
         inline = self.settings.value("view/inline", False, type=bool)
         self.inline_action.setChecked(bool(inline))
         self.item_view.set_inline(bool(inline))
+
+    def _first_run_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1440, 900)
+            return
+        area = screen.availableGeometry()
+        width = max(min(area.width(), 1280), int(area.width() * 0.9))
+        height = max(min(area.height(), 800), int(area.height() * 0.9))
+        self.resize(min(width, area.width()), min(height, area.height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
+
+    @staticmethod
+    def _pane_widths(total: int) -> list[int]:
+        """Queue, item and rubric: the item gets what the other two leave."""
+        queue, rubric = total * 27 // 100, total * 23 // 100
+        return [queue, total - queue - rubric, rubric]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -264,7 +346,9 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/inline", self.inline_action.isChecked())
         if self.current is not None:  # on close, not per item: a settings write costs ~2 ms
             self.settings.setValue(self._settings_key("last_item"), self.current.id)
+        self.settings.sync()  # now, while the settings folder (a demo's) still exists
         self._prefetch_timer.stop()
+        self._flush_draft()
         self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
         if self._listening_to_scheme:
@@ -309,11 +393,41 @@ class MainWindow(QMainWindow):
         self.queue.set_progress(*self._progress)
 
     def _show_nothing(self) -> None:
+        """Nothing to show: an empty workspace says how to fill it; a filter says so."""
         self.current = None
-        self.item_view.clear()
+        if self.session.queue_progress()[1] == 0:
+            message = (
+                "<b>No items yet.</b> Import this week's bundle: <b>File → Import bundle…</b> "
+                "(Ctrl+I), or <code>labeler bundle import week.lbundle</code>."
+            )
+        else:
+            message = "<i>No item matches these filters.</i>"
+        self.item_view.clear(message)
         self.rubric_panel.clear()
 
+    def _on_rubric_panel_answers_changed(self, at_once: bool) -> None:
+        self._draft_dirty = True
+        if at_once:
+            self._flush_draft()
+        else:
+            self._draft_timer.start()
+
+    def _flush_draft(self) -> None:
+        """Keep the shown item's unsaved answers in the workspace (a draft survives moving
+        on, a tab switch, closing and a crash)."""
+        self._draft_timer.stop()
+        item = self.current
+        if not self._draft_dirty or item is None or self.session.profile is None:
+            return
+        self._draft_dirty = False
+        self.writes.watch(
+            self.session.save_draft(item.id, self.rubric_panel.answers()),
+            self.changes_applied.emit,
+            lambda err: show_error(self, "The draft was not kept", err),
+        )
+
     def _on_queue_item_selected(self, item_id: str) -> None:
+        self._flush_draft()
         try:
             item = self.session.open_item(item_id)
         except LabelerError as err:
@@ -331,7 +445,8 @@ class MainWindow(QMainWindow):
         self.item_view.show_item(
             item, self.render_cache.show(item, order), order, label is not None
         )
-        self.rubric_panel.set_item(item.signal, label.answers if label else None)
+        draft = self.session.draft_of(item.id) if self.session.profile else None
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()
@@ -399,6 +514,8 @@ class MainWindow(QMainWindow):
         except LabelerError as err:
             show_error(self, "Cannot save the label", err)
             return
+        self._draft_timer.stop()
+        self._draft_dirty = False  # the save drops the draft in its own transaction
         self.queue.model.set_saving(item.id, True)
         self.writes.watch(
             self.session.submit_label(label),

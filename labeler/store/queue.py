@@ -17,8 +17,13 @@ from labeler.store.connection import Store
 from labeler.store.rechecks import OPEN as RECHECK_OPEN
 
 RECHECK = "re-check"  # sent back by a new rubric version (store/rechecks.py)
-STATUSES = ("unlabeled", "labeled", "needs redaction", RECHECK)
+STATUSES = ("unlabeled", "draft", "labeled", "needs redaction", RECHECK)
 _RECHECK = f"EXISTS (SELECT 1 FROM rechecks r WHERE r.item_id = i.id AND {RECHECK_OPEN})"
+# Each row joined with this labeler's label and draft (the same labeler id twice).
+_JOINS = (
+    "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
+    "LEFT JOIN drafts d ON d.item_id = i.id AND d.labeler_id = ?"
+)
 _ORDER = "ORDER BY i.week DESC, i.bundle_id, i.seq"
 
 
@@ -49,10 +54,12 @@ def _where(include_restricted: bool, flt: QueueFilter) -> tuple[str, list[Any]]:
     blocked = "(i.restricted AND NOT i.redaction_confirmed)"
     if flt.status == "labeled":
         clauses.append("l.id IS NOT NULL")
+    elif flt.status == "draft":
+        clauses.append("l.id IS NULL AND d.item_id IS NOT NULL")
     elif flt.status == "unlabeled":
-        clauses.append(f"l.id IS NULL AND NOT {blocked}")
+        clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND NOT {blocked}")
     elif flt.status == "needs redaction":
-        clauses.append(f"l.id IS NULL AND {blocked}")
+        clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND {blocked}")
     elif flt.status == RECHECK:
         clauses.append(_RECHECK)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
@@ -63,10 +70,8 @@ def queue_ids(
 ) -> list[str]:
     """Ids of the items the queue shows, in queue order."""
     where, params = _where(include_restricted, flt)
-    join = "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ?"
-    rows = store.query(
-        f"SELECT i.id FROM items i {join}{where} {_ORDER}", [labeler_id or "", *params]
-    )
+    me = labeler_id or ""
+    rows = store.query(f"SELECT i.id FROM items i {_JOINS}{where} {_ORDER}", [me, me, *params])
     return [r[0] for r in rows]
 
 
@@ -75,10 +80,9 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
     rows = store.query(
         "SELECT i.id, i.seq, i.week, i.signal, i.reason_code, i.restricted, "
         "i.redaction_confirmed, i.overlap, i.holdout, l.id IS NOT NULL, "
-        f"substr(coalesce(i.intent, ''), 1, 120), {_RECHECK} "
-        "FROM items i LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
-        "WHERE i.id IN (SELECT value FROM json_each(?))",
-        (labeler_id or "", json.dumps(list(ids))),
+        f"substr(coalesce(i.intent, ''), 1, 120), d.item_id IS NOT NULL, {_RECHECK} "
+        f"FROM items i {_JOINS} WHERE i.id IN (SELECT value FROM json_each(?))",
+        (labeler_id or "", labeler_id or "", json.dumps(list(ids))),
     )
     return {
         r[0]: QueueRow(
@@ -93,7 +97,8 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
             holdout=bool(r[8]),
             labeled=bool(r[9]),
             preview=r[10],
-            recheck=bool(r[11]),
+            draft=bool(r[11]),
+            recheck=bool(r[12]),
         )
         for r in rows
     }

@@ -104,9 +104,10 @@ class ItemView(QWidget):
         layout.addWidget(self.notes)
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, message: str = "") -> None:
+        """No item: the header says why (``message``, rich text) or "No item selected"."""
         self.item = None
-        self.header.setHtml("<i>No item selected.</i>")
+        self.header.setHtml(message or "<i>No item selected.</i>")
         self.banner.hide()
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
