@@ -29,6 +29,7 @@ from labeler.clock import utc_now
 from labeler.domain import PAIR_SIGNALS, Item, Label
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
+from labeler.gui.dialogs.rubric_dialog import show_rubric_dialog
 from labeler.gui.errors import show_error
 from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         self._action(view_menu, "&Feedback from the lead…", self.show_feedback)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "Rubric &guidance", self.show_guidance, "F1")
+        self._action(help_menu, "&Rubric…", lambda: show_rubric_dialog(self))
         self._action(help_menu, "&About Labeler", self.show_about)
 
     def _action(
@@ -446,7 +448,7 @@ class MainWindow(QMainWindow):
             item, self.render_cache.show(item, order), order, label is not None
         )
         draft = self.session.draft_of(item.id) if self.session.profile else None
-        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None), label)
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()

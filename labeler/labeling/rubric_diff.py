@@ -115,6 +115,8 @@ def _question_changes(old: Question, new: Question) -> list[ClauseChange]:
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
             back = ANSWERED if name in _MEANING_FIELDS else NOTHING
+            if name == "examples":  # sentences with commas of their own
+                before, after = " | ".join(before) or "—", " | ".join(after) or "—"
             found.append(ClauseChange(new.id, CHANGED, name, _text(before), _text(after), back))
     old_ids, new_ids = [c.id for c in old.choices], [c.id for c in new.choices]
     for choice in old.choices:
