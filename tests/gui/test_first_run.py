@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 
 from labeler.gui.app import open_workspace
 from labeler.gui.main_window import MainWindow
+from labeler.gui.window_layout import pane_widths
 from labeler.workspace import Workspace
 
 
@@ -71,7 +72,7 @@ def test_the_first_window_is_usable_and_its_geometry_is_remembered(
     assert first.height() >= min(area.height(), 800) * 0.9
     queue, item, rubric = first.splitter.sizes()
     assert item >= queue and item >= rubric  # the evidence gets the most room
-    assert MainWindow._pane_widths(1600) == [432, 800, 368]
+    assert pane_widths(1600) == [432, 800, 368]
     assert first.rubric_panel.keys.isVisible() and "Enter" in first.rubric_panel.keys.text()
     first.resize(first.width(), 520)
     saved = (first.width(), first.height())
