@@ -92,12 +92,13 @@ def counts(store: Store) -> tuple[int, int]:
     return int(row[1]), int(row[0]) - int(row[1])
 
 
-def label_hashes(store: Store) -> dict[str, set[str]]:
+def label_hashes(store: Store) -> dict[str, tuple[str, ...]]:
     """The rubric versions (content hashes) each labeled item's labels were made under."""
-    found: dict[str, set[str]] = {}
-    for item_id, rubric_hash in store.query("SELECT DISTINCT item_id, rubric_hash FROM labels"):
-        found.setdefault(item_id, set()).add(rubric_hash)
-    return found
+    # Grouped in SQL: one row per item (a hash is hex, so the comma cannot occur in one).
+    rows = store.query(
+        "SELECT item_id, group_concat(DISTINCT rubric_hash) FROM labels GROUP BY item_id"
+    )
+    return {item_id: tuple(sorted(hashes.split(","))) for item_id, hashes in rows}
 
 
 def item_signals(store: Store) -> dict[str, str]:

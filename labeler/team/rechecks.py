@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 from labeler.labeling import rubric_versions
 from labeler.labeling.rubric import Rubric
@@ -39,12 +40,43 @@ def pending(
     decided = resolutions.latest(store)
     signals = recheck_rows.item_signals(store)
     diffs: dict[str, RubricDiff] = {}
+    # Gold labels repeat a few answer sets: the reasons are worked out once per distinct
+    # (versions, signal, cited clause, answers), then looked up (100,000 golds: a dict hit each).
+    known: dict[tuple[object, ...], list[str]] = {}
 
     def diff_from(content_hash: str) -> RubricDiff:
         if content_hash not in diffs:
             old = rubric_versions.by_hash(store, content_hash)
             diffs[content_hash] = diff_rubrics(old.rubric if old else current, new)
         return diffs[content_hash]
+
+    def reasons_for(under: tuple[str, ...], answers: dict[str, Any], signal: str,
+                    cited: str | None) -> list[str]:  # fmt: skip
+        reasons: list[str] = []
+        for content_hash in sorted(set(under) - {new.content_hash}):
+            reasons += recheck_reasons(diff_from(content_hash), new, answers, signal, cited)
+        return list(dict.fromkeys(reasons))
+
+    found = []
+    for item_id, gold in golds.items():
+        if gold.excluded or (item_ids is not None and item_id not in item_ids):
+            continue
+        resolution = decided.get(item_id)
+        if resolution is not None:
+            under: tuple[str, ...] = (resolution.rubric_hash or current.content_hash,)
+            cited = resolution.clause
+        else:
+            under, cited = under_labels.get(item_id, ()), None
+        signal = signals.get(item_id, "")
+        # answers come in one key order (stored with sorted keys): a different order would
+        # only miss this cache, never give other reasons
+        key = (under, signal, cited, *gold.answers.items())
+        why = known.get(key)
+        if why is None:
+            why = known[key] = reasons_for(under, gold.answers, signal, cited)
+        if why:
+            found.append((item_id, gold.decided, why))
+    return found
 
     found = []
     for item_id, gold in golds.items():
@@ -58,8 +90,7 @@ def pending(
             under, cited = under_labels.get(item_id, set()), None
         reasons: list[str] = []
         for content_hash in sorted(under - {new.content_hash}):
-            signal = signals.get(item_id, "")
-            reasons += recheck_reasons(diff_from(content_hash), new, gold.answers, signal, cited)
+            reasons += reasons_for(content_hash, gold.answers, signals.get(item_id, ""), cited)
         if reasons:
             found.append((item_id, gold.decided, list(dict.fromkeys(reasons))))
     return found
