@@ -9,6 +9,7 @@ queued on the writer, and the next item shown at once; ``label_saved`` follows t
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
 from labeler.gui.writes import WriteWatcher
+from labeler.labeling.session import LabelingSession
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -106,6 +108,10 @@ class MainWindow(QMainWindow):
         self.queue.item_selected.connect(self._on_queue_item_selected)
         self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
+        self.item_view.mark_requested.connect(lambda: self._item_action(session_actions.mark_pii))
+        self.item_view.restrict_requested.connect(
+            lambda: self._item_action(session_actions.send_to_restricted)
+        )
         self.rubric_panel.submitted.connect(self.save_and_advance)
         self.rubric_panel.answers_changed.connect(self.drafts.changed)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
@@ -404,6 +410,15 @@ class MainWindow(QMainWindow):
     def unlock_restricted(self) -> None:
         changes = session_actions.unlock_restricted(self, self.session)
         if changes is not None:
+            self.changes_applied.emit(changes)
+
+    def _item_action(
+        self, action: Callable[[QWidget, LabelingSession, Item], Changes | None]
+    ) -> None:
+        """An action on the shown item; its Changes go to every panel."""
+        item = self.current
+        changes = action(self, self.session, item) if item is not None else None
+        if changes:
             self.changes_applied.emit(changes)
 
     def _on_item_view_redact_requested(self) -> None:

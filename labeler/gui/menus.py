@@ -12,6 +12,7 @@ from labeler.gui import (
     eval_actions,
     exchange_actions,
     pack_actions,
+    session_actions,
     team_actions,
     workspace_actions,
 )
@@ -72,6 +73,8 @@ def build_menus(window: MainWindow) -> QAction:
     inline.setCheckable(True)
     inline.toggled.connect(window.set_inline)
     _action(window, view_menu, "Show &restricted items…", window.unlock_restricted)
+    _action(window, view_menu, "&Audit log… (lead)",
+            lambda: session_actions.show_audit_log(window, ws))  # fmt: skip
     _action(window, view_menu, "&Feedback from the lead…",
             lambda: exchange_actions.show_feedback(window, window.session))  # fmt: skip
     help_menu = bar.addMenu("&Help")
