@@ -63,11 +63,13 @@ class Layout:
     odd: float = 0.0  # chance of an answer outside the rubric (an older rubric's choice)
     resolved: float = 0.0  # share of disagreements the lead resolved
     ordinal: bool = False  # add an ordinal question (and use a rubric with it)
+    text_size: int = 10  # characters of each item text (input, output, edited output)
+    first_week: int = 30  # ISO week number of 2026 the first week is
     seed: int = 1
 
 
-def _week(index: int) -> str:
-    return f"2026-W{30 + index:02d}"
+def _week(layout: Layout, index: int) -> str:
+    return f"2026-W{layout.first_week + index:02d}"
 
 
 def _signal(rng: random.Random, layout: Layout) -> str:
@@ -79,17 +81,19 @@ def _signal(rng: random.Random, layout: Layout) -> str:
     return rng.choice(("edit", "retry", "sample"))
 
 
-def _item_row(number: int, week: str, signal: str, rng: random.Random) -> tuple[Any, ...]:
+def _item_row(
+    number: int, week: str, signal: str, rng: random.Random, text: str
+) -> tuple[Any, ...]:
     reason = None if signal in ("sample", "eval") else rng.choice(_REASONS)
     pair = signal in ("side_by_side", "eval")
-    candidates = json.dumps([{"model_version": "a", "output": "x"}, {"model_version": "b",
-                             "output": "y"}]) if pair else None  # fmt: skip
+    candidates = json.dumps([{"model_version": "a", "output": text}, {"model_version": "b",
+                             "output": text[::-1]}]) if pair else None  # fmt: skip
     item_id = f"it-{number:07d}"
     digest = hashlib.sha256(item_id.encode()).hexdigest()
     return (
         item_id, f"bundle-{week}", number, week, signal, reason, "2026-08-01T00:00:00Z",
-        "input", "intent", "m", "1", "{}", None if pair else "out",
-        "edited" if signal == "edit" else None, None, candidates,
+        text, "intent", "m", "1", "{}", None if pair else text,
+        text.upper() if signal == "edit" else None, None, candidates,
         rng.choice((0, 1, None)) if signal == "side_by_side" else None, None,
         False, "[]", False, True, False, digest,
     )  # fmt: skip
@@ -179,9 +183,10 @@ def build(path: Path, layout: Layout) -> Path:
     """Create the workspace at ``path`` (passphrase ``PASSPHRASE``); return its path."""
     rng = random.Random(layout.seed)
     total = layout.paired + layout.singles
-    weeks = [_week(i) for i in range(layout.weeks)]
+    weeks = [_week(layout, i) for i in range(layout.weeks)]
     item_list = [(i, weeks[i % layout.weeks], _signal(rng, layout)) for i in range(total)]
-    rows = [_item_row(i, week, signal, rng) for i, week, signal in item_list]
+    text = ("Some words of an item's text. " * (1 + layout.text_size // 30))[: layout.text_size]
+    rows = [_item_row(i, week, signal, rng, text) for i, week, signal in item_list]
     ws = Workspace.create(path, passphrase=PASSPHRASE)
     try:
         text = rubric_yaml(layout.ordinal)
@@ -230,7 +235,8 @@ def _write(
         manifest = {"bundle_id": f"bundle-{week}", "week": week, "kind": "week",
                     "created_at": "2026-08-01T00:00:00Z"}  # fmt: skip
         bundles.insert(tx, manifest, "0" * 64, "2026-08-01T00:00:00Z")
-    item_rows.insert_rows(tx, rows)
+    # Week by week, as bundles arrive: a week's items sit together in the table (ids do not).
+    item_rows.insert_rows(tx, sorted(rows, key=lambda row: row[3]))
     # The bulk path (as benchmarks/pack_bench.py): labels.put per row would cost ~5x more.
     tx.conn.executemany(
         "INSERT INTO labels(item_id, labeler_id, rubric_id, rubric_version, rubric_hash, "

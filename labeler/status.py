@@ -74,10 +74,11 @@ def week_status(session: LabelingSession, week: str | None = None) -> dict[str, 
             for k, v in sorted(labeled.items())
         ],
         "agreement": [
-            {"question": q["question"], "n": q["n"], "alpha": q["alpha"], "flag": q["flag"]}
-            for q in agreement["questions"]
+            {"question": b.stats.question, "n": b.stats.n, "alpha": b.stats.alpha,
+             "flag": b.stats.flag}
+            for b in agreement.questions
         ],
-        "disagreements": agreement["disagreements"],
+        "disagreements": agreement.disagreements.to_json(),
         "packs": [
             {"pack_id": p["pack_id"], "kind": p["kind"], "rows": p["counts"]["rows"],
              "signed_by": p.get("creator_name"), "created_at": p["created_at"]}
