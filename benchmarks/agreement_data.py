@@ -10,6 +10,7 @@ labels, as benchmarks/pack_bench.py does): a 100k workspace builds in seconds.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import random
@@ -64,12 +65,22 @@ class Layout:
     resolved: float = 0.0  # share of disagreements the lead resolved
     ordinal: bool = False  # add an ordinal question (and use a rubric with it)
     text_size: int = 10  # characters of each item text (input, output, edited output)
-    first_week: int = 30  # ISO week number of 2026 the first week is
+    first_week: str = "2026-W30"  # ISO week of the first bundle
     seed: int = 1
 
 
 def _week(layout: Layout, index: int) -> str:
-    return f"2026-W{layout.first_week + index:02d}"
+    year, week = layout.first_week.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(week), 1) + dt.timedelta(weeks=index)
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def recent_week(weeks_ago: int) -> str:
+    """The ISO week ``weeks_ago`` before this one (recent weeks keep their texts: retention
+    drops those older than 12 weeks on open)."""
+    iso = (dt.date.today() - dt.timedelta(weeks=weeks_ago)).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
 
 
 def _signal(rng: random.Random, layout: Layout) -> str:

@@ -27,7 +27,7 @@ from labeler.team.agreement import (
 )
 from labeler.team.agreement_codes import MISSING, Units
 from labeler.team.agreement_types import Confusion, QuestionStats
-from labeler.team.bootstrap import RESAMPLES, WordStream, resample_type_counts
+from labeler.team.bootstrap import RESAMPLES, resample_type_counts
 
 RELIABLE_ALPHA = 0.667  # Krippendorff: below this, too unreliable to train on
 MIN_ITEMS = 10  # fewer paired items make a weekly figure meaningless
@@ -149,12 +149,12 @@ def agreeing(units: Units, rows: np.ndarray) -> int:
 
 
 def interval(
-    types: UnitTypes, rows: np.ndarray, level: str, stream: WordStream
+    types: UnitTypes, rows: np.ndarray, level: str, rng: np.random.Generator
 ) -> tuple[float, float] | None:
     """The 95% percentile interval of alpha over 1,000 resamples of the units."""
     if len(rows) < 2:
         return None
-    per_type = resample_type_counts(stream, types.of_row[rows], len(types.counts))
+    per_type = resample_type_counts(rng, types.of_row[rows], len(types.counts))
     alphas = alpha_of(types, per_type, level)
     finite = alphas[~np.isnan(alphas)]
     if len(finite) < RESAMPLES // 2:
@@ -188,10 +188,10 @@ def alpha_over(types: UnitTypes, rows: np.ndarray, level: str) -> float:
 
 
 def figures(
-    units: Units, types: UnitTypes, rows: np.ndarray, stream: WordStream | None
+    units: Units, types: UnitTypes, rows: np.ndarray, rng: np.random.Generator | None
 ) -> QuestionStats:
     """The question's figures over ``rows`` (sorted indexes of unit rows); the bootstrap
-    interval only with a stream (drawing from it moves it on)."""
+    interval only with ``rng`` (drawing from it moves it on)."""
     n = len(rows)
     alpha = alpha_over(types, rows, units.level)
     return QuestionStats(
@@ -201,7 +201,7 @@ def figures(
         percent=round(agreeing(units, rows) / n, 4) if n else None,
         kappa=_rounded(kappa_of(units, rows)),
         alpha=_rounded(alpha),
-        alpha_ci95=interval(types, rows, units.level, stream) if stream is not None else None,
+        alpha_ci95=interval(types, rows, units.level, rng) if rng is not None else None,
         flag=flag_of(n, alpha),
     )
 
