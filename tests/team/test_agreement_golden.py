@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,19 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as scratch:
         regenerate(Path(scratch))
     sys.exit(0)
+
+
+def test_the_command_never_loads_pandas(workspaces: dict[str, Path]) -> None:
+    """pandas (and sqlite_utils, which pulls it in) cost ~0.7 s of start-up: not on this path."""
+    import subprocess
+
+    code = (
+        "import sys\nfrom labeler.cli import cli\n"
+        f"cli(['--workspace', {str(workspaces['three'])!r}, 'agreement', '--json'], "
+        "standalone_mode=False)\n"
+        "print(sorted(m for m in ('pandas', 'sqlite_utils', 'pyarrow') if m in sys.modules))"
+    )
+    env = {**os.environ, "LABELER_PASSPHRASE": PASSPHRASE}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
