@@ -101,8 +101,9 @@ def _item_row(
                              "output": text[::-1]}]) if pair else None  # fmt: skip
     item_id = f"it-{number:07d}"
     digest = hashlib.sha256(item_id.encode()).hexdigest()
+    bundle = f"{'eval' if signal == 'eval' else 'bundle'}-{week}"
     return (
-        item_id, f"bundle-{week}", number, week, signal, reason, "2026-08-01T00:00:00Z",
+        item_id, bundle, number, week, signal, reason, "2026-08-01T00:00:00Z",
         text, "intent", "m", "1", "{}", None if pair else text,
         text.upper() if signal == "edit" else None, None, candidates,
         rng.choice((0, 1, None)) if signal == "side_by_side" else None, None,
@@ -243,11 +244,15 @@ def _write(
         name = labeler_id.split("-")[1].title()
         labelers.upsert(tx, Profile(labeler_id, name, "labeler", False), "2026-08-01T00:00:00Z")
     for week in weeks:
-        manifest = {"bundle_id": f"bundle-{week}", "week": week, "kind": "week",
-                    "created_at": "2026-08-01T00:00:00Z"}  # fmt: skip
-        bundles.insert(tx, manifest, "0" * 64, "2026-08-01T00:00:00Z")
+        for kind, prefix in (("week", "bundle"), ("eval", "eval")):
+            manifest = {"bundle_id": f"{prefix}-{week}", "week": week, "kind": kind,
+                        "created_at": "2026-08-01T00:00:00Z"}  # fmt: skip
+            bundles.insert(tx, manifest, "0" * 64, "2026-08-01T00:00:00Z")
     # Week by week, as bundles arrive: a week's items sit together in the table (ids do not).
-    item_rows.insert_rows(tx, sorted(rows, key=lambda row: row[3]))
+    # Eval pairs come in eval bundles: they are not the week's items (agreement skips them).
+    for kind in (item_rows.WEEK, item_rows.EVAL_PAIR):
+        chosen = [row for row in rows if (row[4] == "eval") == (kind == item_rows.EVAL_PAIR)]
+        item_rows.insert_rows(tx, sorted(chosen, key=lambda row: row[3]), kind=kind)
     # The bulk path (as benchmarks/pack_bench.py): labels.put per row would cost ~5x more.
     tx.conn.executemany(
         "INSERT INTO labels(item_id, labeler_id, rubric_id, rubric_version, rubric_hash, "

@@ -1,89 +1,168 @@
 """The week at a glance: what is imported, labeled, agreed, resolved, packed and evaluated,
-and the three signals a team acts on, with their trend across the weeks."""
+and the three signals a team acts on, with their trend across the weeks.
+
+The week's figures count the week's items only (``kind = 'week'``: never eval pairs); the
+gate shown is the last gate someone actually ran, as it was run (labeler/evals/gate_runs.py).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles as bundle_rows
+from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
-from labeler.store import labelers, meta
+from labeler.store import labelers
 from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
+from labeler.store.evals import GateRun
 from labeler.team.agreement_report import report as agreement_report
+from labeler.team.agreement_types import Disagreements
 
 
-def _signals(manifest: dict[str, Any]) -> dict[str, float | None]:
-    """Shares over all captured feedback events of the week (from the bundle's statistics)."""
+@dataclass(frozen=True)
+class BundleCounts:
+    """The week's items: how many, per reason code, and how many carry each flag."""
+
+    items: int
+    per_reason_code: Mapping[str, int]
+    restricted: int
+    holdout: int
+    overlap: int
+
+
+@dataclass(frozen=True)
+class LabelerProgress:
+    labeler: str
+    labels: int
+    of: int
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    pack_id: str
+    kind: str
+    rows: int
+    signed_by: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    """The last gate run: its verdict and what it ran on."""
+
+    verdict: str
+    reasons: tuple[str, ...]
+    bundle_id: str | None
+    policy_sha256: str
+    judgments_sha256: str
+    judgments_count: int
+    at: str
+    run_by: str | None
+
+    @classmethod
+    def of(cls, run: GateRun) -> GateStatus:
+        return cls(run.verdict, run.reasons, run.bundle_id, run.policy_sha256,
+                   run.judgments_sha256, run.judgments_count, run.at, run.run_by_name)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SignalPoint:
+    """Shares over all captured feedback events of one week (from its bundle's statistics)."""
+
+    week: str
+    high_intent_share: float | None
+    retry_rate: float | None
+    restricted_share: float | None
+
+
+@dataclass(frozen=True)
+class AgreementLine:
+    """One question's agreement in the week."""
+
+    question: str
+    n: int
+    alpha: float | None
+    flag: str | None
+
+
+@dataclass(frozen=True)
+class WeekStatus:
+    week: str | None
+    weeks: tuple[str, ...]
+    bundle: BundleCounts
+    progress: tuple[LabelerProgress, ...]
+    agreement: tuple[AgreementLine, ...]  # the agreement report's week, without intervals
+    disagreements: Disagreements
+    packs: tuple[PackSummary, ...]
+    gate: GateStatus | None  # None: no gate run yet
+    signals: tuple[SignalPoint, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``labeler status --json`` prints."""
+        return dataclasses.asdict(self)
+
+
+def _signals(week: str, manifest: dict[str, Any]) -> SignalPoint:
     stats = manifest.get("statistics", {})
     by_signal = stats.get("by_signal", {})
     events = sum(by_signal.values())
     high = sum(by_signal.get(s, 0) for s in ("edit", "retry", "side_by_side"))
     items = manifest.get("item_count", 0)
-    return {
-        "high_intent_share": round(high / events, 4) if events else None,
-        "retry_rate": round(by_signal.get("retry", 0) / events, 4) if events else None,
-        "restricted_share": round(stats.get("restricted", 0) / items, 4) if items else None,
-    }
+    return SignalPoint(
+        week=week,
+        high_intent_share=round(high / events, 4) if events else None,
+        retry_rate=round(by_signal.get("retry", 0) / events, 4) if events else None,
+        restricted_share=round(stats.get("restricted", 0) / items, 4) if items else None,
+    )
 
 
-def _gate(session: LabelingSession) -> dict[str, Any] | None:
-    from labeler.evals.gate import decide, load_policy
-    from labeler.evals.results import eval_bundles, judgments
-    from labeler.resources import shipped_path
-
-    bundles = eval_bundles(session)
-    if not bundles:
-        return None
-    found = judgments(session, bundles[-1]["bundle_id"])
-    if not found:
-        return {"bundle_id": bundles[-1]["bundle_id"], "verdict": "not judged yet", "reasons": []}
-    verdict = decide(found, load_policy(shipped_path("rubrics", "gate.yaml")))
-    return {
-        "bundle_id": bundles[-1]["bundle_id"],
-        "verdict": verdict.word,
-        "reasons": verdict.reasons,
-    }
+def _bundle(rows: list[tuple[str, str | None, bool, bool, bool]]) -> BundleCounts:
+    return BundleCounts(
+        items=len(rows),
+        per_reason_code=dict(Counter(r[1] or "none" for r in rows)),
+        restricted=sum(r[2] for r in rows),
+        holdout=sum(r[3] for r in rows),
+        overlap=sum(r[4] for r in rows),
+    )
 
 
-def week_status(session: LabelingSession, week: str | None = None) -> dict[str, Any]:
+def _packs(session: LabelingSession) -> tuple[PackSummary, ...]:
+    return tuple(
+        PackSummary(
+            p["pack_id"], p["kind"], p["counts"]["rows"], p.get("creator_name"), p["created_at"]
+        )
+        for p in pack_rows.listing(session.store)
+    )
+
+
+def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus:
     store = session.store
-    weeks = meta.weeks(store)
+    weeks = item_rows.weeks(store)
     week = week or (weeks[-1] if weeks else None)
     rows = item_rows.week_flags(store, week)
     labeled = Counter(label_rows.labelers_of(store, [r[0] for r in rows]))
     names = {p.id: p.display_name for p in labelers.all_profiles(store)}
     agreement = agreement_report(session, week, intervals=False)
-    trend = []
-    for bundle_week, manifest in bundle_rows.week_manifests(store):
-        trend.append({"week": bundle_week, **_signals(manifest)})
-    return {
-        "week": week,
-        "weeks": weeks,
-        "bundle": {
-            "items": len(rows),
-            "per_reason_code": dict(Counter(r[1] or "none" for r in rows)),
-            "restricted": sum(r[2] for r in rows),
-            "holdout": sum(r[3] for r in rows),
-            "overlap": sum(r[4] for r in rows),
-        },
-        "progress": [
-            {"labeler": names.get(k, k), "labels": v, "of": len(rows)}
-            for k, v in sorted(labeled.items())
-        ],
-        "agreement": [
-            {"question": b.stats.question, "n": b.stats.n, "alpha": b.stats.alpha,
-             "flag": b.stats.flag}
+    last = eval_rows.last_gate_run(store)
+    return WeekStatus(
+        week=week,
+        weeks=tuple(weeks),
+        bundle=_bundle(rows),
+        progress=tuple(
+            LabelerProgress(names.get(k, k), v, len(rows)) for k, v in sorted(labeled.items())
+        ),
+        agreement=tuple(
+            AgreementLine(b.stats.question, b.stats.n, b.stats.alpha, b.stats.flag)
             for b in agreement.questions
-        ],
-        "disagreements": agreement.disagreements.to_json(),
-        "packs": [
-            {"pack_id": p["pack_id"], "kind": p["kind"], "rows": p["counts"]["rows"],
-             "signed_by": p.get("creator_name"), "created_at": p["created_at"]}
-            for p in pack_rows.listing(store)
-        ],
-        "gate": _gate(session),
-        "signals": trend,
-    }  # fmt: skip
+        ),
+        disagreements=agreement.disagreements,
+        packs=_packs(session),
+        gate=GateStatus.of(last) if last else None,
+        signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),
+    )

@@ -47,6 +47,7 @@ class Workspace:
         self.writer = writer
         self.store = connection.open_reader(writer.path, writer.store.key)
         self._session: LabelingSession | None = None
+        self._workspace_id: str | None = None
 
     @property
     def path(self) -> Path:
@@ -139,7 +140,9 @@ class Workspace:
 
     @property
     def workspace_id(self) -> str:
-        return meta.get(self.store, "workspace_id") or ""
+        if self._workspace_id is None:
+            self._workspace_id = meta.get(self.store, "workspace_id") or ""
+        return self._workspace_id
 
     def info(self) -> WorkspaceInfo:
         return _info_of(self.store, self.key_source)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from labeler.cli.common import echo_json, open_workspace, workspace_option
+from labeler.cli.common import chosen_workspace, echo_json, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from labeler.evals.gate import GateInputs, Verdict
+    from labeler.evals.results import EvalReport
 
 
 @click.group(name="eval")
@@ -15,35 +20,66 @@ def eval_() -> None:
 
 
 @eval_.command()
+@workspace_option
 @click.argument("judgments", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--policy", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def gate(judgments: Path, policy: Path, as_json: bool) -> None:
-    """SHIP or DO NOT SHIP, with every reason: exit 0 ship, 1 do not ship, 2 bad input."""
-    from labeler.evals.gate import decide, load_policy, parse_judgments
+def gate(workspace: str | None, judgments: Path, policy: Path, as_json: bool) -> None:
+    """SHIP or DO NOT SHIP, with every reason: exit 0 ship, 1 do not ship, 2 bad input.
 
-    verdict = decide(parse_judgments(judgments), load_policy(policy))
+    The run (policy text and hash, judgments hash, verdict, who, when) is kept in the workspace
+    -- --workspace, LABELER_WORKSPACE, or the default one if it exists -- and 'labeler status'
+    shows it. With no workspace the verdict is still printed, marked as not recorded.
+    """
+    from labeler.evals.gate import decide, read_inputs
+
+    inputs = read_inputs(judgments, policy)
+    verdict = decide(list(inputs.judgments), inputs.policy)
+    recorded, why_not = _record_gate(workspace, inputs, verdict)
     if as_json:
-        echo_json(
-            {
-                "verdict": verdict.word,
-                "ship": verdict.ship,
-                "reasons": verdict.reasons,
-                **verdict.figures,
-            }
-        )
+        echo_json({**verdict.to_json(), "recorded": recorded, "not_recorded": why_not})
     else:
-        figures = verdict.figures
+        overall = verdict.overall
         click.echo(verdict.word)
         click.echo(
-            f"  {figures['items']} items: {figures['wins']} wins, {figures['losses']} losses, "
-            f"{figures['ties']} ties (win rate {figures['win_rate']:.3f})"
+            f"  {overall.items} items: {overall.wins} wins, {overall.losses} losses, "
+            f"{overall.ties} ties (win rate {overall.win_rate:.3f})"
         )
         for reason in verdict.reasons:
             click.echo(f"  - {reason}")
+        if recorded:
+            click.echo(f"Recorded as gate run {recorded['run_id']} in {recorded['workspace']}.")
+        else:
+            click.echo(f"Not recorded: {why_not}.")
     raise SystemExit(0 if verdict.ship else 1)
+
+
+def _record_gate(
+    workspace: str | None, inputs: GateInputs, verdict: Verdict
+) -> tuple[dict[str, Any] | None, str | None]:
+    """Keep the run in the workspace: ({workspace, run_id}, None), or (None, why not).
+
+    A workspace named (--workspace, LABELER_WORKSPACE) must take the run: failing to is an
+    error. The default one is used only if it exists and opens; a release pipeline with no
+    workspace still gets its verdict and exit code.
+    """
+    from labeler.errors import LabelerError
+    from labeler.evals.gate_runs import record_run
+    from labeler.workspace import resolve_path
+
+    named = chosen_workspace(workspace)
+    if named is None and not resolve_path(None).exists():
+        return None, "no workspace (give --workspace to keep this gate run)"
+    try:
+        with open_workspace(workspace) as ws:
+            run = record_run(ws.session, inputs, verdict)
+            return {"workspace": str(ws.path), "run_id": run.id}, None
+    except LabelerError as err:
+        if named is not None:
+            raise
+        return None, f"the default workspace could not take it ({err})"
 
 
 @eval_.command()
@@ -98,13 +134,11 @@ def build(
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_judgments(workspace: str | None, bundle_id: str | None, output: Path) -> None:
     """Write one judgment per labeled eval item (JSON lines), the input of 'eval gate'."""
-    import json
-
-    from labeler.evals.results import judgment_json, judgments
+    from labeler.evals.results import judgments, judgments_jsonl
 
     with open_workspace(workspace) as ws:
         found = judgments(ws.session, bundle_id)
-    output.write_text("".join(json.dumps(judgment_json(j)) + "\n" for j in found), encoding="utf-8")
+    output.write_bytes(judgments_jsonl(found))
     click.echo(f"Wrote {len(found)} judgments to {output}.")
 
 
@@ -127,43 +161,39 @@ def report(workspace: str | None, bundle_id: str | None, as_json: bool, png: Pat
 
         render_png(data, png)
     if as_json:
-        echo_json(data)
+        echo_json(data.to_json())
         return
     _print_report(data)
 
 
-def _interval(ci: list[float] | None) -> str:
+def _interval(ci: tuple[float, float] | None) -> str:
     return f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—"
 
 
-def _print_report(data: dict) -> None:
-    overall = data["overall"]
+def _print_report(data: EvalReport) -> None:
+    overall = data.overall
+    click.echo(f"Eval {data.bundle_id}: {data.candidate} (candidate) vs {data.current} (current)")
+    click.echo(f"  judged {data.judged} of {data.items} items")
+    rate = overall.win_rate
     click.echo(
-        f"Eval {data['bundle_id']}: {data['candidate']} (candidate) vs {data['current']} (current)"
+        f"  overall: {overall.wins} wins, {overall.losses} losses, {overall.ties} ties "
+        f"({overall.both_bad} both bad); win rate {rate if rate is None else f'{rate:.3f}'} "
+        f"95% CI {_interval(overall.ci95)} ({overall.interval})"
     )
-    click.echo(f"  judged {data['judged']} of {data['items']} items")
-    rate = overall["win_rate"]
-    click.echo(
-        f"  overall: {overall['wins']} wins, {overall['losses']} losses, {overall['ties']} ties "
-        f"({overall['both_bad']} both bad); win rate {rate if rate is None else f'{rate:.3f}'} "
-        f"95% CI {_interval(overall['ci95'])} ({overall['interval']})"
-    )
-    for case, group in data["case_types"].items():
+    for case, group in data.case_types.items():
         click.echo(
-            f"  {case:<15} {group['items']:>3} items: {group['wins']}W {group['losses']}L "
-            f"{group['ties']}T  win rate {group['win_rate']:.2f} {_interval(group['ci95'])}"
+            f"  {case:<15} {group.items:>3} items: {group.wins}W {group.losses}L "
+            f"{group.ties}T  win rate {group.win_rate:.2f} {_interval(group.ci95)}"
         )
-        if group["losses_driven_by"]:
-            click.echo(f"    losses: {', '.join(group['losses_driven_by'])}")
-    for check, rates in data["pass_rates"].items():
-        click.echo(
-            f"  {check} pass rate: current {rates['current']}, candidate {rates['candidate']}"
-        )
-    bias = data["position_bias"]
+        if group.losses_driven_by:
+            click.echo(f"    losses: {', '.join(group.losses_driven_by)}")
+    for check, rates in data.pass_rates.items():
+        click.echo(f"  {check} pass rate: current {rates.current}, candidate {rates.candidate}")
+    bias = data.position_bias
     click.echo(
-        f"  position bias: left side won {bias['left_won']} of {bias['decisive_labels']} decisive "
-        f"labels, 95% CI {_interval(bias['ci95'])} ({bias['interval']})"
-        + (" — labelers favour a side!" if bias["biased"] else "")
+        f"  position bias: left side won {bias.left_won} of {bias.decisive_labels} decisive "
+        f"labels, 95% CI {_interval(bias.ci95)} ({bias.interval})"
+        + (" — labelers favour a side!" if bias.biased else "")
     )
 
 

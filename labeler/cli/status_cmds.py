@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from labeler.cli.common import echo_json, open_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from labeler.status import GateStatus
 
 
 @click.command()
@@ -18,38 +23,46 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     with open_workspace(workspace) as ws:
         data = week_status(ws.session, week)
     if as_json:
-        echo_json(data)
+        echo_json(data.to_json())
         return
-    bundle = data["bundle"]
+    bundle = data.bundle
     click.echo(
-        f"Week {data['week'] or '—'}: {bundle['items']} items ({bundle['restricted']} "
-        f"restricted, {bundle['holdout']} holdout, {bundle['overlap']} overlap)"
+        f"Week {data.week or '—'}: {bundle.items} items ({bundle.restricted} "
+        f"restricted, {bundle.holdout} holdout, {bundle.overlap} overlap)"
     )
     click.echo(
-        "  per reason: "
-        + ", ".join(f"{k} {v}" for k, v in sorted(bundle["per_reason_code"].items()))
+        "  per reason: " + ", ".join(f"{k} {v}" for k, v in sorted(bundle.per_reason_code.items()))
     )
-    for entry in data["progress"]:
-        click.echo(f"  {entry['labeler']}: {entry['labels']} / {entry['of']} labeled")
-    for q in data["agreement"]:
-        alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
+    for entry in data.progress:
+        click.echo(f"  {entry.labeler}: {entry.labels} / {entry.of} labeled")
+    for q in data.agreement:
+        alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+        click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")
+    dis = data.disagreements
+    click.echo(f"  disagreements: {dis.open} open, {dis.resolved} resolved")
+    for pack in data.packs:
         click.echo(
-            f"  agreement {q['question']:<13} alpha {alpha} ({q['n']} items) {q['flag'] or ''}"
+            f"  pack {pack.pack_id} ({pack.kind}, {pack.rows} rows, signed by {pack.signed_by})"
         )
-    dis = data["disagreements"]
-    click.echo(f"  disagreements: {dis['open']} open, {dis['resolved']} resolved")
-    for pack in data["packs"]:
+    _echo_gate(data.gate)
+    for point in data.signals:
         click.echo(
-            f"  pack {pack['pack_id']} ({pack['kind']}, {pack['rows']} rows, "
-            f"signed by {pack['signed_by']})"
+            f"  {point.week}: high-intent share {point.high_intent_share}, "
+            f"retry rate {point.retry_rate}, restricted share {point.restricted_share}"
         )
-    gate = data["gate"]
-    click.echo(f"  last eval gate: {gate['verdict'] if gate else 'no eval yet'}")
-    for point in data["signals"]:
-        click.echo(
-            f"  {point['week']}: high-intent share {point['high_intent_share']}, "
-            f"retry rate {point['retry_rate']}, restricted share {point['restricted_share']}"
-        )
+
+
+def _echo_gate(gate: GateStatus | None) -> None:
+    if gate is None:
+        click.echo("  last eval gate: no gate run yet")
+        return
+    click.echo(
+        f"  last eval gate: {gate.verdict} (run {gate.at} by {gate.run_by or 'unknown'} on "
+        f"{gate.bundle_id or 'judgments not from this workspace'}; policy sha256 "
+        f"{gate.policy_sha256[:12]}, {gate.judgments_count} judgments)"
+    )
+    for reason in gate.reasons:
+        click.echo(f"    - {reason}")
 
 
 COMMANDS = [status]

@@ -12,8 +12,10 @@ from labeler.clock import utc_now
 from labeler.demo.team import TEAM
 from labeler.domain import Label
 from labeler.evals.build import build_eval
+from labeler.evals.gate_runs import run_in_workspace
 from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
+from labeler.resources import shipped_path
 from labeler.store import labels
 from labeler.store.connection import WriteStore
 from labeler.triage.bundle_import import import_bundle
@@ -61,6 +63,8 @@ def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str
     manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed, week=week)
     import_bundle(session.store, session.writer, bundle)
     _judge(session, manifest["eval"]["case_types"], seed)
+    # The demo lead runs the shipped gate on it, as a team would: Home shows that run.
+    run_in_workspace(session, shipped_path("rubrics", "gate.yaml"), str(manifest["bundle_id"]))
     return str(manifest["bundle_id"])
 
 

@@ -21,7 +21,9 @@ from labeler import __version__
 from labeler.clock import utc_now
 from labeler.domain import EVAL_SIGNAL, case_type
 from labeler.errors import ValidationError
+from labeler.evals.roles import eval_questions
 from labeler.jsonio import canonical_json, read_objects
+from labeler.labeling.rubric import parse_rubric
 from labeler.triage.build import scan_pii
 from labeler.triage.bundle_file import (
     FORMAT_VERSION,
@@ -35,16 +37,31 @@ from labeler.triage.sampling import choose_overlap, keyed_rank, round_robin
 SIZE_RANGE = (50, 200)
 
 
+def _check_pack_rubric(folder: Path) -> None:
+    """The pack's rubric (the team's) must be able to judge the eval: refuse it now, naming
+    the missing role, rather than after the team has labeled the pairs."""
+    path = folder / "rubric.yaml"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if not text.strip():
+        return  # a pack without its rubric: the importing workspace's is checked when judged
+    guide = folder / "guidance.md"
+    guidance = guide.read_text(encoding="utf-8") if guide.is_file() else ""
+    eval_questions(parse_rubric(text, guidance, f"{folder.name}/rubric.yaml"), "an eval")
+
+
 def _holdout_from_pack(folder: Path) -> list[dict[str, Any]]:
     path = folder / "labels.jsonl"
     if not path.is_file():
         raise ValidationError(f"{folder}: not a label pack (no labels.jsonl).")
+    _check_pack_rubric(folder)
     rows = []
     for number, line in enumerate(path.read_bytes().splitlines(), start=1):
         try:
             row = orjson.loads(line)
         except orjson.JSONDecodeError:
             raise ValidationError(f"{path.name} line {number}: not valid JSON.") from None
+        if row.get("signal") == EVAL_SIGNAL:
+            continue  # an eval pair (packs made before items had kinds held them): not holdout
         rows.append(
             {"id": row["item_id"], "case_type": row["case_type"], "reason_code": row["reason_code"],
              "input": row["input"], "intent": row["intent"], "model_name": row["model_name"]}
@@ -53,11 +70,16 @@ def _holdout_from_pack(folder: Path) -> list[dict[str, Any]]:
 
 
 def _holdout_from_bundle(path: Path) -> list[dict[str, Any]]:
+    bundle = read_bundle(path)
+    if bundle.manifest.get("kind") == "eval":
+        raise ValidationError(
+            f"{path.name} is an eval bundle; build an eval from a week's bundle or an eval pack."
+        )
     return [
         {"id": item["id"], "case_type": case_type(item["signal"], item["reason_code"]),
          "reason_code": item["reason_code"], "input": item["input"], "intent": item["intent"],
          "model_name": item["model"]["name"]}
-        for item in read_bundle(path).items
+        for item in bundle.items
         if item["holdout"]
     ]  # fmt: skip
 

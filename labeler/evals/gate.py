@@ -6,15 +6,19 @@ judgments file and a policy and acts on the exit code (0 ship, 1 do not ship, 2 
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from labeler.errors import ValidationError
-from labeler.jsonio import read_objects
+from labeler.evals.formats import JudgmentLine
+from labeler.jsonio import read_lines
 
 POLICY_KEYS = {
     "critical_case_types": list,
@@ -24,7 +28,8 @@ POLICY_KEYS = {
     "safety_not_below_current": bool,
     "formatting_not_below_current": bool,
 }
-WINNERS = ("candidate", "current", "tie")
+# (check name in judgments files and policies, the rubric role whose side pair answers it)
+CHECKS = (("safety", "side_safety"), ("formatting", "side_formatting"))
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,10 @@ class Policy:
     safety_not_below_current: bool
     formatting_not_below_current: bool
 
+    def requires(self, check: str) -> bool:
+        """Whether the candidate's pass rate of ``check`` may not fall below the current's."""
+        return bool(getattr(self, f"{check}_not_below_current"))
+
 
 @dataclass(frozen=True)
 class Judgment:
@@ -45,45 +54,132 @@ class Judgment:
     safety: dict[str, bool]
     formatting: dict[str, bool]
 
+    def check(self, name: str) -> dict[str, bool]:
+        return dict(getattr(self, name))
 
-@dataclass
+    def to_json(self) -> dict[str, Any]:
+        """One line of a judgments file."""
+        return {
+            "item_id": self.item_id,
+            "case_type": self.case_type,
+            "winner": self.winner,
+            **{name: self.check(name) for name, _ in CHECKS},
+        }
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Wins (the candidate's), losses and ties of a group of judgments."""
+
+    items: int
+    wins: int
+    losses: int
+    ties: int
+    win_rate: float  # (wins + ties / 2) / items
+
+
+@dataclass(frozen=True)
+class CaseTally(Tally):
+    loss_margin: float  # (losses - wins) / items
+
+
+@dataclass(frozen=True)
+class PassRates:
+    current: float
+    candidate: float
+
+
+@dataclass(frozen=True)
 class Verdict:
     ship: bool
-    reasons: list[str] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)
+    reasons: tuple[str, ...]
+    overall: Tally
+    case_types: Mapping[str, CaseTally]
+    pass_rates: Mapping[str, PassRates]  # by check name
 
     @property
     def word(self) -> str:
         return "SHIP" if self.ship else "DO NOT SHIP"
 
+    def figures(self) -> dict[str, Any]:
+        """The figures behind the verdict, as ``--json`` prints and a gate run keeps them."""
+        return {
+            **_fields(self.overall),
+            "case_types": {case: _fields(t) for case, t in self.case_types.items()},
+            **{f"{check}_pass_rate": _fields(r) for check, r in self.pass_rates.items()},
+        }
 
-def load_policy(path: Path) -> Policy:
+    def to_json(self) -> dict[str, Any]:
+        return {"verdict": self.word, "ship": self.ship, "reasons": list(self.reasons),
+                **self.figures()}  # fmt: skip
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return dataclasses.asdict(value)
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    """A policy and judgments as read, with what a gate run keeps of them."""
+
+    policy: Policy
+    policy_text: str
+    judgments: tuple[Judgment, ...]
+    judgments_sha256: str
+
+    @property
+    def policy_sha256(self) -> str:
+        return hashlib.sha256(self.policy_text.encode("utf-8")).hexdigest()
+
+
+def read_inputs(judgments: Path, policy: Path) -> GateInputs:
+    """Read and check both files (a ValidationError names the first problem)."""
+    policy_text = read_text(policy)
+    found = tuple(parse_judgments(judgments))
+    digest = hashlib.sha256(judgments.read_bytes()).hexdigest()
+    return GateInputs(parse_policy(policy_text, policy.name), policy_text, found, digest)
+
+
+def read_text(path: Path) -> str:
+    """The file's text exactly (no newline translation: its sha256 is the file's)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_bytes().decode("utf-8")
     except OSError as err:
         raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
+    except UnicodeDecodeError:
+        raise ValidationError(f"{path.name}: not UTF-8 text.") from None
+
+
+def load_policy(path: Path) -> Policy:
+    return parse_policy(read_text(path), path.name)
+
+
+def parse_policy(text: str, name: str) -> Policy:
+    """Validate a policy's YAML text; ``name`` names it in errors."""
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError:
-        raise ValidationError(f"{path.name}: not valid YAML.") from None
+        raise ValidationError(f"{name}: not valid YAML.") from None
     if not isinstance(raw, dict):
-        raise ValidationError(f"{path.name}: the policy must be a YAML mapping.")
+        raise ValidationError(f"{name}: the policy must be a YAML mapping.")
     unknown = sorted(set(raw) - set(POLICY_KEYS))
     if unknown:
-        raise ValidationError(f"{path.name}: unknown key '{unknown[0]}'.")
+        raise ValidationError(f"{name}: unknown key '{unknown[0]}'.")
     missing = sorted(set(POLICY_KEYS) - set(raw))
     if missing:
-        raise ValidationError(f"{path.name}: missing key '{missing[0]}'.")
+        raise ValidationError(f"{name}: missing key '{missing[0]}'.")
     for key, kind in POLICY_KEYS.items():
         value = raw[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if kind is float:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not ok:
-            raise ValidationError(f"{path.name}: '{key}' must be a {kind.__name__}.")
+            raise ValidationError(f"{name}: '{key}' must be a {kind.__name__}.")
     if not all(isinstance(c, str) for c in raw["critical_case_types"]):
-        raise ValidationError(f"{path.name}: 'critical_case_types' must list case type names.")
+        raise ValidationError(f"{name}: 'critical_case_types' must list case type names.")
     if not 0 <= raw["min_overall_win_rate"] <= 1 or raw["min_items"] < 1:
         raise ValidationError(
-            f"{path.name}: 'min_overall_win_rate' must be in [0, 1] and 'min_items' >= 1."
+            f"{name}: 'min_overall_win_rate' must be in [0, 1] and 'min_items' >= 1."
         )
     return Policy(
         tuple(raw["critical_case_types"]), float(raw["min_overall_win_rate"]),
@@ -92,39 +188,20 @@ def load_policy(path: Path) -> Policy:
     )  # fmt: skip
 
 
-def _pair(where: str, value: Any, name: str) -> dict[str, bool]:
-    if (
-        not isinstance(value, dict)
-        or set(value) != {"current", "candidate"}
-        or not all(isinstance(v, bool) for v in value.values())
-    ):
-        raise ValidationError(
-            f'{where}: \'{name}\' must be {{"current": bool, "candidate": bool}}.'
-        )
-    return {"current": value["current"], "candidate": value["candidate"]}
-
-
 def parse_judgments(path: Path) -> list[Judgment]:
+    """Every line decoded into ``formats.JudgmentLine``; an item judged twice is refused."""
     judgments, seen = [], set()
-    for where, raw in read_objects(path):
-        unknown = sorted(set(raw) - {"item_id", "case_type", "winner", "safety", "formatting"})
-        if unknown:
-            raise ValidationError(f"{where}: unknown field '{unknown[0]}'.")
-        for name in ("item_id", "case_type"):
-            if not isinstance(raw.get(name), str) or not raw[name]:
-                raise ValidationError(f"{where}: '{name}' must be a non-empty string.")
-        if raw.get("winner") not in WINNERS:
-            raise ValidationError(f"{where}: 'winner' must be candidate, current or tie.")
-        if raw["item_id"] in seen:
-            raise ValidationError(f"{where}: item {raw['item_id']!r} is judged twice.")
-        seen.add(raw["item_id"])
+    for where, line in read_lines(path, JudgmentLine):
+        if line.item_id in seen:
+            raise ValidationError(f"{where}: item {line.item_id!r} is judged twice.")
+        seen.add(line.item_id)
         judgments.append(
             Judgment(
-                raw["item_id"],
-                raw["case_type"],
-                raw["winner"],
-                _pair(where, raw.get("safety"), "safety"),
-                _pair(where, raw.get("formatting"), "formatting"),
+                line.item_id,
+                line.case_type,
+                line.winner,
+                {"current": line.safety.current, "candidate": line.safety.candidate},
+                {"current": line.formatting.current, "candidate": line.formatting.candidate},
             )
         )
     if not judgments:
@@ -137,59 +214,55 @@ def win_rate(judgments: list[Judgment]) -> float:
     return (counts["candidate"] + counts["tie"] / 2) / len(judgments) if judgments else 0.0
 
 
+def tally(judgments: list[Judgment]) -> Tally:
+    counts = Counter(j.winner for j in judgments)
+    return Tally(len(judgments), counts["candidate"], counts["current"], counts["tie"],
+                 round(win_rate(judgments), 4))  # fmt: skip
+
+
 def _pass_rate(judgments: list[Judgment], check: str, model: str) -> float:
-    return sum(getattr(j, check)[model] for j in judgments) / len(judgments)
+    return sum(j.check(check)[model] for j in judgments) / len(judgments)
+
+
+def _case_tallies(judgments: list[Judgment]) -> dict[str, CaseTally]:
+    by_type: dict[str, list[Judgment]] = defaultdict(list)
+    for judgment in judgments:
+        by_type[judgment.case_type].append(judgment)
+    found = {}
+    for case_type, group in sorted(by_type.items()):
+        t = tally(group)
+        margin = round((t.losses - t.wins) / t.items, 4)
+        found[case_type] = CaseTally(t.items, t.wins, t.losses, t.ties, t.win_rate, margin)
+    return found
 
 
 def decide(judgments: list[Judgment], policy: Policy) -> Verdict:
     """SHIP only when every rule holds; every failed rule is a reason."""
-    verdict = Verdict(ship=True)
-    counts = Counter(j.winner for j in judgments)
+    reasons = []
     overall = win_rate(judgments)
-    verdict.figures = {
-        "items": len(judgments), "wins": counts["candidate"], "losses": counts["current"],
-        "ties": counts["tie"], "win_rate": round(overall, 4), "case_types": {},
-    }  # fmt: skip
     if len(judgments) < policy.min_items:
-        verdict.reasons.append(
+        reasons.append(
             f"too few items: {len(judgments)} judged, the policy needs {policy.min_items}"
         )
     if overall < policy.min_overall_win_rate:
-        verdict.reasons.append(
-            f"overall win rate {overall:.3f} is below {policy.min_overall_win_rate}"
-        )
-    by_type: dict[str, list[Judgment]] = defaultdict(list)
-    for judgment in judgments:
-        by_type[judgment.case_type].append(judgment)
-    for case_type, group in sorted(by_type.items()):
-        c = Counter(j.winner for j in group)
-        margin = (c["current"] - c["candidate"]) / len(group)
-        verdict.figures["case_types"][case_type] = {
-            "items": len(group), "wins": c["candidate"], "losses": c["current"], "ties": c["tie"],
-            "win_rate": round(win_rate(group), 4), "loss_margin": round(margin, 4),
-        }  # fmt: skip
+        reasons.append(f"overall win rate {overall:.3f} is below {policy.min_overall_win_rate}")
+    cases = _case_tallies(judgments)
+    for case_type, t in cases.items():
+        margin = (t.losses - t.wins) / t.items
         if case_type in policy.critical_case_types and margin > policy.max_critical_loss_margin:
-            verdict.reasons.append(
+            reasons.append(
                 f"loses badly on critical case type '{case_type}': loss margin {margin:.3f} "
-                f"(losses {c['current']}, wins {c['candidate']} of {len(group)}) exceeds "
+                f"(losses {t.losses}, wins {t.wins} of {t.items}) exceeds "
                 f"{policy.max_critical_loss_margin}"
             )
-    for check, required in (
-        ("safety", policy.safety_not_below_current),
-        ("formatting", policy.formatting_not_below_current),
-    ):
-        current, candidate = (
-            _pass_rate(judgments, check, "current"),
-            _pass_rate(judgments, check, "candidate"),
-        )
-        verdict.figures[f"{check}_pass_rate"] = {
-            "current": round(current, 4),
-            "candidate": round(candidate, 4),
-        }
-        if required and candidate < current:
-            verdict.reasons.append(
+    rates = {}
+    for check, _ in CHECKS:
+        current = _pass_rate(judgments, check, "current") if judgments else 0.0
+        candidate = _pass_rate(judgments, check, "candidate") if judgments else 0.0
+        rates[check] = PassRates(round(current, 4), round(candidate, 4))
+        if policy.requires(check) and candidate < current:
+            reasons.append(
                 f"{check} regression: the candidate passes {candidate:.3f}, "
                 f"the current model {current:.3f}"
             )
-    verdict.ship = not verdict.reasons
-    return verdict
+    return Verdict(not reasons, tuple(reasons), tally(judgments), cases, rates)

@@ -7,21 +7,20 @@ one module of the GUI package there (and only there), on Qt's offscreen platform
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QChart, QLineSeries, QScatterSeries, QValueAxis
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
 
+from labeler.evals.results import EvalReport
 
-def win_rate_chart(data: dict[str, Any]) -> QChart:
+
+def win_rate_chart(data: EvalReport) -> QChart:
     """Candidate win rate per case type (and overall) with 95% intervals; 0.5 = parity."""
     chart = QChart()
-    chart.setTitle(
-        f"Win rate of {data.get('candidate') or 'candidate'} vs {data.get('current') or 'current'}"
-    )
-    groups = [("overall", data["overall"]), *data["case_types"].items()]
-    names = [f"{name} ({g['items']})" for name, g in groups]
+    chart.setTitle(f"Win rate of {data.candidate or 'candidate'} vs {data.current or 'current'}")
+    groups = [("overall", data.overall), *data.case_types.items()]
+    names = [f"{name} ({g.items})" for name, g in groups]
     axis_x = QBarCategoryAxis()
     axis_x.append(names)
     axis_y = QValueAxis()
@@ -33,13 +32,13 @@ def win_rate_chart(data: dict[str, Any]) -> QChart:
     points.setName("win rate")
     points.setMarkerSize(11)
     for index, (_, group) in enumerate(groups):
-        if group["win_rate"] is None:
+        if group.win_rate is None:
             continue
-        points.append(QPointF(index, group["win_rate"]))
-        if group["ci95"]:
+        points.append(QPointF(index, group.win_rate))
+        if group.ci95:
             bar = QLineSeries()
-            bar.append(index, group["ci95"][0])
-            bar.append(index, group["ci95"][1])
+            bar.append(index, group.ci95[0])
+            bar.append(index, group.ci95[1])
             bar.setPen(QPen(QColor(90, 90, 90), 2))
             chart.addSeries(bar)
             bar.attachAxis(axis_x)
@@ -63,7 +62,7 @@ def win_rate_chart(data: dict[str, Any]) -> QChart:
     return chart
 
 
-def render_png(data: dict[str, Any], target: Path, size: tuple[int, int] = (900, 520)) -> None:
+def render_png(data: EvalReport, target: Path, size: tuple[int, int] = (900, 520)) -> None:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -9,65 +9,77 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from labeler.changes import Changes
-from labeler.errors import LabelerError, ValidationError
+from labeler.errors import ValidationError
 from labeler.gui.errors import show_error, show_message
+from labeler.gui.tasks import TaskThread, run_on_reader
 from labeler.labeling.session import LabelingSession
+from labeler.workspace import Workspace
 
 
-def export_labels_dialog(parent: QWidget, session: LabelingSession) -> None:
+def export_labels_dialog(parent: QWidget, workspace: Workspace) -> TaskThread | None:
     from labeler.team.label_exchange import export_labels
 
     name, _ = QFileDialog.getSaveFileName(
         parent, "Export my labels", "labels.llabels", "Labels (*.llabels)"
     )
     if not name:
-        return
-    try:
-        count = export_labels(session, Path(name))
-    except LabelerError as err:
-        show_error(parent, "Cannot export labels", err)
-        return
-    show_message(parent, "Labels exported", f"Exported {count} labels to {name}.")
+        return None
+    return run_on_reader(
+        parent,
+        workspace,
+        "Exporting labels",
+        lambda session, _p, _c: export_labels(session, Path(name)),
+        lambda count: show_message(
+            parent, "Labels exported", f"Exported {count} labels to {name}."
+        ),
+        lambda err: show_error(parent, "Cannot export labels", err),
+    )
 
 
 def import_labels_dialog(
-    parent: QWidget, session: LabelingSession, applied: Callable[[Changes], None]
-) -> None:
+    parent: QWidget, workspace: Workspace, applied: Callable[[Changes], None]
+) -> TaskThread | None:
     name, _ = QFileDialog.getOpenFileName(parent, "Import labels", "", "Labels (*.llabels)")
-    if name:
-        import_labels(parent, session, Path(name), applied)
+    return import_labels(parent, workspace, Path(name), applied) if name else None
 
 
 def import_labels(
     parent: QWidget,
-    session: LabelingSession,
+    workspace: Workspace,
     path: Path,
     applied: Callable[[Changes], None],
     accept_rubric: bool = False,
-) -> None:
+) -> TaskThread:
+    """Check and import one label file on a worker; the outcome is reported here."""
+    from labeler.team.label_exchange import ImportOutcome
     from labeler.team.label_exchange import import_labels as import_file
 
-    try:
-        outcome = import_file(session, path, accept_rubric=accept_rubric)
-    except ValidationError as err:
-        if "--accept-rubric" in str(err) and not accept_rubric:
+    def succeeded(outcome: ImportOutcome) -> None:
+        applied(outcome.changes)
+        show_message(
+            parent,
+            "Labels imported",
+            f"{outcome.labels} labels from {outcome.labeler} ({outcome.note}).",
+        )
+
+    def failed(err: BaseException) -> None:
+        if isinstance(err, ValidationError) and "--accept-rubric" in str(err) and not accept_rubric:
             text = str(err).split("; import with", 1)[0]
             answer = QMessageBox.question(
                 parent, "Another rubric version", f"{text}.\n\nTake these labels anyway?"
             )
             if answer == QMessageBox.StandardButton.Yes:
-                import_labels(parent, session, path, applied, accept_rubric=True)
+                import_labels(parent, workspace, path, applied, accept_rubric=True)
             return
         show_error(parent, "Cannot import labels", err)
-        return
-    except LabelerError as err:
-        show_error(parent, "Cannot import labels", err)
-        return
-    applied(outcome.changes)
-    show_message(
+
+    return run_on_reader(
         parent,
-        "Labels imported",
-        f"{outcome.labels} labels from {outcome.labeler} ({outcome.note}).",
+        workspace,
+        "Importing labels",
+        lambda session, _p, _c: import_file(session, path, accept_rubric=accept_rubric),
+        succeeded,
+        failed,
     )
 
 

@@ -1,7 +1,9 @@
 """MainWindow: the queue on the left, the item in the centre, the rubric on the right.
 
-Writes go through the ``LabelingSession``; the ``Changes`` each returns are emitted on
-``changes_applied``, and the panels refresh from that one signal.
+Writes go through the ``LabelingSession`` to the workspace's writer; the ``Changes`` each
+returns are emitted on ``changes_applied``, and the panels refresh from that one signal, each
+deciding from its fields what to reload. A label is validated on the GUI thread, its commit
+queued on the writer, and the next item shown at once; ``label_saved`` follows the commit.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from labeler.changes import Changes
 from labeler.clock import utc_now
-from labeler.domain import PAIR_SIGNALS, Item
+from labeler.domain import PAIR_SIGNALS, Item, Label
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
 from labeler.gui.errors import show_error
@@ -32,6 +34,7 @@ from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
+from labeler.gui.writes import WriteWatcher
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -44,6 +47,7 @@ if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
 
 PREFETCH = 2
 PREFETCH_DELAY_MS = 150
+DRAFT_DELAY_MS = 400
 
 
 def is_dark() -> bool:
@@ -53,12 +57,15 @@ def is_dark() -> bool:
 class MainWindow(QMainWindow):
     changes_applied = Signal(object)  # Changes
     item_shown = Signal(str)
-    label_saved = Signal(str)
+    label_saved = Signal(str)  # the label of this item is committed
+    label_failed = Signal(str)  # its commit failed: the item is shown again with its answers
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
         self.session = workspace.session
+        self.writes = WriteWatcher(self)
+        self._progress = (0, 0)
         self.settings = QSettings()
         self.current: Item | None = None
         self._started_at = utc_now()
@@ -69,14 +76,19 @@ class MainWindow(QMainWindow):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
-        self.queue = QueuePanel()
+        # Typing in the note is kept as a draft once it pauses; a choice is kept at once.
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._flush_draft)
+        self._draft_dirty = False
+        self.queue = QueuePanel(self.session.queue_rows)
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
         self.splitter = QSplitter()
         for widget in (self.queue, self.item_view, self.rubric_panel):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 760, 330])
         self.tabs = QTabWidget()
         self.tabs.addTab(QWidget(), "Home")
         self.tabs.addTab(self.splitter, "Label")
@@ -92,8 +104,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.queue.item_selected.connect(self._on_queue_item_selected)
+        self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
         self.rubric_panel.submitted.connect(self.save_and_advance)
+        self.rubric_panel.answers_changed.connect(self._on_rubric_panel_answers_changed)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
         self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
         self.changes_applied.connect(self._on_changes_applied)
@@ -176,10 +190,15 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), "Eval")
         self.show_tab("Reconcile")  # a lead's week starts with the disagreements
 
-    def show_tab(self, name: str) -> None:
-        for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == name:
-                self.tabs.setCurrentIndex(index)
+    def tab_names(self) -> list[str]:
+        return [self.tabs.tabText(index) for index in range(self.tabs.count())]
+
+    def show_tab(self, name: str) -> bool:
+        """Open the tab ``name``; False when this seat has no such tab."""
+        if name not in self.tab_names():
+            return False
+        self.tabs.setCurrentIndex(self.tab_names().index(name))
+        return True
 
     def _make_view(self, name: str) -> QWidget | None:
         """The view behind a tab, made the first time it is opened (start-up stays light)."""
@@ -189,15 +208,15 @@ class MainWindow(QMainWindow):
         from labeler.gui.views.reconcile_view import ReconcileView
 
         if name == "Home":
-            self.home_view = HomeView(self.session)
+            self.home_view = HomeView(self.session, tabs=self.tab_names())
             self.home_view.open_requested.connect(self.show_tab)
             return self.home_view
         if name == "Reconcile":
-            self.reconcile_view = ReconcileView(self.session, self.render_cache)
+            self.reconcile_view = ReconcileView(self.workspace, self.render_cache)
             self.reconcile_view.resolved.connect(self.changes_applied)
             return self.reconcile_view
         if name == "Eval":
-            self.eval_view = EvalView(self.session)
+            self.eval_view = EvalView(self.workspace)
             self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
             return self.eval_view
         if name == "Agreement":
@@ -206,6 +225,7 @@ class MainWindow(QMainWindow):
         return None
 
     def _on_tabs_current_changed(self, index: int) -> None:
+        self._flush_draft()
         name = self.tabs.tabText(index)
         views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
                  "Eval": self.eval_view, "Agreement": self.agreement_view}  # fmt: skip
@@ -214,7 +234,8 @@ class MainWindow(QMainWindow):
         view = views[name] or self._make_view(name)
         if views[name] is None and view is not None:
             self._replace_tab(index, view, name)
-        view.refresh()  # type: ignore[union-attr]
+        if getattr(view, "stale", True):  # views that follow Changes reload only when touched
+            view.refresh()  # type: ignore[union-attr]
 
     def _on_eval_view_item_requested(self, item_id: str) -> None:
         self.show_tab("Label")
@@ -235,21 +256,46 @@ class MainWindow(QMainWindow):
         return f"workspace/{self.workspace.workspace_id}/{name}"
 
     def _restore_layout(self) -> None:
+        """The last session's size and panes; on a first run, most of the screen."""
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._first_run_geometry()
         sizes = self.settings.value("window/splitter")
-        if sizes is not None:
-            self.splitter.restoreState(sizes)
+        if sizes is None or not self.splitter.restoreState(sizes):
+            self.splitter.setSizes(self._pane_widths(self.width()))
         inline = self.settings.value("view/inline", False, type=bool)
         self.inline_action.setChecked(bool(inline))
         self.item_view.set_inline(bool(inline))
+
+    def _first_run_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1440, 900)
+            return
+        area = screen.availableGeometry()
+        width = max(min(area.width(), 1280), int(area.width() * 0.9))
+        height = max(min(area.height(), 800), int(area.height() * 0.9))
+        self.resize(min(width, area.width()), min(height, area.height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
+
+    @staticmethod
+    def _pane_widths(total: int) -> list[int]:
+        """Queue, item and rubric: the item gets what the other two leave."""
+        queue, rubric = total * 27 // 100, total * 23 // 100
+        return [queue, total - queue - rubric, rubric]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("view/inline", self.inline_action.isChecked())
+        if self.current is not None:  # on close, not per item: a settings write costs ~2 ms
+            self.settings.setValue(self._settings_key("last_item"), self.current.id)
+        self.settings.sync()  # now, while the settings folder (a demo's) still exists
         self._prefetch_timer.stop()
+        self._flush_draft()
+        self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
         if self._listening_to_scheme:
             QGuiApplication.styleHints().colorSchemeChanged.disconnect(
@@ -257,6 +303,10 @@ class MainWindow(QMainWindow):
             )
             self._listening_to_scheme = False
         self.render_cache.wait_idle(2000)
+        for view in self._views():
+            loader = getattr(view, "loader", None)
+            if loader is not None:
+                loader.wait()
         super().closeEvent(event)
 
     def _select_start_item(self) -> None:
@@ -266,7 +316,13 @@ class MainWindow(QMainWindow):
 
     # -- queue and items -----------------------------------------------------------------
     def refresh_queue(self) -> None:
-        self.queue.set_rows(self.session.queue())
+        """Reload the queue's ids for the current filter (a bulk change or a new filter)."""
+        ids = self.session.queue_ids(self.queue.filter())
+        self.queue.set_ids(ids)
+        if not ids:
+            self._show_nothing()
+        self._progress = self.session.queue_progress()
+        self.queue.set_progress(*self._progress)
         info = self.workspace.info()
         profile = self.session.profile
         who = f"{profile.display_name} ({profile.role})" if profile else "no profile"
@@ -274,7 +330,50 @@ class MainWindow(QMainWindow):
             f"{who} · {info.items} items · {info.bundles} bundles · key: {info.key_source}"
         )
 
+    def _on_queue_filters_changed(self) -> None:
+        # The shown item must be one the filter shows: set_ids selects the first otherwise.
+        ids = self.session.queue_ids(self.queue.filter())
+        self.queue.set_ids(ids)
+        if not ids:
+            self._show_nothing()
+        self.queue.set_progress(*self._progress)
+
+    def _show_nothing(self) -> None:
+        """Nothing to show: an empty workspace says how to fill it; a filter says so."""
+        self.current = None
+        if self.session.queue_progress()[1] == 0:
+            message = (
+                "<b>No items yet.</b> Import this week's bundle: <b>File → Import bundle…</b> "
+                "(Ctrl+I), or <code>labeler bundle import week.lbundle</code>."
+            )
+        else:
+            message = "<i>No item matches these filters.</i>"
+        self.item_view.clear(message)
+        self.rubric_panel.clear()
+
+    def _on_rubric_panel_answers_changed(self, at_once: bool) -> None:
+        self._draft_dirty = True
+        if at_once:
+            self._flush_draft()
+        else:
+            self._draft_timer.start()
+
+    def _flush_draft(self) -> None:
+        """Keep the shown item's unsaved answers in the workspace (a draft survives moving
+        on, a tab switch, closing and a crash)."""
+        self._draft_timer.stop()
+        item = self.current
+        if not self._draft_dirty or item is None or self.session.profile is None:
+            return
+        self._draft_dirty = False
+        self.writes.watch(
+            self.session.save_draft(item.id, self.rubric_panel.answers()),
+            self.changes_applied.emit,
+            lambda err: show_error(self, "The draft was not kept", err),
+        )
+
     def _on_queue_item_selected(self, item_id: str) -> None:
+        self._flush_draft()
         try:
             item = self.session.open_item(item_id)
         except LabelerError as err:
@@ -292,8 +391,8 @@ class MainWindow(QMainWindow):
         self.item_view.show_item(
             item, self.render_cache.show(item, order), order, label is not None
         )
-        self.rubric_panel.set_item(item.signal, label.answers if label else None)
-        self.settings.setValue(self._settings_key("last_item"), item.id)
+        draft = self.session.draft_of(item.id) if self.session.profile else None
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()
@@ -344,6 +443,7 @@ class MainWindow(QMainWindow):
 
     # -- labels --------------------------------------------------------------------------
     def save_and_advance(self) -> None:
+        """Validate here, queue the commit, and show the next item without waiting for it."""
         item = self.current
         if item is None:
             return
@@ -351,7 +451,7 @@ class MainWindow(QMainWindow):
             return
         seconds = time.monotonic() - self._started
         try:
-            changes = self.session.save_label(
+            label = self.session.prepare_label(
                 item, self.rubric_panel.answers(), self._started_at, seconds
             )
         except ValidationError as err:
@@ -360,14 +460,37 @@ class MainWindow(QMainWindow):
         except LabelerError as err:
             show_error(self, "Cannot save the label", err)
             return
-        self.label_saved.emit(item.id)
-        self.changes_applied.emit(changes)
-        self.item_view.set_revealed(True)
-        self.statusBar().showMessage("Saved.", 2000)
+        self._draft_timer.stop()
+        self._draft_dirty = False  # the save drops the draft in its own transaction
+        self.queue.model.set_saving(item.id, True)
+        self.writes.watch(
+            self.session.submit_label(label),
+            lambda changes: self._on_label_committed(item.id, changes),
+            lambda err: self._on_label_failed(label, item.signal, err),
+        )
         self.queue.step(1)
 
+    def _on_label_committed(self, item_id: str, changes: Changes) -> None:
+        self.queue.model.set_saving(item_id, False)
+        self.changes_applied.emit(changes)
+        if self.current is not None and self.current.id == item_id:
+            self.item_view.set_revealed(True)  # the last item: blind versions now show
+        self.statusBar().showMessage("Saved.", 2000)
+        self.label_saved.emit(item_id)
+
+    def _on_label_failed(self, label: Label, signal: str, err: BaseException) -> None:
+        self.queue.model.set_saving(label.item_id, False)
+        show_error(self, "The label was not saved", err)
+        if self.queue.select(label.item_id) or self.current is not None:
+            self.rubric_panel.set_item(signal, label.answers)  # the answers, to save again
+        self.label_failed.emit(label.item_id)
+
     def undo_last_label(self) -> None:
-        item_id, changes = self.session.undo_last_label()
+        try:
+            item_id, changes = self.session.undo_last_label()
+        except LabelerError as err:
+            show_error(self, "Cannot undo", err)
+            return
         if item_id is None:
             self.statusBar().showMessage("Nothing to undo.", 2000)
             return
@@ -377,8 +500,41 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Undone.", 2000)
 
     def _on_changes_applied(self, changes: Changes) -> None:
-        if changes:
+        """Refresh what the change touched: one row for a label, the queue for a bulk change."""
+        if not changes:
+            return
+        if changes.all_items or changes.bundles or changes.profile:
             self.refresh_queue()
+        else:
+            self._refresh_rows(changes.labels | changes.items)
+        current = self.current
+        if current is not None and current.id in changes.items:
+            self._on_queue_item_selected(current.id)  # its texts changed (a redaction)
+        for view in self._views():
+            note = getattr(view, "note_changes", None)
+            if note is not None:
+                note(changes)  # it reloads if shown, else when next shown
+
+    def views_loading(self) -> bool:
+        """Whether a view is still computing what it will show (screenshots wait for it)."""
+        return any(
+            getattr(view, "loader", None) is not None and view.loader.busy()  # type: ignore[attr-defined]
+            for view in self._views()
+        )
+
+    def _views(self) -> list[QWidget]:
+        views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view)
+        return [view for view in views if view is not None]
+
+    def _refresh_rows(self, item_ids: frozenset[str]) -> None:
+        changed = self.queue.model.refresh_rows(item_ids)
+        labeled, total = self._progress
+        if len(changed) == len(item_ids) and all(before for before, _ in changed):
+            labeled += sum(after.labeled - before.labeled for before, after in changed if before)
+            self._progress = (labeled, total)
+        else:  # a row the queue had not painted (or not shown): count again
+            self._progress = self.session.queue_progress()
+        self.queue.set_progress(*self._progress)
 
     # -- profile, restricted, redaction --------------------------------------------------
     def edit_profile(self) -> bool:
@@ -400,6 +556,12 @@ class MainWindow(QMainWindow):
             self._on_queue_item_selected(item.id)
 
     # -- import, exchange, packs, help -------------------------------------------------
+    def apply_retention(self) -> None:
+        """Drop texts past the retention setting, on a worker (done on every open)."""
+        self._retention_thread = workspace_actions.start_retention(
+            self, self.workspace, self.changes_applied.emit
+        )
+
     def import_bundle_dialog(self) -> None:
         bundle = workspace_actions.choose_bundle(self)
         if bundle is not None:
@@ -415,10 +577,12 @@ class MainWindow(QMainWindow):
         self._import_thread = workspace_actions.start_import(self, self.workspace, bundle, done)
 
     def export_labels_dialog(self) -> None:
-        exchange_actions.export_labels_dialog(self, self.session)
+        self._exchange_thread = exchange_actions.export_labels_dialog(self, self.workspace)
 
     def import_labels_dialog(self) -> None:
-        exchange_actions.import_labels_dialog(self, self.session, self.changes_applied.emit)
+        self._exchange_thread = exchange_actions.import_labels_dialog(
+            self, self.workspace, self.changes_applied.emit
+        )
 
     def show_feedback(self) -> None:
         exchange_actions.show_feedback(self, self.session)
@@ -427,7 +591,9 @@ class MainWindow(QMainWindow):
         self._pack_thread = pack_actions.export_pack_dialog(self, self.workspace, self.session)
 
     def purge_dialog(self) -> None:
-        pack_actions.purge_dialog(self, self.session, self.changes_applied.emit)
+        self._purge_thread = pack_actions.purge_dialog(
+            self, self.session, self.changes_applied.emit
+        )
 
     def show_guidance(self) -> None:
         workspace_actions.show_guidance(self, self.session)

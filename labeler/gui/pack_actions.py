@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.changes import Changes
-from labeler.errors import LabelerError
 from labeler.gui.errors import show_error, show_message
 from labeler.gui.tasks import TaskThread, run_task
 from labeler.labeling.session import LabelingSession
@@ -116,35 +115,41 @@ def start_export(
 
 def purge_dialog(
     parent: QWidget, session: LabelingSession, applied: Callable[[Changes], None]
-) -> None:
-    from labeler.privacy.purge import purge_subject
+) -> TaskThread | None:
+    """Ask for the subject and purge it on a worker (the purge and its scrub take a while)."""
+    from labeler.privacy.purge import PurgeResult, purge_subject
 
     profile = session.profile
     if profile is None or profile.role != "lead":
         show_message(parent, "Deletion request", "Only a lead handles deletion requests.")
-        return
+        return None
     reference, ok = QInputDialog.getText(
         parent, "Deletion request", "Customer/account reference to purge", QLineEdit.EchoMode.Normal
     )
     if not ok or not reference.strip():
-        return
+        return None
     answer = QMessageBox.question(
         parent,
         "Deletion request",
         "Delete every item, label and note of this subject? This cannot be undone.",
     )
     if answer != QMessageBox.StandardButton.Yes:
-        return
-    try:
-        result = purge_subject(session.writer, reference)
-    except LabelerError as err:
-        show_error(parent, "Cannot purge", err)
-        return
-    applied(result.changes)
-    packs = "\n".join(result.packs) or "none"
-    show_message(
+        return None
+
+    def done(result: PurgeResult) -> None:
+        applied(result.changes)
+        packs = "\n".join(result.packs) or "none"
+        show_message(
+            parent,
+            "Deletion request",
+            f"Purged {result.items} items and {result.labels} labels.\n\nPacks already exported "
+            f"that held the subject (ask the training team to purge them):\n{packs}",
+        )
+
+    return run_task(
         parent,
-        "Deletion request",
-        f"Purged {result.items} items and {result.labels} labels.\n\nPacks already exported "
-        f"that held the subject (ask the training team to purge them):\n{packs}",
+        "Purging the subject",
+        lambda _p, _c: purge_subject(session.writer, reference),
+        done,
+        lambda err: show_error(parent, "Cannot purge", err),
     )

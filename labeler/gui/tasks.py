@@ -10,7 +10,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
-from labeler.progress import Cancelled
+from labeler.labeling.session import LabelingSession
+from labeler.progress import CancelCheck, Cancelled, ProgressCallback
+from labeler.workspace import Workspace
 
 Operation = Callable[[Callable[[int, int, str], None], Callable[[], bool]], Any]
 
@@ -34,17 +36,43 @@ class TaskThread(QThread):
         self.succeeded.emit(result)
 
 
+def run_on_reader(
+    parent: QWidget,
+    workspace: Workspace,
+    title: str,
+    work: Callable[[LabelingSession, ProgressCallback, CancelCheck], Any],
+    on_success: Callable[[Any], None],
+    on_failure: Callable[[BaseException], None],
+    *,
+    quiet: bool = False,
+) -> TaskThread:
+    """``run_task`` for core work that reads: it gets a session reading through the worker's
+    own connection (writes still go through the workspace's one writer)."""
+
+    def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> Any:
+        store = workspace.open_reader()
+        try:
+            return work(workspace.session.on(store), progress, should_cancel)
+        finally:
+            store.close()
+
+    return run_task(parent, title, operation, on_success, on_failure, quiet=quiet)
+
+
 def run_task(
     parent: QWidget,
     title: str,
     operation: Operation,
     on_success: Callable[[Any], None],
     on_failure: Callable[[BaseException], None],
+    *,
+    quiet: bool = False,
 ) -> TaskThread:
+    """Run ``operation`` on a worker; ``quiet`` work shows no progress dialog at all."""
     dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(600)
+    dialog.setMinimumDuration(600 if not quiet else 2**31 - 1)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     thread = TaskThread(operation, parent)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 from labeler import __version__
+from labeler.changes import Changes
 from labeler.gui.errors import show_error
 from labeler.gui.tasks import TaskThread, run_task
 from labeler.labeling.session import LabelingSession
@@ -44,6 +45,29 @@ def start_import(
         operation,
         done,
         lambda e: show_error(parent, "Cannot import", e),
+    )
+
+
+def start_retention(
+    parent: QWidget, workspace: Workspace, applied: Callable[[Changes], None]
+) -> TaskThread:
+    """Retention on open, quietly on a worker: the person can label meanwhile."""
+    from labeler.privacy.retention import apply_retention
+
+    def operation(progress: ProgressCallback, should_cancel: CancelCheck) -> int:
+        return apply_retention(workspace.writer)
+
+    def done(count: int) -> None:
+        if count:
+            applied(Changes(items=frozenset(), all_items=True))
+
+    return run_task(
+        parent,
+        "Applying retention",
+        operation,
+        done,
+        lambda e: show_error(parent, "Cannot apply retention", e),
+        quiet=True,
     )
 
 

@@ -6,10 +6,19 @@ yes_no, free_text), ``choices`` (id, label, one-key ``key``, ``definition``), op
 ``examples``, and rules: ``required``, ``required_when: {question: [choice ids]}`` and
 ``only_for: [signals]``. The content hash covers the YAML and the guidance, so a changed
 definition of "good" shows in every label made under it.
+
+A question may declare the ``role`` it plays for evals and reconciliation, so they look it up
+by role and never by id: ``preference`` (the A/B/tie question: its choices include ``A`` and
+``B``, naming the sides), and ``side_safety`` / ``side_formatting`` (a pass/fail pair asked of
+each side: two questions ``<stem>_a`` and ``<stem>_b``, each naming its ``pass_choice``). A
+rubric text without any role (workspaces store theirs, and older ones predate roles) gets the
+shipped default rubric's roles inferred when its id is ``default`` and its questions have the
+default ids; any other rubric has the roles it declares, and nothing more.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +32,23 @@ from labeler.errors import ValidationError
 KINDS = ("single_choice", "ordinal", "yes_no", "free_text")
 _QUESTION_KEYS = {
     "id", "prompt", "kind", "choices", "examples", "required", "required_when", "only_for",
+    "role", "pass_choice",
 }  # fmt: skip
+ROLE_PREFERENCE = "preference"
+ROLE_SIDE_SAFETY = "side_safety"
+ROLE_SIDE_FORMATTING = "side_formatting"
+SIDE_ROLES = (ROLE_SIDE_SAFETY, ROLE_SIDE_FORMATTING)
+ROLES = (ROLE_PREFERENCE, *SIDE_ROLES)
+SIDE_CHOICES = ("A", "B")  # the preference choices that name a side (see labeler/sides.py)
+# Roles of the shipped default rubric's question ids, for stored rubric texts without roles.
+_DEFAULT_RUBRIC_ID = "default"
+_DEFAULT_ROLES = {
+    "preference": (ROLE_PREFERENCE, None),
+    "safety_a": (ROLE_SIDE_SAFETY, "pass"),
+    "safety_b": (ROLE_SIDE_SAFETY, "pass"),
+    "formatting_a": (ROLE_SIDE_FORMATTING, "pass"),
+    "formatting_b": (ROLE_SIDE_FORMATTING, "pass"),
+}
 _CHOICE_KEYS = {"id", "label", "key", "definition"}
 _RUBRIC_KEYS = {"id", "version", "title", "guidance", "questions"}
 MAX_NOTE_CHARS = 10_000
@@ -47,6 +72,8 @@ class Question:
     required: bool = False
     required_when: dict[str, tuple[str, ...]] = field(default_factory=dict)
     only_for: tuple[str, ...] = ()
+    role: str | None = None
+    pass_choice: str | None = None  # side roles: the choice id that means "pass"
 
     def applies_to(self, signal: str) -> bool:
         return not self.only_for or signal in self.only_for
@@ -61,6 +88,16 @@ class Question:
 
 
 @dataclass(frozen=True)
+class SidePair:
+    """A pass/fail question asked of each side: ``a`` of side A, ``b`` of side B."""
+
+    role: str
+    a: str
+    b: str
+    pass_choice: str
+
+
+@dataclass(frozen=True)
 class Rubric:
     id: str
     version: str
@@ -71,6 +108,18 @@ class Rubric:
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def with_role(self, role: str) -> Question | None:
+        """The question playing ``role`` (for a side role: its side-A question)."""
+        return next((q for q in self.questions if q.role == role), None)
+
+    def side_pair(self, role: str) -> SidePair | None:
+        """The two questions playing the side role ``role``, or None."""
+        pair = [q for q in self.questions if q.role == role]
+        if len(pair) != 2 or pair[0].pass_choice is None:
+            return None
+        a, b = sorted(pair, key=lambda q: q.id)  # "<stem>_a" before "<stem>_b"
+        return SidePair(role, a.id, b.id, pair[0].pass_choice)
 
     def questions_for(self, signal: str) -> list[Question]:
         return [q for q in self.questions if q.applies_to(signal)]
@@ -156,6 +205,11 @@ def _question(source: str, index: int, raw: Any) -> Question:
     examples = raw.get("examples") or []
     if not isinstance(examples, list) or not all(isinstance(e, str) for e in examples):
         raise _fail(source, where, "'examples' must be a list of texts")
+    role, pass_choice = raw.get("role"), raw.get("pass_choice")
+    if role is not None and role not in ROLES:
+        raise _fail(source, where, f"has role {role!r}; use one of {', '.join(ROLES)}")
+    if pass_choice is not None and not isinstance(pass_choice, str):
+        raise _fail(source, where, "'pass_choice' must be a choice id")
     return Question(
         id=raw["id"],
         prompt=raw["prompt"],
@@ -165,7 +219,65 @@ def _question(source: str, index: int, raw: Any) -> Question:
         required=bool(raw.get("required", False)),
         required_when={k: tuple(v) for k, v in when.items()},
         only_for=tuple(only_for),
+        role=role,
+        pass_choice=pass_choice,
     )
+
+
+def _check_role(source: str, question: Question) -> None:
+    where = f"question '{question.id}'"
+    if question.role in SIDE_ROLES:
+        if question.pass_choice is None or question.choice(question.pass_choice) is None:
+            raise _fail(source, where, f"has role {question.role} and needs a 'pass_choice' "
+                        "naming one of its choices")  # fmt: skip
+    elif question.pass_choice is not None:
+        raise _fail(source, where, "has a 'pass_choice' but no side role")
+    if question.role == ROLE_PREFERENCE and any(question.choice(c) is None for c in SIDE_CHOICES):
+        raise _fail(source, where, "has role preference and needs the choices A and B")
+
+
+def _check_roles(source: str, questions: tuple[Question, ...]) -> None:
+    """One question per role; a side role is one pair ``<stem>_a``, ``<stem>_b``."""
+    for question in questions:
+        _check_role(source, question)
+    for role in ROLES:
+        holders = sorted(q.id for q in questions if q.role == role)
+        if role == ROLE_PREFERENCE and len(holders) > 1:
+            raise ValidationError(f"{source}: two questions have the role {role}.")
+        if role in SIDE_ROLES and holders:
+            stems = {h[:-2] for h in holders}
+            if len(holders) != 2 or len(stems) != 1 or [h[-2:] for h in holders] != ["_a", "_b"]:
+                raise ValidationError(
+                    f"{source}: the role {role} needs exactly two questions, <stem>_a and "
+                    f"<stem>_b (found {', '.join(holders)})."
+                )
+            a, b = (q for q in questions if q.id in holders)
+            if a.pass_choice != b.pass_choice:
+                raise ValidationError(f"{source}: the two {role} questions differ in pass_choice.")
+
+
+def _inferred_roles(rubric_id: str, questions: tuple[Question, ...]) -> tuple[Question, ...]:
+    """The shipped default rubric's roles, for a stored default rubric text from before roles.
+
+    Only for id ``default`` with none declared: guessing roles for another team's rubric from
+    question ids could judge an eval on the wrong question, so those must declare them.
+    """
+    if rubric_id != _DEFAULT_RUBRIC_ID or any(q.role for q in questions):
+        return questions
+    fitting = {}
+    for question in questions:
+        role, pass_choice = _DEFAULT_ROLES.get(question.id, (None, None))
+        wanted = SIDE_CHOICES if role == ROLE_PREFERENCE else (pass_choice,)
+        if role is not None and all(question.choice(str(c)) for c in wanted):
+            fitting[question.id] = (role, pass_choice)
+    for role in SIDE_ROLES:  # a side role only with both of its sides
+        if sum(r == role for r, _ in fitting.values()) != 2:
+            fitting = {k: v for k, v in fitting.items() if v[0] != role}
+    inferred = []
+    for question in questions:
+        role, pass_choice = fitting.get(question.id, (None, None))
+        inferred.append(dataclasses.replace(question, role=role, pass_choice=pass_choice))
+    return tuple(inferred)
 
 
 def parse_rubric(text: str, guidance: str, source: str) -> Rubric:
@@ -198,6 +310,8 @@ def parse_rubric(text: str, guidance: str, source: str) -> Rubric:
                     f"{source}: question '{question.id}' 'required_when' names an unknown "
                     f"question or choice ({other})."
                 )
+    questions = _inferred_roles(str(raw["id"]), questions)
+    _check_roles(source, questions)
     digest = hashlib.sha256(text.encode("utf-8") + b"\0" + guidance.encode("utf-8")).hexdigest()
     return Rubric(
         str(raw["id"]), str(raw["version"]), str(raw["title"]), questions, guidance, digest

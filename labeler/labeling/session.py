@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from labeler import sides
 from labeler.changes import Changes
@@ -26,10 +26,13 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.labeling.redaction import redacted_fields
 from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.resources import default_rubric_path
-from labeler.store import audit, connection, labelers, labels, meta
+from labeler.store import audit, connection, drafts, labelers, labels, meta, queue
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
+from labeler.store.queue import QueueFilter
 from labeler.store.writer import Writer
+
+ANY = QueueFilter()
 
 
 class RestrictedError(LabelerError):
@@ -44,8 +47,8 @@ class LabelingSession:
     writer: Writer
     workspace_id: str = ""
     unlocked: bool = False
-    _undo: list[tuple[str, Label | None]] = field(default_factory=list)
     _rubric: Rubric | None = None
+    _profile: Profile | bool | None = None  # None: not read yet; False: there is none
 
     def on(self, store: Store) -> LabelingSession:
         """This session reading through another connection (a worker thread's own)."""
@@ -60,7 +63,10 @@ class LabelingSession:
     # -- profile -------------------------------------------------------------------------
     @property
     def profile(self) -> Profile | None:
-        return labelers.self_profile(self.store)
+        """The person using this workspace (read once; ``create_profile`` refreshes it)."""
+        if self._profile is None:
+            self._profile = labelers.self_profile(self.store) or False
+        return self._profile if isinstance(self._profile, Profile) else None
 
     def create_profile(self, display_name: str, role: str, restricted_access: bool) -> Changes:
         """Set up (or update) the person using this workspace; the id never changes."""
@@ -80,6 +86,7 @@ class LabelingSession:
             trusted=True,
         )
         self.writer.run(lambda tx: labelers.upsert(tx, profile, utc_now()))
+        self._profile = profile
         return Changes(profile=True, all_items=True)
 
     def _me(self) -> Profile:
@@ -111,10 +118,30 @@ class LabelingSession:
         return self._rubric
 
     # -- queue and items -----------------------------------------------------------------
-    def queue(self) -> list[QueueRow]:
+    def _sees_restricted(self) -> bool:
         profile = self.profile
-        show_restricted = bool(profile and profile.restricted_access and self.unlocked)
-        return item_rows.queue(self.store, profile.id if profile else None, show_restricted)
+        return bool(profile and profile.restricted_access and self.unlocked)
+
+    def _my_id(self) -> str | None:
+        profile = self.profile
+        return profile.id if profile else None
+
+    def queue_ids(self, flt: QueueFilter | None = None) -> list[str]:
+        """The ids the queue shows under ``flt``, in queue order (restricted once unlocked)."""
+        return queue.queue_ids(self.store, self._my_id(), self._sees_restricted(), flt or ANY)
+
+    def queue_rows(self, ids: list[str]) -> dict[str, QueueRow]:
+        return queue.queue_rows(self.store, self._my_id(), ids)
+
+    def queue_progress(self) -> tuple[int, int]:
+        """(labeled by me, items in my queue)."""
+        return queue.queue_progress(self.store, self._my_id(), self._sees_restricted())
+
+    def queue(self, flt: QueueFilter | None = None) -> list[QueueRow]:
+        """Every row of the queue (for the CLI and tests; the app fetches rows as painted)."""
+        ids = self.queue_ids(flt)
+        rows = self.queue_rows(ids)
+        return [rows[i] for i in ids if i in rows]
 
     def can_see_restricted(self) -> bool:
         profile = self.profile
@@ -189,16 +216,32 @@ class LabelingSession:
         )
 
     def submit_label(self, label: Label) -> Future[Changes]:
-        """Queue the commit of ``label``; the future completes once it is on disk."""
+        """Queue the commit of ``label`` (its draft goes, what it replaced joins the undo
+        log, in the same transaction); the future completes once it is on disk."""
 
         def save(tx: WriteStore) -> Changes:
             previous = labels.get(tx, label.item_id, label.labeler_id)
             labels.put(tx, label)
-            # Pushed by the write itself: saves and undos happen in the writer's order.
-            self._undo.append((label.item_id, previous))
+            drafts.drop(tx, label.item_id, label.labeler_id)
+            drafts.push_undo(tx, label.labeler_id, label.item_id, previous, utc_now())
             return Changes(labels=frozenset({label.item_id}))
 
         return self.writer.submit(save)
+
+    def draft_of(self, item_id: str) -> dict[str, object] | None:
+        """The answers chosen on this item but not saved yet, if any."""
+        me = self.profile
+        return drafts.get(self.store, item_id, me.id) if me else None
+
+    def save_draft(self, item_id: str, answers: dict[str, object]) -> Future[Changes]:
+        """Keep unsaved answers in the workspace (none at all: drop the draft)."""
+        me = self._me()
+
+        def keep(tx: WriteStore) -> Changes:
+            drafts.put(tx, item_id, me.id, answers, utc_now())
+            return Changes(labels=frozenset({item_id}))
+
+        return self.writer.submit(keep)
 
     def save_label(
         self, item: Item, answers: dict[str, object], started_at: str, seconds: float
@@ -207,13 +250,15 @@ class LabelingSession:
         return self.submit_label(self.prepare_label(item, answers, started_at, seconds)).result()
 
     def undo_last_label(self) -> tuple[str | None, Changes]:
-        """Put back what the last save replaced; returns the item id it touched."""
+        """Put back what the last save replaced (kept in the workspace: a restart does not
+        lose it); returns the item id it touched."""
         me = self._me()
 
         def undo(tx: WriteStore) -> tuple[str | None, Changes]:
-            if not self._undo:
+            last = drafts.pop_undo(tx, me.id)
+            if last is None:
                 return None, Changes()
-            item_id, previous = self._undo.pop()
+            item_id, previous = last
             if previous is None:
                 labels.delete(tx, item_id, me.id)
             else:

@@ -1,4 +1,10 @@
-"""Items: bulk insert from a validated bundle, queue rows, and one item by id."""
+"""Items: bulk insert from a validated bundle, queue rows, and one item by id.
+
+Every item has a ``kind``: ``week`` (captured feedback of a week's bundle) or ``eval_pair``
+(a holdout item answered by two models, from an eval bundle). A query about "the week's
+items" (status, agreement, packs) asks for ``kind = 'week'``; the holdout flag says only that
+an item's input is held out of training, and eval pairs carry it too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from labeler.domain import Item, PiiSpan, QueueRow
+from labeler.domain import Item, PiiSpan
 from labeler.store.connection import Store
 
 ITEM_COLUMNS = (
@@ -17,18 +23,33 @@ ITEM_COLUMNS = (
     "candidates", "picked", "subject_hash", "restricted", "pii", "redaction_confirmed",
     "overlap", "holdout", "content_hash",
 )  # fmt: skip
-_INSERT = (
-    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' for _ in ITEM_COLUMNS)})"
-)
+WEEK, EVAL_PAIR = "week", "eval_pair"
+KINDS = (WEEK, EVAL_PAIR)
+_READ_COLUMNS = ", ".join((*ITEM_COLUMNS, "text_purged", "kind"))
 
 
-def insert_rows(store: Store, rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows already in ``ITEM_COLUMNS`` order (inside the caller's transaction).
+def kind_of_bundle(bundle_kind: str) -> str:
+    """The kind of the items a bundle of ``bundle_kind`` ('week' or 'eval') holds."""
+    return EVAL_PAIR if bundle_kind == "eval" else WEEK
+
+
+def insert_rows(store: Store, rows: Iterable[Sequence[Any]], *, kind: str) -> None:
+    """Insert rows already in ``ITEM_COLUMNS`` order, all of ``kind`` (inside the caller's
+    transaction).
 
     A plain executemany, not sqlite-utils' insert_all: rows come validated and typed from the
-    bundle reader, and its per-batch dict handling costs ~1.85x on the import budget.
+    bundle reader, and its per-batch dict handling costs ~1.85x on the import budget. The kind
+    is written once into the statement (checked against ``KINDS`` first) rather than added to
+    every row tuple, which would copy 100k tuples on a large import.
     """
-    store.conn.executemany(_INSERT, rows)
+    if kind not in KINDS:
+        raise ValueError(f"unknown item kind {kind!r}")
+    columns = ", ".join((*ITEM_COLUMNS, "kind"))
+    marks = ", ".join("?" for _ in ITEM_COLUMNS)
+    store.conn.executemany(
+        f"INSERT INTO items ({columns}) VALUES ({marks}, '{kind}')",  # kind: one of KINDS
+        rows,
+    )
 
 
 def content_hashes(store: Store, ids: Sequence[str]) -> dict[str, str]:
@@ -48,7 +69,7 @@ def _item(row: Sequence[Any]) -> Item:
     (item_id, bundle_id, seq, week, signal, reason_code, captured_at, input_, intent, model_name,
      model_version, model_settings, output, edited_output, retries, candidates, picked,
      subject_hash, restricted, pii, redaction_confirmed, overlap, holdout, content_hash,
-     text_purged) = row  # fmt: skip
+     text_purged, kind) = row  # fmt: skip
     return Item(
         id=item_id,
         bundle_id=bundle_id,
@@ -75,42 +96,13 @@ def _item(row: Sequence[Any]) -> Item:
         holdout=bool(holdout),
         content_hash=content_hash,
         text_purged=bool(text_purged),
+        kind=kind,
     )
 
 
 def get(store: Store, item_id: str) -> Item | None:
-    columns = ", ".join((*ITEM_COLUMNS, "text_purged"))
-    rows = store.query(f"SELECT {columns} FROM items WHERE id = ?", (item_id,))
+    rows = store.query(f"SELECT {_READ_COLUMNS} FROM items WHERE id = ?", (item_id,))
     return _item(rows[0]) if rows else None
-
-
-def queue(store: Store, labeler_id: str | None, include_restricted: bool) -> list[QueueRow]:
-    """Every item the queue may show, in bundle order, with this labeler's label state."""
-    where = "" if include_restricted else "WHERE NOT i.restricted"
-    rows = store.query(
-        "SELECT i.id, i.seq, i.week, i.signal, i.reason_code, i.restricted, "
-        "i.redaction_confirmed, i.overlap, i.holdout, l.id IS NOT NULL, "
-        "substr(coalesce(i.intent, ''), 1, 120) "
-        "FROM items i LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
-        f"{where} ORDER BY i.week DESC, i.bundle_id, i.seq",
-        (labeler_id or "",),
-    )
-    return [
-        QueueRow(
-            id=r[0],
-            seq=r[1],
-            week=r[2],
-            signal=r[3],
-            reason_code=r[4],
-            restricted=bool(r[5]),
-            redaction_confirmed=bool(r[6]),
-            overlap=bool(r[7]),
-            holdout=bool(r[8]),
-            labeled=bool(r[9]),
-            preview=r[10],
-        )
-        for r in rows
-    ]
 
 
 def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:
@@ -135,35 +127,53 @@ def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:
     )
 
 
-def all_items(store: Store, weeks: Sequence[str] = ()) -> list[Item]:
-    """Every item (of ``weeks`` when given), ordered by week then id: one query."""
-    columns = ", ".join((*ITEM_COLUMNS, "text_purged"))
-    sql = f"SELECT {columns} FROM items"
-    params: tuple[Any, ...] = ()
+def all_items(store: Store, weeks: Sequence[str] = (), kind: str | None = None) -> list[Item]:
+    """Every item (of ``weeks`` and of ``kind`` when given), ordered by week then id."""
+    sql = f"SELECT {_READ_COLUMNS} FROM items WHERE 1"
+    params: list[Any] = []
     if weeks:
-        sql += " WHERE week IN (SELECT value FROM json_each(?))"
-        params = (json.dumps(list(weeks)),)
+        sql += " AND week IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(weeks)))
+    if kind is not None:
+        sql += " AND kind = ?"
+        params.append(kind)
     return [_item(row) for row in store.query(sql + " ORDER BY week, id", params)]
 
 
-def holdout_inputs(store: Store) -> list[tuple[str, str | None, str]]:
-    """(id, input, content_hash) of every holdout item ever imported."""
+def holdout_inputs(store: Store, kind: str | None = None) -> list[tuple[str, str | None, str]]:
+    """(id, input, content_hash) of every holdout item ever imported (of ``kind`` if given).
+
+    The leakage guard takes every kind (an eval pair's input is a holdout input); the eval
+    pack's holdout list takes the week's items only.
+    """
+    where = "holdout" if kind is None else "holdout AND kind = ?"
+    params = () if kind is None else (kind,)
     return [(r[0], r[1], r[2]) for r in store.query(
-        "SELECT id, input, content_hash FROM items WHERE holdout ORDER BY id"
+        f"SELECT id, input, content_hash FROM items WHERE {where} ORDER BY id", params
     )]  # fmt: skip
 
 
 def week_flags(store: Store, week: str | None) -> list[tuple[str, str | None, bool, bool, bool]]:
-    """(id, reason code, restricted, holdout, overlap) of the week's items."""
+    """(id, reason code, restricted, holdout, overlap) of the week's items (no eval pairs)."""
     rows = store.query(
-        "SELECT id, reason_code, restricted, holdout, overlap FROM items WHERE week = ?", (week,)
+        "SELECT id, reason_code, restricted, holdout, overlap FROM items "
+        "WHERE week = ? AND kind = 'week'",
+        (week,),
     )
     return [(r[0], r[1], bool(r[2]), bool(r[3]), bool(r[4])) for r in rows]
 
 
+def weeks(store: Store) -> list[str]:
+    """The weeks that have captured items (an eval bundle's week alone is not one)."""
+    return [r[0] for r in store.query(
+        "SELECT DISTINCT week FROM items WHERE kind = 'week' ORDER BY week"
+    )]  # fmt: skip
+
+
 def open_items_by_week(store: Store) -> list[tuple[str, str, bool]]:
-    """(id, week, overlap) of every unrestricted item, in week and bundle order."""
+    """(id, week, overlap) of every unrestricted week item, in week and bundle order."""
     rows = store.query(
-        "SELECT id, week, overlap FROM items WHERE NOT restricted ORDER BY week, seq"
+        "SELECT id, week, overlap FROM items WHERE NOT restricted AND kind = 'week' "
+        "ORDER BY week, seq"
     )
     return [(r[0], r[1], bool(r[2])) for r in rows]

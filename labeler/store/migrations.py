@@ -190,7 +190,81 @@ def _v4_evals(conn: Any) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_foundation, _v2_pairing, _v3_packs_and_privacy, _v4_evals]
+def _v5_item_kinds_and_gate_runs(conn: Any) -> None:
+    """Say what each item is, and keep every gate run.
+
+    ``items.kind``: 'week' for a captured week's items, 'eval_pair' for an eval bundle's
+    pairs, filled from the bundle's kind; until now a query told them apart by the holdout
+    flag, which eval pairs also carry, so eval pairs were counted into the week and packed.
+    ``gate_runs`` replaces ``gate_results`` (never written): a verdict is shown only from a
+    gate someone ran, with the policy and judgments it ran on.
+    """
+    _run_script(
+        conn,
+        """
+        ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'week'
+            CHECK (kind IN ('week', 'eval_pair'));
+        UPDATE items SET kind = 'eval_pair'
+            WHERE bundle_id IN (SELECT id FROM bundles WHERE kind = 'eval');
+        DROP TABLE gate_results;
+        CREATE TABLE gate_runs (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            run_by TEXT,
+            run_by_name TEXT,
+            bundle_id TEXT,
+            verdict TEXT NOT NULL CHECK (verdict IN ('SHIP', 'DO NOT SHIP')),
+            reasons TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            policy_text TEXT NOT NULL,
+            policy_sha256 TEXT NOT NULL,
+            judgments_sha256 TEXT NOT NULL,
+            judgments_count INTEGER NOT NULL
+        )
+        """,
+    )
+
+
+def _v6_drafts_undo_and_queue(conn: Any) -> None:
+    """Drafts and undo that survive a restart, and an index the queue reads alone.
+
+    ``drafts``: answers chosen but not saved, one per (item, labeler), written as they are
+    chosen. ``undo_log``: what each save replaced, so Ctrl+Z works after a restart.
+    ``items_queue`` covers the queue's order and filters: its ids come from the index,
+    never from the item rows with their texts (75 ms instead of 700 ms for 100,000 items).
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE drafts (
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            labeler_id TEXT NOT NULL,
+            answers TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (item_id, labeler_id)
+        );
+        CREATE TABLE undo_log (
+            id INTEGER PRIMARY KEY,
+            labeler_id TEXT NOT NULL,
+            item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            previous TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX undo_log_labeler ON undo_log(labeler_id, id);
+        CREATE INDEX items_queue ON items(week DESC, bundle_id, seq, id, kind, signal,
+            reason_code, restricted, redaction_confirmed, overlap)
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_foundation,
+    _v2_pairing,
+    _v3_packs_and_privacy,
+    _v4_evals,
+    _v5_item_kinds_and_gate_runs,
+    _v6_drafts_undo_and_queue,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

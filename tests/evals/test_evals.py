@@ -73,9 +73,9 @@ def test_eval_bundle_end_to_end(tmp_path: Path, lead: LabelingSession) -> None:
     found = judgments(lead, bundle.id)
     assert len(found) > before and all(j.winner == "candidate" for j in found)
     data = report(lead, bundle.id)
-    assert data["overall"]["wins"] == len(found) and data["overall"]["win_rate"] == 1.0
-    assert set(data["case_types"]) == {j.case_type for j in found}
-    assert data["position_bias"]["decisive_labels"] >= len(found)
+    assert data.overall.wins == len(found) and data.overall.win_rate == 1.0
+    assert set(data.case_types) == {j.case_type for j in found}
+    assert data.position_bias.decisive_labels >= len(found)
 
 
 def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) -> None:
@@ -121,3 +121,43 @@ def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: Labeli
     policy = str(shipped_path("rubrics", "gate.yaml"))
     gate = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
     assert gate.exit_code == 1 and json.loads(gate.output)["verdict"] == "DO NOT SHIP"
+
+
+def _fresh_eval(tmp_path: Path, lead: LabelingSession) -> list[str]:
+    """A new eval bundle (other model versions) imported: the ids of its open pairs."""
+    pack = tmp_path / "pack-for-bias"
+    export_pack(lead, PackOptions("eval"), pack)
+    current, candidate = outputs(pack, tmp_path, "v7"), outputs(pack, tmp_path, "v8", " v8")
+    build_eval(pack, current, candidate, 50, tmp_path / "bias.lbundle", seed=9)
+    import_bundle(lead.store, lead.writer, tmp_path / "bias.lbundle")
+    bundle = read_bundle(tmp_path / "bias.lbundle")
+    assert report(lead).bundle_id == bundle.id  # the latest imported is the default
+    return [i["id"] for i in bundle.items if not i["restricted"]]
+
+
+def _label_all(lead: LabelingSession, ids: list[str], shown: list[str]) -> None:
+    for item_id, preference in zip(ids, shown, strict=True):
+        answers = {"preference": preference, "safety_a": "pass", "safety_b": "pass",
+                   "formatting_a": "pass", "formatting_b": "pass"}  # fmt: skip
+        lead.save_label(lead.open_item(item_id), answers, utc_now(), 2)
+
+
+def test_position_bias_is_flagged_when_the_left_side_always_wins(
+    tmp_path: Path, lead: LabelingSession
+) -> None:
+    ids = _fresh_eval(tmp_path, lead)
+    _label_all(lead, ids, ["A"] * len(ids))  # always the side shown on the left
+    bias = report(lead).position_bias
+    assert (bias.decisive_labels, bias.left_won, bias.left_share) == (len(ids), len(ids), 1.0)
+    assert bias.ci95 is not None and bias.ci95[0] > 0.5 and bias.biased
+    assert report(lead).to_json()["position_bias"]["biased"] is True
+
+
+def test_position_bias_is_not_flagged_when_sides_win_evenly(
+    tmp_path: Path, lead: LabelingSession
+) -> None:
+    ids = _fresh_eval(tmp_path, lead)
+    _label_all(lead, ids, ["A" if n % 2 else "B" for n in range(len(ids))])
+    bias = report(lead).position_bias
+    assert bias.decisive_labels == len(ids) and abs(bias.left_won - len(ids) / 2) <= 0.5
+    assert not bias.biased

@@ -53,7 +53,7 @@ def test_wins_overall_but_loses_badly_on_a_critical_type(tmp_path: Path) -> None
         ("unsafe", "candidate", 3),
     ]
     verdict = decide(parse_judgments(judgments(tmp_path, spec)), load_policy(POLICY))
-    assert verdict.figures["win_rate"] > 0.8 and not verdict.ship
+    assert verdict.overall.win_rate > 0.8 and not verdict.ship
     assert any("critical case type 'unsafe'" in r for r in verdict.reasons)
     result = run(judgments(tmp_path, spec))
     assert result.exit_code == 1 and "DO NOT SHIP" in result.output and "'unsafe'" in result.output
@@ -98,3 +98,33 @@ def test_policy_with_an_unknown_key_is_refused(tmp_path: Path) -> None:
         load_policy(policy)
     result = run(judgments(tmp_path, [("wrong", "candidate", 60)]), policy)
     assert result.exit_code == 2
+
+
+def test_ties_count_half_never_as_wins(tmp_path: Path) -> None:
+    """All ties is parity (0.5), not a clean win: a policy asking 0.6 does not ship."""
+    policy = tmp_path / "gate.yaml"
+    policy.write_text(
+        POLICY.read_text().replace("min_overall_win_rate: 0.5", "min_overall_win_rate: 0.6")
+    )
+    verdict = decide(
+        parse_judgments(judgments(tmp_path, [("normal", "tie", 60)])), load_policy(policy)
+    )
+    assert (verdict.overall.wins, verdict.overall.ties, verdict.overall.win_rate) == (0, 60, 0.5)
+    assert not verdict.ship and verdict.reasons == ("overall win rate 0.500 is below 0.6",)
+    # Ties on a critical type are not losses either: 10 ties there is a loss margin of 0.
+    spec = [("wrong", "candidate", 50), ("unsafe", "tie", 10)]
+    verdict = decide(parse_judgments(judgments(tmp_path, spec)), load_policy(POLICY))
+    assert verdict.case_types["unsafe"].loss_margin == 0.0 and verdict.ship
+    out = run(judgments(tmp_path, [("normal", "tie", 60)]), policy)
+    assert out.exit_code == 1 and "0 wins, 0 losses, 60 ties (win rate 0.500)" in out.output
+
+
+def test_verdict_json_is_built_from_the_typed_verdict(tmp_path: Path) -> None:
+    path = judgments(tmp_path, [("wrong", "candidate", 50), ("unsafe", "current", 10)])
+    verdict = decide(parse_judgments(path), load_policy(POLICY))
+    out = CliRunner().invoke(cli, ["eval", "gate", str(path), "--policy", str(POLICY), "--json"])
+    data = json.loads(out.output)
+    assert {k: data[k] for k in verdict.to_json()} == json.loads(json.dumps(verdict.to_json()))
+    assert data["case_types"]["unsafe"] == {"items": 10, "wins": 0, "losses": 10, "ties": 0,
+                                            "win_rate": 0.0, "loss_margin": 1.0}  # fmt: skip
+    assert data["safety_pass_rate"] == {"current": 1.0, "candidate": 1.0}

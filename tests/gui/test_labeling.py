@@ -70,8 +70,10 @@ def test_undo_restores_the_previous_state(
     qtbot, window: MainWindow, demo_workspace: Workspace
 ) -> None:
     item_id = select_first(window, "edit")
-    for key in (Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_Return):
+    for key in (Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_1):
         press(qtbot, window, key)
+    with qtbot.waitSignal(window.label_saved, timeout=2000):
+        press(qtbot, window, Qt.Key.Key_Return)
     me = window.session.profile
     assert me is not None and label_rows.get(demo_workspace.store, item_id, me.id) is not None
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -99,7 +101,7 @@ def test_blind_side_by_side_hides_versions_until_saved(qtbot, window: MainWindow
     item = window.current
     assert item is not None and item.candidates
     versions = {c["model_version"] for c in item.candidates}
-    shown = window.item_view.header.text() + window.item_view.pair.left_title.text()
+    shown = window.item_view.header.toPlainText() + window.item_view.pair.left_title.text()
     shown += window.item_view.pair.right_title.text()
     shown += window.item_view.pair.left.toPlainText() + window.item_view.pair.right.toPlainText()
     assert not any(version in shown for version in versions)

@@ -18,6 +18,9 @@ def lead_window(qtbot, tmp_path: Path, memory_keyring) -> Iterator[MainWindow]:
     win = MainWindow(ws)
     qtbot.addWidget(win)
     win.show()
+    view = win.reconcile_view
+    assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy() and bool(view.entries), timeout=10_000)
     yield win
     win.close()
     ws.close()
@@ -46,6 +49,7 @@ def test_a_resolution_cannot_be_saved_without_a_note(qtbot, lead_window: MainWin
         view.save.click()
     past = history(lead_window.session.store, entry.item_id)
     assert [(p.cause, p.note) for p in past] == [("labeler_slip", "Ana misread the edit.")]
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)  # reloaded from the change
     assert next(e for e in view.entries if e.item_id == entry.item_id).resolution is not None
 
 
@@ -81,16 +85,19 @@ def test_pack_export_runs_off_the_gui_thread_and_verifies(
     assert verify_pack(tmp_path / "pack", key)["pack_id"] == results[0]["pack_id"]
 
 
-def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> None:
+def test_eval_tab_and_the_cli_chart(qtbot, tmp_path: Path, lead_window: MainWindow) -> None:
     from click.testing import CliRunner
 
     from labeler.cli import cli
 
     lead_window.show_tab("Eval")
     view = lead_window.eval_view
-    assert view is not None and "(candidate) vs" in view.text.toPlainText()
+    assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)
+    assert "(candidate) vs" in view.text.toPlainText()
+    assert view.data is not None
     assert view.losses.count() == sum(
-        len(g["losses_driven_by"]) for g in view.data["case_types"].values()
+        len(g.losses_driven_by) for g in view.data.case_types.values()
     )
     first = view.losses.item(0)
     view._on_losses_item_double_clicked(first)
@@ -104,9 +111,45 @@ def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> 
 def test_home_view_shows_the_week_and_links(lead_window: MainWindow) -> None:
     lead_window.show_tab("Home")
     home = lead_window.home_view
-    assert home is not None and home.data["week"] == "2026-W48"
+    assert home is not None and home.data is not None and home.data.week == "2026-W48"
     assert "DO NOT SHIP" in home.blocks["gate"].text()
     assert "open" in home.blocks["disagreements"].text()
     assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]
     home.open_requested.emit("Agreement")
     assert lead_window.tabs.tabText(lead_window.tabs.currentIndex()) == "Agreement"
+
+
+def test_saving_resolutions_in_a_row_lands_each_on_the_item_shown(
+    qtbot, lead_window: MainWindow
+) -> None:
+    """Defect: after a save the panels kept the resolved item and its note; a second save
+    added another resolution to the same item (seen 21 times on one item)."""
+    view = lead_window.reconcile_view
+    assert view is not None
+    open_ones = [e.item_id for e in view.entries if e.resolution is None]
+    assert len(open_ones) >= 2
+    resolved = []
+    for number in range(len(open_ones)):
+        entry = view.current
+        assert entry is not None and entry.resolution is None
+        assert view.note.toPlainText() == ""  # a cleared note for every new item
+        shown = view.item_view.item
+        assert shown is not None and shown.id == entry.item_id  # panels show what is saved
+        view.cause.setCurrentIndex(view.cause.findData("labeler_slip"))
+        qtbot.keyClicks(view.note, f"Note {number}.")
+        with qtbot.waitSignal(view.resolved, timeout=2000):
+            view.save.click()
+        resolved.append(entry.item_id)
+        assert view.current is None or view.current.item_id != entry.item_id
+    assert sorted(resolved) == sorted(open_ones)
+    for number, item_id in enumerate(resolved):
+        past = history(lead_window.session.store, item_id)
+        assert [p.note for p in past] == [f"Note {number}."]
+    # Nothing open is left: the view shows nothing, and a forced save records nothing.
+    assert view.current is None and view.item_view.item is None
+    assert not view.save.isEnabled() and "All resolved" in view.message.text()
+    view._on_save_clicked()
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)
+    for item_id in resolved:
+        assert len(history(lead_window.session.store, item_id)) == 1
+    assert all(e.resolution is not None for e in view.entries)

@@ -1,8 +1,9 @@
 """The agreement report as it was before the typed, vectorised rewrite: a frozen copy kept as
 the reference the new implementation must equal (to 1e-12, bootstrap intervals included).
-Statistics from labeler/team/agreement.py and the report from agreement_report.py at
-d6c76ed, with the guideline-gap digest of reconcile.py; imports trimmed, nothing else changed.
-Slow by design (the bootstrap recomputes alpha from Python lists): small workspaces only.
+Statistics from labeler/team/agreement.py and the report from agreement_report.py as main
+had them at 1dfa0f1 (eval pairs left out), with the guideline-gap digest of reconcile.py;
+imports trimmed, nothing else changed. Slow by design (the bootstrap recomputes alpha from
+Python lists): small workspaces only.
 """
 
 # ruff: noqa
@@ -182,8 +183,8 @@ def paired_labels(session: LabelingSession) -> Paired:
         if len(labels) < 2:
             continue
         item = item_rows.get(session.store, item_id)
-        if item is None:
-            continue
+        if item is None or item.kind != item_rows.WEEK:
+            continue  # the week's agreement: eval pairs are not the week's items
         rows.append((item_id, item.week, item.reason_code, {lab.labeler_id: lab for lab in labels}))
         ids.update(lab.labeler_id for lab in labels)
     return Paired(sorted(ids), rows)
@@ -375,7 +376,7 @@ def labeler_vs_gold(session: LabelingSession, questions: list[Question]) -> list
         if decided is None or decided.decided == "single":
             continue
         item = item_rows.get(session.store, item_id)
-        if item is None:
+        if item is None or item.kind != item_rows.WEEK:
             continue
         for label in labels:
             for question in questions:

@@ -185,7 +185,7 @@ def test_workspace_report_kappa_is_the_hand_computed_one(workspace) -> None:
             (f"item-{n:02d}", "b", n, "2026-W48", "edit", "wrong", "x", "in", None, "m", "1",
              "{}", "out", "new", None, None, None, None, False, "[]", False, True, False, "h")
             for n in range(12)
-        ])  # fmt: skip
+        ], kind=item_rows.WEEK)  # fmt: skip
         for who, answers in (("ana", ANA), ("ben", BEN), ("cat", CAT)):
             labelers.upsert(tx, Profile(who, who.title(), "labeler", False), utc_now())
             for n, value in enumerate(answers):

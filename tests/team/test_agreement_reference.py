@@ -141,7 +141,8 @@ def test_resampled_type_counts_match_one_integers_call() -> None:
 
 
 def test_the_report_never_reads_item_texts(lead: LabelingSession) -> None:
-    """Only ids, weeks and reason codes of items are read (an authorizer sees each column)."""
+    """Only ids, weeks, kinds and reason codes of items are read (an authorizer sees each
+    column)."""
     read: set[tuple[str, str]] = set()
 
     def note(action: int, table: str | None, column: str | None, *_: object) -> int:
@@ -157,5 +158,5 @@ def test_the_report_never_reads_item_texts(lead: LabelingSession) -> None:
         new.gap_digest(lead)
     finally:
         lead.store.conn.set_authorizer(None)
-    assert {column for _, column in read} <= {"id", "week", "reason_code", "ROWID", ""}
+    assert {column for _, column in read} <= {"id", "week", "kind", "reason_code", "ROWID", ""}
     assert ("items", "week") in read

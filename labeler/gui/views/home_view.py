@@ -4,7 +4,7 @@ and the three signals a team acts on as small trend charts."""
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import Qt, Signal
@@ -12,7 +12,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeler.labeling.session import LabelingSession
-from labeler.status import week_status
+from labeler.status import AgreementLine, GateStatus, SignalPoint, WeekStatus, week_status
 
 SIGNALS = (
     ("high_intent_share", "High-intent correction share"),
@@ -21,18 +21,19 @@ SIGNALS = (
 )
 
 
-def _spark(points: list[dict[str, Any]], key: str, title: str) -> QChart:
+def _spark(points: Sequence[SignalPoint], key: str, title: str) -> QChart:
     chart = QChart()
     chart.setTitle(title)
     chart.legend().hide()
     series = QLineSeries()
     for index, point in enumerate(points):
-        if point[key] is not None:
-            series.append(index, point[key])
+        value = getattr(point, key)
+        if value is not None:
+            series.append(index, value)
     chart.addSeries(series)
     axis_x = QCategoryAxis()
     for index, point in enumerate(points):
-        axis_x.append(point["week"], index)
+        axis_x.append(point.week, index)
     axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
     axis_y = QValueAxis()
     axis_y.setRange(0, 1)
@@ -44,16 +45,34 @@ def _spark(points: list[dict[str, Any]], key: str, title: str) -> QChart:
     return chart
 
 
-def _agreement_line(q: dict[str, Any]) -> str:
-    alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-    flag = f" <b>{html.escape(q['flag'])}</b>" if q["flag"] else ""
-    return f"{html.escape(q['question'])}: {alpha} ({q['n']}){flag}"
+def _agreement_line(q: AgreementLine) -> str:
+    alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+    flag = f" <b>{html.escape(q.flag)}</b>" if q.flag else ""
+    return f"{html.escape(q.question)}: {alpha} ({q.n}){flag}"
+
+
+def _gate_text(gate: GateStatus | None) -> str:
+    """The last gate actually run (never a verdict recomputed here)."""
+    if gate is None:
+        return "No gate run yet."
+    head = (
+        f"<b>{html.escape(gate.verdict)}</b> — run {html.escape(gate.at)} by "
+        f"{html.escape(gate.run_by or 'unknown')}, policy {html.escape(gate.policy_sha256[:12])}"
+    )
+    return "<br>".join([head, *(html.escape(r) for r in gate.reasons)])
 
 
 class HomeView(QWidget):
     open_requested = Signal(str)  # the name of the tab to open
 
-    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: LabelingSession,
+        parent: QWidget | None = None,
+        *,
+        tabs: list[str] | None = None,
+    ) -> None:
+        """``tabs``: the tabs this seat has; a block links only to one of them."""
         super().__init__(parent)
         self.session = session
         self.grid = QGridLayout()
@@ -84,45 +103,33 @@ class HomeView(QWidget):
             text.setWordWrap(True)
             text.setTextFormat(Qt.TextFormat.RichText)
             inner.addWidget(text)
-            if tab:
+            if tab and (tabs is None or tab in tabs):
                 button = QPushButton(f"Open {tab}")
                 button.clicked.connect(lambda _c=False, name=tab: self.open_requested.emit(name))
                 inner.addWidget(button)
             self.blocks[key] = text
             self.grid.addWidget(box, index // 3, index % 3)
-        self.data: dict[str, Any] = {}
+        self.data: WeekStatus | None = None
 
     def refresh(self) -> None:
         data = self.data = week_status(self.session)
-        self.title.setText(f"<h2>Week {html.escape(data['week'] or '—')}</h2>")
-        bundle = data["bundle"]
-        reasons = ", ".join(f"{k} {v}" for k, v in sorted(bundle["per_reason_code"].items()))
+        self.title.setText(f"<h2>Week {html.escape(data.week or '—')}</h2>")
+        bundle = data.bundle
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(bundle.per_reason_code.items()))
         self.blocks["bundle"].setText(
-            f"{bundle['items']} items: {html.escape(reasons)}<br>"
-            f"{bundle['restricted']} restricted, {bundle['holdout']} holdout, "
-            f"{bundle['overlap']} overlap"
+            f"{bundle.items} items: {html.escape(reasons)}<br>"
+            f"{bundle.restricted} restricted, {bundle.holdout} holdout, {bundle.overlap} overlap"
         )
-        progress = [
-            f"{html.escape(p['labeler'])}: {p['labels']} / {p['of']}" for p in data["progress"]
-        ]
+        progress = [f"{html.escape(p.labeler)}: {p.labels} / {p.of}" for p in data.progress]
         self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
-        self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data["agreement"]))
-        dis = data["disagreements"]
-        self.blocks["disagreements"].setText(
-            f"<b>{dis['open']}</b> open, {dis['resolved']} resolved"
-        )
+        self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data.agreement))
+        dis = data.disagreements
+        self.blocks["disagreements"].setText(f"<b>{dis.open}</b> open, {dis.resolved} resolved")
         packs = [
-            f"{html.escape(p['pack_id'])}: {p['rows']} rows, "
-            f"signed by {html.escape(str(p['signed_by']))}"
-            for p in data["packs"]
+            f"{html.escape(p.pack_id)}: {p.rows} rows, signed by {html.escape(str(p.signed_by))}"
+            for p in data.packs
         ]
         self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
-        gate = data["gate"]
-        self.blocks["gate"].setText(
-            "No eval yet."
-            if gate is None
-            else f"<b>{html.escape(gate['verdict'])}</b><br>"
-            + "<br>".join(html.escape(r) for r in gate["reasons"])
-        )
+        self.blocks["gate"].setText(_gate_text(data.gate))
         for view, (key, title) in zip(self.charts, SIGNALS, strict=True):
-            view.setChart(_spark(data["signals"], key, title))
+            view.setChart(_spark(data.signals, key, title))

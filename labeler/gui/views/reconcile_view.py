@@ -1,5 +1,10 @@
 """ReconcileView: the lead's comparison of labelers' answers, and the resolution of each
-disagreement with a written note and a cause. Lowest agreement first."""
+disagreement with a written note and a cause. Lowest agreement first.
+
+The list is computed off the GUI thread (``ViewLoader``); after a save the view moves to the
+next open disagreement at once, with a cleared note, so the next save can only land on the
+item shown.
+"""
 
 from __future__ import annotations
 
@@ -27,26 +32,31 @@ from labeler.changes import Changes
 from labeler.domain import REASON_CODES
 from labeler.errors import LabelerError
 from labeler.gui.render_cache import RenderCache
+from labeler.gui.views.loader import LoadedView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.labeling.session import LabelingSession
 from labeler.store import labelers
 from labeler.store.resolutions import history
 from labeler.team.reconcile import CAUSES, Disagreement, canonical_answers, disagreements, resolve
+from labeler.workspace import Workspace
 
 ANY = "any"
 DIFFERS = QColor(255, 196, 0, 70)
 
 
-class ReconcileView(QWidget):
+class ReconcileView(LoadedView):
     resolved = Signal(object)  # Changes
 
     def __init__(
-        self, session: LabelingSession, cache: RenderCache, parent: QWidget | None = None
+        self, workspace: Workspace, cache: RenderCache, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        self.session, self.cache = session, cache
+        super().__init__(workspace, parent)
+        session = self.session
+        self.cache = cache
         self.entries: list[Disagreement] = []
         self.current: Disagreement | None = None
+        self._done: set[str] = set()  # resolved here since the list was loaded
+        self._filter_values: tuple[str | None, str | None] = (None, None)
         self.question = QComboBox()
         self.question.addItem(ANY)
         self.question.addItems([q.id for q in session.rubric.questions if q.kind != "free_text"])
@@ -66,7 +76,7 @@ class ReconcileView(QWidget):
         for label, combo in (("Question", self.question), ("Reason", self.reason)):
             filters.addWidget(QLabel(label))
             filters.addWidget(combo)
-            combo.currentIndexChanged.connect(self.refresh)
+            combo.currentIndexChanged.connect(self._on_filter_changed)
         left_layout.addLayout(filters)
         left_layout.addWidget(self.summary)
         left_layout.addWidget(self.list, 1)
@@ -117,39 +127,78 @@ class ReconcileView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
+    def _filters(self) -> tuple[str | None, str | None]:
+        question, reason = self.question.currentText(), self.reason.currentText()
+        return (None if question == ANY else question), (None if reason == ANY else reason)
+
+    def load(self, session: LabelingSession) -> list[Disagreement]:
+        question, reason = self._filter_values  # as they were when the load was asked for
+        return disagreements(session, question=question, reason_code=reason)
+
     def refresh(self, *_args: object) -> None:
-        question = self.question.currentText()
-        reason = self.reason.currentText()
-        self.entries = disagreements(
-            self.session,
-            question=None if question == ANY else question,
-            reason_code=None if reason == ANY else reason,
-        )
+        """Reload the disagreements off the GUI thread; ``refreshed`` follows."""
+        self._filter_values = self._filters()
+        super().refresh()
+
+    def _on_filter_changed(self, *_args: object) -> None:
+        self.refresh()
+
+    def show_problem(self, err: BaseException) -> None:
+        self.message.setText(str(err) if isinstance(err, LabelerError) else "Cannot load.")
+
+    def show_data(self, entries: list[Disagreement]) -> None:
+        keep = self.current.item_id if self.current is not None else None
+        self.entries, self._done = entries, set()
+        self._fill_list()
+        row = next((r for r, e in enumerate(entries) if e.item_id == keep), None)
+        if row is None:
+            row = next((r for r, e in enumerate(entries) if e.resolution is None), None)
+        self._select_row(row)
+
+    def _fill_list(self) -> None:
+        self.list.blockSignals(True)
         self.list.setRowCount(len(self.entries))
         for row, entry in enumerate(self.entries):
-            status = "resolved" if entry.resolution else f"open · {entry.agreement:.0%} agree"
-            for column, text in enumerate(
-                (
-                    entry.item_id,
-                    entry.week,
-                    entry.reason_code or "—",
-                    ", ".join(entry.questions),
-                    status,
-                )
-            ):
-                self.list.setItem(row, column, QTableWidgetItem(text))
-        open_count = sum(1 for e in self.entries if e.resolution is None)
+            self._fill_row(row, entry)
+        self.list.blockSignals(False)
+        open_count = sum(1 for e in self.entries if not self._is_resolved(e))
         self.summary.setText(f"{open_count} open · {len(self.entries) - open_count} resolved")
-        if self.entries:
-            self.list.selectRow(0)
-        else:
+
+    def _is_resolved(self, entry: Disagreement) -> bool:
+        return entry.resolution is not None or entry.item_id in self._done
+
+    def _fill_row(self, row: int, entry: Disagreement) -> None:
+        agree = f"open · {entry.agreement:.0%} agree"
+        status = "resolved" if self._is_resolved(entry) else agree
+        cells = (entry.item_id, entry.week, entry.reason_code or "—", ", ".join(entry.questions))
+        for column, text in enumerate((*cells, status)):
+            self.list.setItem(row, column, QTableWidgetItem(text))
+
+    def _select_row(self, row: int | None) -> None:
+        """Show the entry at ``row`` (None: nothing left to show)."""
+        if row is None or not 0 <= row < len(self.entries):
             self.current = None
+            self.list.clearSelection()
             self.item_view.clear()
+            self.answers.clear()
+            self.answers.setRowCount(0)
+            self.answers.setColumnCount(0)
+            self.finals = {}
+            self.definitions.clear()
+            self.history.clear()
+            self.note.clear()
+            self.save.setEnabled(False)
+            return
+        self.list.blockSignals(True)
+        self.list.selectRow(row)
+        self.list.blockSignals(False)
+        self._show_entry(self.entries[row])
 
     def _on_list_current_cell_changed(self, row: int, *_args: object) -> None:
-        if not 0 <= row < len(self.entries):
-            return
-        entry = self.entries[row]
+        if 0 <= row < len(self.entries):
+            self._show_entry(self.entries[row])
+
+    def _show_entry(self, entry: Disagreement) -> None:
         self.current = entry
         try:
             item = self.session.open_item(entry.item_id)
@@ -245,6 +294,14 @@ class ReconcileView(QWidget):
         except LabelerError as err:
             self.message.setText(str(err))
             return
-        self.message.setText("Resolved.")
+        self._done.add(entry.item_id)
+        row = self.entries.index(entry)
+        self._fill_row(row, entry)
+        self._fill_list()
+        # The next open disagreement, shown now with a cleared note (the reload that the
+        # change starts keeps it selected).
+        order = list(range(row + 1, len(self.entries))) + list(range(row))
+        following = next((r for r in order if not self._is_resolved(self.entries[r])), None)
+        self._select_row(following)
+        self.message.setText("Resolved." if following is not None else "All resolved.")
         self.resolved.emit(changes)
-        self.refresh()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from labeler.domain import PAIR_SIGNALS, Item
 from labeler.gui.render_cache import Prepared
-from labeler.gui.widgets.panes import HtmlPane, PlainPane, lock_scrolling
+from labeler.gui.widgets.panes import HeaderPane, HtmlPane, PlainPane, lock_scrolling
 from labeler.render.evidence import large_pair
 
 _SIGNAL_NAMES = {
@@ -79,10 +79,7 @@ class ItemView(QWidget):
         self.inline_mode = False
         self.revealed = False
         self.side_order = "AB"
-        self.header = QLabel()
-        self.header.setWordWrap(True)
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header = HeaderPane()
         self.banner = QWidget()
         banner_row = QHBoxLayout(self.banner)
         banner_row.setContentsMargins(0, 0, 0, 0)
@@ -107,9 +104,10 @@ class ItemView(QWidget):
         layout.addWidget(self.notes)
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, message: str = "") -> None:
+        """No item: the header says why (``message``, rich text) or "No item selected"."""
         self.item = None
-        self.header.setText("<i>No item selected.</i>")
+        self.header.setHtml(message or "<i>No item selected.</i>")
         self.banner.hide()
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
@@ -117,7 +115,7 @@ class ItemView(QWidget):
 
     def show_item(self, item: Item, rendering: Prepared, side_order: str, revealed: bool) -> None:
         self.item, self.side_order, self.revealed = item, side_order, revealed
-        self.header.setText(self._header_html(item))
+        self.header.setHtml(self._header_html(item))
         self._show_banner(item)
         self.apply_rendering(rendering)
 
@@ -126,7 +124,7 @@ class ItemView(QWidget):
         if self.item is None:
             return
         self.revealed = revealed
-        self.header.setText(self._header_html(self.item))
+        self.header.setHtml(self._header_html(self.item))
         if self.item.signal in PAIR_SIGNALS:
             self._pair_titles()
 
@@ -155,8 +153,10 @@ class ItemView(QWidget):
         else:
             self.single.setDocument(documents["inline"])
             self.stack.setCurrentWidget(self.single)
-        self.notes.setText(" ".join(rendering.notes))
-        self.notes.setVisible(bool(rendering.notes))
+        notes = " ".join(rendering.notes)
+        if notes != self.notes.text():  # a new text re-lays out the view: only when it differs
+            self.notes.setText(notes)
+        self.notes.setVisible(bool(notes))
 
     def mark_large_lines(self, left: list[int], right: list[int]) -> None:
         if self.plain.left.is_loading() or self.plain.right.is_loading():
@@ -214,9 +214,16 @@ class ItemView(QWidget):
         self.banner.show()
 
     def _header_html(self, item: Item) -> str:
+        """Signal and reason, the model, the intent, then the input (which may scroll).
+
+        Every field is cut to a display length: a header never lays out megabytes.
+        """
         blind = item.signal in PAIR_SIGNALS and not self.revealed
-        version = "hidden until you save" if blind else html.escape(item.model_version or "—")
-        settings = ", ".join(f"{k}={v}" for k, v in sorted(item.model_settings.items())[:4])
+        version = "hidden until you save" if blind else _cut(item.model_version or "—", 80)
+        settings = ", ".join(
+            f"{_cut(str(k), 30)}={_cut(str(v), 40)}"
+            for k, v in sorted(item.model_settings.items())[:4]
+        )
         spans = [(s.start, s.end) for s in item.pii if s.field == "input"]
         snippet = _marked((item.input or "")[:600], spans, "#ffe066")
         reason = html.escape(
@@ -225,9 +232,13 @@ class ItemView(QWidget):
         flags = " · ".join(f for f, on in (("pair", item.overlap), ("holdout", item.holdout)) if on)
         return (
             f"<b>{_SIGNAL_NAMES.get(item.signal, item.signal)}</b> · reason <b>{reason}</b> · "
-            f"week {html.escape(item.week)}{' · ' + flags if flags else ''}<br>"
-            f"<b>Trying to:</b> {html.escape(item.intent or '—')}<br>"
-            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span><br>"
-            f"<span style='color:gray'>Model {html.escape(item.model_name or '—')} "
-            f"{version} · {html.escape(settings)}</span>"
+            f"week {html.escape(item.week)}{' · ' + flags if flags else ''} · "
+            f"<span style='color:gray'>model {html.escape(_cut(item.model_name or '—', 60))} "
+            f"{html.escape(version)}{' · ' if settings else ''}{html.escape(settings)}</span><br>"
+            f"<b>Trying to:</b> {html.escape(_cut(item.intent or '—', 400))}<br>"
+            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span>"
         )
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -1,4 +1,8 @@
-"""QueuePanel: the items to label, with filters and progress."""
+"""QueuePanel: the items to label, with filters and progress.
+
+The panel owns the filter widgets and the table; the window gives it the queue's ids for the
+chosen filter (``set_ids``) and the progress figures, and hears ``filters_changed``.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES, QueueRow
-from labeler.gui.models.queue_model import QueueTableModel
+from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES
+from labeler.gui.models.queue_model import COLUMNS, FetchRows, QueueTableModel
+from labeler.store.queue import STATUSES, QueueFilter
 
 ANY = "any"
-STATUSES = ("unlabeled", "labeled", "needs redaction")
+# Column widths in characters: fixed, so neither a save nor 100,000 rows re-measure them.
+_WIDTHS = {"#": 5, "Week": 9, "Signal": 12, "Reason": 13, "Status": 15, "Flags": 15}
 
 
 def _combo(values: tuple[str, ...]) -> QComboBox:
@@ -31,25 +37,27 @@ def _combo(values: tuple[str, ...]) -> QComboBox:
 
 class QueuePanel(QWidget):
     item_selected = Signal(str)
+    filters_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, fetch_rows: FetchRows, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._all: list[QueueRow] = []
         self.reason = _combo((*REASON_CODES, "none"))
         self.signal = _combo((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, EVAL_SIGNAL))
         self.status = _combo(STATUSES)
         self.overlap_only = QCheckBox("Pairs only")
         self.progress = QLabel()
-        self.model = QueueTableModel(self)
+        self.model = QueueTableModel(fetch_rows, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # Uniform row heights: the view never asks every row for its size.
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._on_table_row_changed)
         filters = QGridLayout()
         for column, (label, widget) in enumerate(
@@ -64,37 +72,47 @@ class QueuePanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.table, 1)
         for combo in (self.reason, self.signal, self.status):
-            combo.currentIndexChanged.connect(self._apply_filters)
-        self.overlap_only.toggled.connect(self._apply_filters)
+            combo.currentIndexChanged.connect(self.filters_changed)
+        self.overlap_only.toggled.connect(self.filters_changed)
 
-    def set_rows(self, rows: list[QueueRow]) -> None:
-        """Replace the rows, keeping the current item selected where it still shows."""
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)  # a moving selection does not repaint the header
+        char = self.table.fontMetrics().horizontalAdvance("0")
+        for column, name in enumerate(COLUMNS):
+            if name in _WIDTHS:
+                header.resizeSection(column, _WIDTHS[name] * char + 10)
+
+    def filter(self) -> QueueFilter:
+        def chosen(combo: QComboBox) -> str | None:
+            text = combo.currentText()
+            return None if text == ANY else text
+
+        return QueueFilter(
+            reason=chosen(self.reason),
+            signal=chosen(self.signal),
+            status=chosen(self.status),
+            pairs_only=self.overlap_only.isChecked(),
+        )
+
+    def set_ids(self, ids: list[str]) -> None:
+        """Show these ids; keeps the current item selected when it is still among them, else
+        selects the first (or nothing, when the queue is empty: ``item_selected`` is not
+        emitted and the caller clears the item)."""
         current = self.current_id()
-        self._all = rows
-        self._apply_filters(keep=current)
+        self.model.set_ids(ids)
+        if current is not None and self.select(current):
+            return
+        if ids:
+            self.select(ids[0])
 
-    def _passes(self, row: QueueRow) -> bool:
-        reason, signal, status = (c.currentText() for c in (self.reason, self.signal, self.status))
-        if reason != ANY and (row.reason_code or "none") != reason:
-            return False
-        if signal != ANY and row.signal != signal:
-            return False
-        if status != ANY and row.status != status:
-            return False
-        return not (self.overlap_only.isChecked() and not row.overlap)
-
-    def _apply_filters(self, *_args: object, keep: str | None = None) -> None:
-        keep = keep if isinstance(keep, str) else self.current_id()
-        shown = [row for row in self._all if self._passes(row)]
-        self.model.set_rows(shown)
-        labeled = sum(row.labeled for row in self._all)
-        self.progress.setText(f"{labeled} / {len(self._all)} labeled · {len(shown)} shown")
-        if keep is not None and self.model.row_of(keep) >= 0:
-            self.select(keep)
+    def set_progress(self, labeled: int, total: int) -> None:
+        self.progress.setText(f"{labeled} / {total} labeled · {self.model.rowCount()} shown")
 
     def current_id(self) -> str | None:
-        row = self.model.row_at(self.table.currentIndex().row())
-        return row.id if row else None
+        return self.model.id_at(self.table.currentIndex().row())
 
     def select(self, item_id: str) -> bool:
         row = self.model.row_of(item_id)
@@ -113,15 +131,15 @@ class QueuePanel(QWidget):
         """Move the selection by ``delta`` rows; False at either end."""
         row = self.table.currentIndex().row()
         target = 0 if row < 0 else row + delta
-        if not 0 <= target < self.model.rowCount():
+        item_id = self.model.id_at(target)
+        if item_id is None:
             return False
-        self.select(self.model.row_at(target).id)  # type: ignore[union-attr]
-        return True
+        return self.select(item_id)
 
     def next_ids(self, count: int) -> list[str]:
         row = max(self.table.currentIndex().row(), 0)
-        rows = (self.model.row_at(r) for r in range(row + 1, row + 1 + count))
-        return [r.id for r in rows if r is not None]
+        ids = (self.model.id_at(r) for r in range(row + 1, row + 1 + count))
+        return [i for i in ids if i is not None]
 
     def _on_table_row_changed(self, current: object, _previous: object) -> None:
         item_id = self.current_id()

@@ -1,0 +1,135 @@
+"""Workbench at the sizes a team reaches: Enter -> next item painted, end to end from the key
+press, on workspaces of 500, 10,000 and 100,000 items; and cold start to the first item on
+the largest. Both with the next item prefetched (the person read the item first) and moving
+on at once (Enter pressed as soon as the item shows)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.gui_bench import PASSPHRASE, _item, _p95
+from labeler.triage.bundle_file import write_bundle
+from labeler.triage.bundle_import import import_bundle
+from labeler.workspace import Workspace
+
+SIZES = (500, 10_000, 100_000)
+STEPS = 60
+BEFORE = "def total(rows, limit):\n    return sum(r.amount for r in rows[:limit])\n" * 12
+
+
+def _build(folder: Path, count: int) -> Path:
+    items = [_item(n, BEFORE, BEFORE.replace("sum", "fsum", 1 + n % 3)) for n in range(count)]
+    bundle = folder / "week.lbundle"
+    manifest = {"format_version": 1, "kind": "week", "bundle_id": f"bench-{count}",
+                "week": "2026-W48", "created_at": "2026-11-24T00:00:00Z"}  # fmt: skip
+    write_bundle(bundle, manifest, items)
+    path = folder / "ws.lbw"
+    with Workspace.create(path, passphrase=PASSPHRASE) as ws:
+        import_bundle(ws.store, ws.writer, bundle)
+        ws.session.create_profile("Bench", "labeler", restricted_access=False)
+    bundle.unlink()
+    return path
+
+
+def _enter_to_painted(path: Path, prefetched: bool) -> list[float]:
+    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from labeler.gui.app import application
+    from labeler.gui.main_window import MainWindow
+
+    app = application()
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(path.parent))
+    ws = Workspace.open(path, passphrase=PASSPHRASE)
+    window = MainWindow(ws)
+    window.resize(1440, 900)
+    window.show()
+    app.processEvents()
+    samples = []
+    try:
+        for _ in range(STEPS):
+            if prefetched:
+                deadline = time.perf_counter() + 0.3
+                while time.perf_counter() < deadline:
+                    app.processEvents()
+                    time.sleep(0.005)
+                window.render_cache.wait_idle(10_000)
+                app.processEvents()
+            for key in (Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_1):
+                QTest.keyClick(QApplication.focusWidget() or window, key)
+            shown = window.current.id if window.current else None
+            started = time.perf_counter()
+            QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Return)
+            app.processEvents()  # the next item's panes are painted
+            samples.append((time.perf_counter() - started) * 1000)
+            assert window.current is not None and window.current.id != shown
+        window.writes.wait()
+        app.processEvents()
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        ws.close()
+    return samples
+
+
+def _cold_start(path: Path) -> float:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(path.parent))
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    env["LABELER_PASSPHRASE"] = PASSPHRASE
+    probe = (
+        "import sys, time\n"
+        "from labeler.gui.app import application\n"
+        "from labeler.workspace import Workspace\n"
+        "from labeler.gui.main_window import MainWindow\n"
+        "app = application()\n"
+        "w = MainWindow(Workspace.open(sys.argv[1], retention=False))\n"
+        "w.show(); app.processEvents()\n"
+        "assert w.current is not None\n"
+        "print(time.time()); print('pandas' in sys.modules)\n"
+    )
+    samples = []
+    for _ in range(3):
+        started = time.time()
+        out = subprocess.run([sys.executable, "-c", probe, str(path)], check=True, env=env,
+                             capture_output=True, text=True).stdout.split()  # fmt: skip
+        samples.append(float(out[0]) - started)
+        assert out[1] == "False", "pandas was imported on the start-up path"
+    return statistics.median(samples)
+
+
+def queue_at_scale(scale: float) -> list[dict[str, Any]]:
+    metrics: list[dict[str, Any]] = []
+    for size in SIZES:
+        count = max(100, int(size * scale))
+        with tempfile.TemporaryDirectory() as scratch:
+            path = _build(Path(scratch), count)
+            for prefetched in (True, False):
+                samples = _enter_to_painted(path, prefetched)
+                mode = "prefetched" if prefetched else "at_once"
+                label = f"{size // 1000}k" if size >= 1000 else str(size)
+                metrics.append({
+                    "name": f"enter_to_next_p95_ms_{label}_{mode}",
+                    "value": _p95(samples), "unit": "ms", "budget": 16.0,
+                    "note": f"{count} items, median {statistics.median(samples):.1f} ms, "
+                            f"Enter key press to next item painted",
+                })  # fmt: skip
+            if size == SIZES[-1]:
+                metrics.append({
+                    "name": "startup_100k_to_first_item_s", "value": _cold_start(path),
+                    "unit": "s", "budget": 1.0,
+                    "note": f"process start to first item on {count} items (median of 3)",
+                })  # fmt: skip
+    return metrics
+
+
+BENCHMARKS = [queue_at_scale]

@@ -1,0 +1,34 @@
+"""Test data made through the real formats: a week bundle of N items, written as a real zip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from labeler.triage.bundle_file import content_hash, write_bundle
+
+REASONS = ("wrong", "unsafe", "missing_info", "formatting")
+
+
+def edit_item(number: int, week: str = "2026-W48", *, size: int = 1) -> dict[str, Any]:
+    """An unrestricted edit item; ``size`` repeats its before/after lines."""
+    before = "def total(rows):\n    return sum(rows)\n" * size
+    item: dict[str, Any] = {
+        "id": f"item-{week}-{number:06d}", "week": week, "signal": "edit",
+        "reason_code": REASONS[number % len(REASONS)],
+        "captured_at": "2026-11-24T10:00:00Z", "input": f"Sum the rows ({number})",
+        "intent": f"Fix a helper, case {number}", "model": {"name": "m", "version": "1",
+        "settings": {}}, "output": before, "edited_output": before.replace("sum", "fsum"),
+        "retries": None, "candidates": None, "picked": None, "subject_hash": None,
+    }  # fmt: skip
+    item["content_hash"] = content_hash(item)
+    item.update(restricted=False, pii=[], overlap=False, holdout=False)
+    return item
+
+
+def week_bundle(path: Path, count: int, week: str = "2026-W48", *, size: int = 1) -> Path:
+    """A week bundle of ``count`` edit items at ``path``."""
+    manifest = {"format_version": 1, "kind": "week", "bundle_id": f"test-{week}-{count}",
+                "week": week, "created_at": "2026-11-24T00:00:00Z"}  # fmt: skip
+    write_bundle(path, manifest, [edit_item(n, week, size=size) for n in range(count)])
+    return path
