@@ -96,8 +96,8 @@ class _Compared:
 
     facts: _ItemFacts
     labels: CodedLabels
-    known: np.ndarray  # (items,) the item exists (its week is known)
-    all_weeks: list[str]  # every week of the workspace
+    known: np.ndarray  # (items,) a week's item (it exists, and is no eval pair)
+    all_weeks: list[str]  # every week with items
     item_week: np.ndarray  # (items,) index into all_weeks, -1 for an unknown item
     paired: np.ndarray  # indexes of items labeled by two or more people
     weeks: list[str]  # sorted weeks of paired items
@@ -118,6 +118,7 @@ def _choice_questions(session: LabelingSession) -> list[Question]:
 
 
 def _compared(session: LabelingSession, week: str | None = None) -> _Compared:
+    """Everything the figures are computed from; ``week``: the one likely reported."""
     questions = _choice_questions(session)
     free_text = [q.id for q in session.rubric.questions if q.kind == "free_text"]
     with ThreadPoolExecutor(1, thread_name_prefix="labeler-agreement") as side:
