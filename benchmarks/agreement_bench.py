@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks.agreement_data import PASSPHRASE, Layout, build, recent_week
 from labeler.labeling.rubric import load_rubric
 from labeler.resources import default_rubric_path
@@ -107,11 +109,13 @@ def old_seconds(workspace: Path) -> float | None:
 
 
 def phases(workspace: Path) -> dict[str, float]:
-    """Seconds per phase of one agreement report in this process (run it in a fresh one)."""
+    """Seconds per phase of one agreement report in this process (run it in a fresh one):
+    the report's steps in its order, with the bootstrap timed apart from the figures."""
     started = time.perf_counter()
     from labeler.cli import cli  # noqa: F401  (what the command imports before it runs)
     from labeler.cli.common import echo_json
-    from labeler.team import agreement_report
+    from labeler.team import agreement_report as ar
+    from labeler.team.unit_stats import figures, interval
     from labeler.workspace import Workspace
 
     imported = time.perf_counter()
@@ -119,27 +123,38 @@ def phases(workspace: Path) -> dict[str, float]:
         session = ws.session
         assert session.rubric is not None  # read and parsed, as the command does
         opened = time.perf_counter()
-        agreement_report._compared(session)  # the reads, and coding the labels
+        data = ar._compared(session)  # the reads (two threads), and coding the labels
         read = time.perf_counter()
-        agreement_report.report(session, intervals=False)
-        figures = time.perf_counter()
-        data = agreement_report.report(session)
-        full = time.perf_counter()
+        chosen = data.weeks[-1] if data.weeks else None
+        in_week = data.in_weeks([chosen] if chosen else [])
+        in_pooled = data.in_weeks(ar._pooled_weeks(data.weeks, chosen, 4))
+        reasons = ar._reasons(session, data, chosen, in_week)
+        coded = [data.question(column) for column in range(len(data.questions))]
+        for q in coded:
+            ar._block(q, in_week, reasons, None)
+            figures(q.units, q.types, q.rows(in_pooled), None)
+            ar._trend(data, q)
+        decided = ar._decided(session, data)
+        ar._labeler_vs_gold(session, data, decided)
+        ar._disagreements(data, decided)
+        counted = time.perf_counter()
+        rng = np.random.default_rng(0)
+        for mask in (in_week, in_pooled):  # the report's order: the week's, then pooled
+            for q in coded:
+                interval(q.types, q.rows(mask), q.units.level, rng)
+        resampled = time.perf_counter()
+        report = ar.report(session)
+        again = time.perf_counter()
         with open(os.devnull, "w") as sink:
             stdout, sys.stdout = sys.stdout, sink
             try:
-                echo_json(data.to_json())
+                echo_json(report.to_json())
             finally:
                 sys.stdout = stdout
         printed = time.perf_counter()
-    return {
-        "import": imported - started,
-        "open": opened - imported,
-        "read": read - opened,
-        "figures": (figures - read) - (read - opened),
-        "bootstrap": (full - figures) - (figures - read),
-        "print": printed - full,
-    }
+    return {"import": imported - started, "open": opened - imported, "read": read - opened,
+            "figures": counted - read, "bootstrap": resampled - counted,
+            "print": printed - again}  # fmt: skip
 
 
 def _phases_of(workspace: Path) -> dict[str, float]:
