@@ -4,6 +4,7 @@ their bootstrap intervals, and the bootstrap's draws against numpy's own ``integ
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,11 +37,25 @@ def assert_same_report(session: LabelingSession, **options: object) -> None:
     assert_close(got, old.report(session, **options), "report")
 
 
-@pytest.fixture
-def lead(tmp_path: Path, memory_keyring: object) -> Iterator[LabelingSession]:
-    session = open_or_build_demo(tmp_path / "lead.lbw", role="lead").session
-    yield session
-    close_session(session)
+@pytest.fixture(scope="module")
+def lead(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabelingSession]:
+    """One lead demo for the module (read only), built as conftest isolates a test."""
+    import keyring
+
+    from tests.conftest import MemoryKeyring
+
+    folder = tmp_path_factory.mktemp("lead")
+    previous = keyring.get_keyring()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("LABELER_")]:
+            patch.delenv(name)
+        patch.setenv("XDG_DATA_HOME", str(folder / "xdg-data"))
+        patch.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
+        keyring.set_keyring(MemoryKeyring())
+        session = open_or_build_demo(folder / "lead.lbw", role="lead").session
+        yield session
+        close_session(session)
+    keyring.set_keyring(previous)
 
 
 def test_lead_demo_equals_the_old_report(lead: LabelingSession) -> None:
