@@ -5,7 +5,8 @@
   subprocess, wall clock, best of 3 after a warm-up) on workspaces of that many paired items:
   four weekly bundles (the pooled figures cover them all, the week a quarter), two labelers
   on every pair and a third on 10%, 20% blind side-by-side picks, 1% missing answers, 2% of
-  disagreements resolved, plus a fifth as many single-labeled items; item texts of ~1.4 KB. The 10k figure carries the old implementation's as its baseline.
+  disagreements resolved, plus a fifth as many single-labeled items; item texts of ~1.4 KB.
+  The 10k figure carries the old implementation's as its baseline.
   With ``--quick`` each runs on a tenth of the items and is not extrapolated: a whole
   process is mostly fixed costs at that size.
 - ``agreement_cli_100k_one_week_s``: the same 100,000 pairs in a single week, the worst case:
