@@ -128,6 +128,18 @@ def test_explicit_ordinal_units_equal_the_old_figures(units: list[list], seed: i
     assert_close(new.stats_of_units(units, ORDINAL, seed).to_json(), want, "stats")
 
 
+def test_many_values_and_labelers_equal_the_old_figures() -> None:
+    """30 values among 4 labelers: too many to pack a unit's counts in one integer."""
+    question = RUBRIC.question("verdict")
+    assert question is not None
+    rng = np.random.default_rng(8)
+    values = [f"v{i}" for i in range(30)]
+    units = [[None if rng.random() < 0.2 else values[int(rng.integers(0, 30))]
+              for _ in range(4)] for _ in range(60)]  # fmt: skip
+    want = old.question_stats(units, question, np.random.default_rng(1))
+    assert_close(new.stats_of_units(units, question, 1).to_json(), want, "stats")
+
+
 @pytest.mark.parametrize("size", [2, 3, 7, 1024, 1025, 99_991, 2**31 + 1])
 def test_draws_in_blocks_are_the_draws_of_one_call(size: int) -> None:
     """What the bootstrap relies on: numpy's bounded integers in consecutive calls (int32 or
