@@ -23,6 +23,7 @@ from labeler.clock import utc_now
 from labeler.crypto import keys
 from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
+from labeler.labeling import pii_marks
 from labeler.labeling.redaction import redacted_fields
 from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.resources import default_rubric_path
@@ -266,6 +267,38 @@ class LabelingSession:
             return item_id, Changes(labels=frozenset({item_id}))
 
         return self.writer.run(undo)
+
+    # -- personal data a person marks -----------------------------------------------------
+    def mark_pii(self, item: Item, spans: list[PiiSpan]) -> Changes:
+        """Add marked spans to the item's personal data; it becomes restricted (a person with
+        restricted access, unlocked: they are reading its text)."""
+        me = self._me()
+        if not (me.restricted_access and self.unlocked):
+            raise RestrictedError("Unlock restricted items to mark personal data.")
+        if not spans:
+            raise ValidationError("That text is not in this item.")
+        merged_spans = pii_marks.merged(item.pii, spans)
+
+        def mark(tx: WriteStore) -> None:
+            item_rows.mark_restricted(tx, item.id, merged_spans)
+            audit.record(tx, utc_now(), me.id, f"mark_pii:{len(spans)}", item.id)
+
+        self.writer.run(mark)
+        return Changes(items=frozenset({item.id}), all_items=True)
+
+    def send_to_restricted(self, item: Item) -> Changes:
+        """Anyone may route an item to the restricted queue (it leaves their own queue when
+        they have no access); the audit log keeps who did."""
+        me = self._me()
+        if item.restricted:
+            return Changes()
+
+        def send(tx: WriteStore) -> None:
+            item_rows.mark_restricted(tx, item.id)
+            audit.record(tx, utc_now(), me.id, "send_restricted", item.id)
+
+        self.writer.run(send)
+        return Changes(items=frozenset({item.id}), all_items=True)
 
     # -- redaction -----------------------------------------------------------------------
     def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:
