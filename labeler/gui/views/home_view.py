@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt, Signal
@@ -14,7 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBox
 
 from labeler.gui import chart_style
 from labeler.labeling.session import LabelingSession
-from labeler.status import GateStatus, SignalPoint, WeekStatus, week_status
+from labeler.status import AgreementLine, GateStatus, SignalPoint, WeekStatus, week_status
 
 SIGNALS = (
     ("high_intent_share", "High-intent correction share"),
@@ -45,10 +44,10 @@ def _spark(points: Sequence[SignalPoint], key: str, title: str, index: int) -> Q
     return chart
 
 
-def _agreement_line(q: dict[str, Any]) -> str:
-    alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-    flag = f" <b>{html.escape(q['flag'])}</b>" if q["flag"] else ""
-    return f"{html.escape(q['question'])}: {alpha} ({q['n']}){flag}"
+def _agreement_line(q: AgreementLine) -> str:
+    alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+    flag = f" <b>{html.escape(q.flag)}</b>" if q.flag else ""
+    return f"{html.escape(q.question)}: {alpha} ({q.n}){flag}"
 
 
 def _gate_text(gate: GateStatus | None) -> str:
@@ -124,9 +123,7 @@ class HomeView(QWidget):
         self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
         self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data.agreement))
         dis = data.disagreements
-        self.blocks["disagreements"].setText(
-            f"<b>{dis['open']}</b> open, {dis['resolved']} resolved"
-        )
+        self.blocks["disagreements"].setText(f"<b>{dis.open}</b> open, {dis.resolved} resolved")
         packs = [
             f"{html.escape(p.pack_id)}: {p.rows} rows, signed by {html.escape(str(p.signed_by))}"
             for p in data.packs
