@@ -116,7 +116,8 @@ def test_home_view_shows_the_week_and_links(qtbot, lead_window: MainWindow) -> N
     lead_window.show_tab("Home")
     home = lead_window.home_view
     assert home is not None
-    qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)  # computed off-thread and home.data is not None and home.data.week == "2026-W48"
+    qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)  # computed off-thread
+    assert home.data is not None and home.data.week == "2026-W48"
     assert "DO NOT SHIP" in home.blocks["gate"].text()
     assert "open" in home.blocks["disagreements"].text()
     assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]
