@@ -5,6 +5,7 @@ weeks as a chart (with the 0.667 reliability line), so a drift in "what good mea
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
 from PySide6.QtCore import Qt
@@ -19,9 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeler.errors import LabelerError
+from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
 from labeler.team.agreement_report import RELIABLE_ALPHA, gap_digest, report
 from labeler.team.agreement_types import AgreementReport, GapGroup
+from labeler.workspace import Workspace
 
 
 def _f(value: float | None) -> str:
@@ -116,10 +120,12 @@ def trend_chart(data: AgreementReport) -> QChart:
     return chart
 
 
-class AgreementView(QWidget):
-    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
+class AgreementView(LoadedView):
+    """The dashboard for a week; the report (with its bootstrap) is computed off the GUI
+    thread, for the week chosen when it was asked for."""
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(workspace, parent)
         self.week = QComboBox()
         self.week.currentIndexChanged.connect(self._on_week_changed)
         self.text = QTextBrowser()
@@ -137,19 +143,33 @@ class AgreementView(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self.data: AgreementReport | None = None
+        self._asked_week: str | None = None
 
-    def refresh(self) -> None:
-        chosen = self.week.currentText() or None
-        self.data = data = report(self.session, chosen)
+    def refresh(self, *_args: object) -> None:
+        self._asked_week = self.week.currentText() or None
+        if self.data is None:
+            self.text.setHtml("<p><i>Computing agreement…</i></p>")
+        super().refresh()
+
+    def load(self, session: LabelingSession) -> tuple[AgreementReport, Any]:
+        data = report(session, self._asked_week)
+        return data, gap_digest(session, data.week)
+
+    def show_data(self, loaded: tuple[AgreementReport, Any]) -> None:
+        data, gaps = loaded
+        self.data = data
         self.week.blockSignals(True)
         self.week.clear()
         self.week.addItems(list(data.weeks))
         if data.week:
             self.week.setCurrentText(data.week)
         self.week.blockSignals(False)
-        gaps = gap_digest(self.session, data.week)
         self.text.setHtml(report_html(data) + gaps_html(gaps, data.week))
         self.chart.setChart(trend_chart(data))
+
+    def show_problem(self, err: BaseException) -> None:
+        text = str(err) if isinstance(err, LabelerError) else "The agreement report failed."
+        self.text.setHtml(f"<p><b>{html.escape(text)}</b></p>")
 
     def _on_week_changed(self, _index: int) -> None:
         self.refresh()
