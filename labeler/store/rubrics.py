@@ -76,3 +76,15 @@ def add(store: Store, row: RubricRow) -> int:
          row.signed_by_name, row.file_sha256),
     )  # fmt: skip
     return int(cursor.lastrowid)
+
+
+def paired_labels(store: Store) -> list[tuple[str, str, str, str | None, str]]:
+    """(item, labeler, rubric hash, side order, answers JSON) of every label of a week's
+    item labeled by two or more people, by item then labeler (for agreement per version)."""
+    rows = store.query(
+        "SELECT l.item_id, l.labeler_id, l.rubric_hash, l.side_order, l.answers FROM labels l "
+        "JOIN items i ON i.id = l.item_id AND i.kind = 'week' WHERE l.item_id IN "
+        "(SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1) "
+        "ORDER BY l.item_id, l.labeler_id"
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]

@@ -111,3 +111,18 @@ def test_the_labeler_imports_the_signed_file_and_refuses_a_tampered_one(
     assert (row.source, row.signed_by_name) == ("import", "Lee")
     dialog.close()
     QApplication.processEvents()
+
+
+def test_the_agreement_trend_draws_a_marker_at_each_release(qtbot, tmp_path: Path, laptops) -> None:
+    from labeler.gui.views.agreement_view import trend_chart
+    from labeler.team.agreement_report import report
+    from labeler.team.rubric_release import install_rubric
+
+    _, lee = laptops
+    install_rubric(lee.session, rubric_file(tmp_path / "v2", "2026.12", replace=MISSING_INFO))
+    data = report(lee.session)
+    (marker,) = data.releases
+    chart = trend_chart(data)
+    (series,) = [s for s in chart.series() if s.name() == "rubric 2026.12"]
+    points = [(p.x(), p.y()) for p in series.points()]  # type: ignore[attr-defined]
+    assert points == [(marker.position, -0.2), (marker.position, 1.0)]
