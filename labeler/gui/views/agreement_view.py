@@ -7,9 +7,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.errors import LabelerError
+from labeler.gui import chart_style
 from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
 from labeler.team.agreement_report import RELIABLE_ALPHA, gap_digest, report
@@ -33,8 +34,12 @@ def _f(value: float | None) -> str:
 
 
 def report_html(data: AgreementReport) -> str:
+    """The week's figures; questions nobody answered twice this week (an eval's per-side
+    checks, say) are left out of the table and listed once below it."""
     rows = []
-    for block in data.questions:
+    answered = [block for block in data.questions if block.stats.n]
+    unanswered = [block.stats.question for block in data.questions if not block.stats.n]
+    for block in answered:
         q, ci = block.stats, block.stats.alpha_ci95
         interval = f"{ci[0]:.2f} – {ci[1]:.2f}" if ci else "—"
         colour = "#c62828" if q.flag == "unreliable" else ("#8a6d00" if q.flag else "inherit")
@@ -45,7 +50,7 @@ def report_html(data: AgreementReport) -> str:
             f"<td style='color:{colour}'>{html.escape(q.flag or 'ok')}</td></tr>"
         )
     reasons = []
-    for block in data.questions:
+    for block in answered:
         cells = ", ".join(
             f"{html.escape(r.reason)} {_f(r.stats.alpha)} ({r.stats.n})" for r in block.by_reason
         )
@@ -54,7 +59,12 @@ def report_html(data: AgreementReport) -> str:
     for entry in data.labeler_vs_gold:
         weeks = " · ".join(f"{w.week}: {w.agreement:.0%}" for w in entry.weeks)
         people.append(f"<li><b>{html.escape(entry.name)}</b>: {weeks}</li>")
-    pooled = ", ".join(f"{q.question} {_f(q.alpha)} ({q.n})" for q in data.pooled.questions)
+    pooled = ", ".join(f"{q.question} {_f(q.alpha)} ({q.n})" for q in data.pooled.questions if q.n)
+    none_paired = (
+        f"<p>No paired items this week for: {html.escape(', '.join(unanswered))}.</p>"
+        if unanswered
+        else ""
+    )
     counts = data.disagreements
     pooled_weeks = ", ".join(data.pooled.weeks)
     return (
@@ -63,7 +73,8 @@ def report_html(data: AgreementReport) -> str:
         "<th>agree</th><th>kappa</th><th>alpha</th><th>alpha 95% CI (bootstrap)</th>"
         "<th>flag</th></tr>"
         + "".join(rows)
-        + f"</table><p>Flags: alpha below {RELIABLE_ALPHA} is too unreliable to train on; fewer "
+        + f"</table>{none_paired}<p>Flags: alpha below {RELIABLE_ALPHA} is too unreliable "
+        "to train on; fewer "
         f"than {data.thresholds.min_items} paired items make a week's figure meaningless.</p>"
         f"<p><b>Pooled</b> over {html.escape(pooled_weeks)}: {html.escape(pooled)}</p>"
         f"<h4>Alpha per reason code (items)</h4><ul>{''.join(reasons)}</ul>"
@@ -88,19 +99,18 @@ def gaps_html(gaps: tuple[GapGroup, ...], week: str | None) -> str:
 def trend_chart(data: AgreementReport) -> QChart:
     chart = QChart()
     chart.setTitle("Krippendorff's alpha per question, by week")
+    chart_style.tidy(chart)
     weeks = data.weeks
-    axis_x = QCategoryAxis()
-    for index, week in enumerate(weeks):
-        axis_x.append(week, index)
-    axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-    axis_y = QValueAxis()
-    axis_y.setRange(-0.2, 1.0)
-    axis_y.setTitleText("alpha")
+    axis_x = chart_style.week_axis(list(weeks))
+    axis_y = chart_style.value_axis(-0.2, 1.0, ticks=7, title="alpha")
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-    for trend in data.trend:
+    # Questions with no paired items in any week (an eval's per-side checks) are left out.
+    shown = [t for t in data.trend if any(point.alpha is not None for point in t.points)]
+    for colour_index, trend in enumerate(shown):
         series = QLineSeries()
         series.setName(trend.question)
+        chart_style.style_line(series, colour_index)
         for index, point in enumerate(trend.points):
             if point.alpha is not None:
                 series.append(index, point.alpha)
@@ -109,9 +119,9 @@ def trend_chart(data: AgreementReport) -> QChart:
         series.attachAxis(axis_y)
     line = QLineSeries()
     line.setName(f"reliable ({RELIABLE_ALPHA})")
-    line.append(0, RELIABLE_ALPHA)
-    line.append(max(len(weeks) - 1, 1), RELIABLE_ALPHA)
-    pen = QPen(Qt.GlobalColor.red)
+    line.append(axis_x.min(), RELIABLE_ALPHA)
+    line.append(axis_x.max(), RELIABLE_ALPHA)
+    pen = QPen(QColor("#333333"))  # black dashes: no series' colour is taken by the line
     pen.setStyle(Qt.PenStyle.DashLine)
     line.setPen(pen)
     chart.addSeries(line)
@@ -139,6 +149,8 @@ class AgreementView(LoadedView):
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(workspace, parent)
         self.week = QComboBox()
+        self.week.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.week.setMinimumContentsLength(len("2026-W48"))
         self.week.currentIndexChanged.connect(self._on_week_changed)
         self.text = QTextBrowser()
         self.chart = QChartView()
