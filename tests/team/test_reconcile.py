@@ -133,7 +133,9 @@ def test_report_shapes_and_flags(lead: LabelingSession) -> None:
     few = [q for q in data["questions"] if q["n"] < 10]
     assert few and all(q["flag"] == "too few items" for q in few)
     assert all(
-        q["flag"] == "unreliable" for q in data["questions"] if q["n"] >= 10 and q["alpha"] < 0.667
+        q["flag"] == "unreliable"
+        for q in data["questions"]
+        if q["n"] >= 10 and q["alpha"] is not None and q["alpha"] < 0.667
     )
     assert [p["week"] for p in data["trend"]["verdict"]] == data["weeks"]
     assert {e["name"] for e in data["labeler_vs_gold"]} >= {"Ana (demo)", "Ben (demo)"}

@@ -1,0 +1,86 @@
+"""Picked events back from a SQL engine, and the sentence for a malformed one.
+
+A payload holds an event's fields as text: JSON text per field from a JSON lines source
+(``kind`` json), or plain values with nested fields as JSON text from typed columns
+(``kind`` typed). Each becomes the dict a reader yields and goes through
+``events.check_event``, as in the reference engine. When a SQL engine finds a malformed
+event, the reference reader re-reads that one file to give the very sentence (file, line,
+field) the reference engine gives.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from labeler.errors import ValidationError
+from labeler.triage.engines.reference import strict_seconds
+from labeler.triage.events import check_event, read_events
+
+NESTED = ("model", "retries", "candidates")
+NUMBERS = ("picked", "rating")
+
+
+def raw_event(payload: dict[str, Any]) -> dict[str, Any]:
+    """The event as a reader would have yielded it."""
+    fields = {name: value for name, value in payload.items() if name != "kind"}
+    if payload["kind"] == "json":
+        return {name: orjson.loads(value) for name, value in fields.items() if value is not None}
+    raw: dict[str, Any] = {}
+    for name, value in fields.items():
+        if value is None:
+            continue
+        if name in NESTED:
+            raw[name] = orjson.loads(value)
+        elif name in NUMBERS:
+            raw[name] = int(value)
+        elif name == "redaction_confirmed":
+            raw[name] = value == "true"
+        else:
+            raw[name] = value
+    return raw
+
+
+def checked_event(payload: dict[str, Any]) -> dict[str, Any]:
+    raw = raw_event(payload)
+    where = f"event {raw.get('event_id')!r}"
+    event = check_event(where, raw)
+    strict_seconds(where, raw)
+    return event
+
+
+def first_problem(path: Path, event_id: str | None, field: str | None) -> ValidationError:
+    """The reference engine's sentence for the first malformed event in ``path``; if it
+    finds none (the file changed, or an engine disagrees), a sentence naming the field."""
+    problem = reference_problem(path)
+    if problem is not None:
+        return problem
+    return ValidationError(
+        f"{path.name}: event {event_id!r}: field '{field}' is malformed "
+        "(see docs/formats/capture-events.md)."
+    )
+
+
+def reference_problem(path: Path) -> ValidationError | None:
+    try:
+        for where, raw in read_events(path):
+            check_event(where, raw)
+            strict_seconds(where, raw)
+    except ValidationError as err:
+        return err
+    return None
+
+
+def duplicate_problem(files: list[Path], event_id: str) -> ValidationError:
+    """The sentence for an id seen twice, naming the line of its second occurrence."""
+    seen = 0
+    for path in files:
+        for where, raw in read_events(path):
+            found = raw.get("event_id") if isinstance(raw, dict) else getattr(raw, "event_id", None)
+            if found == event_id:
+                seen += 1
+                if seen == 2:
+                    return ValidationError(f"{where}: duplicate event_id {event_id!r}.")
+    return ValidationError(f"{files[-1].name}: duplicate event_id {event_id!r}.")
