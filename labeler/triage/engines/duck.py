@@ -149,7 +149,7 @@ def _refuse_problems(
         dup = con.execute(
             f"SELECT eid, list(DISTINCT src_file ORDER BY src_file) FROM ({normalised}) "
             "GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1",
-            params,
+            {"blank": params["blank"]},  # DuckDB refuses parameters a query does not use
         ).fetchone()
         assert dup is not None
         raise duplicate_problem([Path(name) for name in dup[1]], dup[0])
@@ -202,13 +202,15 @@ def _normalised(
         )
         values = _json_values()
     else:
+        # union_by_name: files of one folder need not share a column order or set.
+        common = f"filename = 'src_file', hive_partitioning = {hive}, union_by_name = true"
         if source.kind == "csv":
             scan = (
-                f"read_csv({files}, header = true, all_varchar = true, filename = 'src_file', "
-                f"hive_partitioning = {hive}, max_line_size = {MAX_OBJECT_BYTES})"
+                f"read_csv({files}, header = true, all_varchar = true, {common}, "
+                f"max_line_size = {MAX_OBJECT_BYTES})"
             )
         else:
-            scan = f"read_parquet({files}, filename = 'src_file', hive_partitioning = {hive})"
+            scan = f"read_parquet({files}, {common})"
         try:
             types = dict(
                 con.execute(

@@ -18,16 +18,17 @@ def choose(
     candidates: Iterable[tuple[str, bool, int, list[str]]], plan: Plan
 ) -> dict[str, list[str]]:
     """Per case type, the picked sort keys in sample order; ``candidates`` are (case,
-    holdout, day, keys in ascending order) rows."""
-    days: dict[tuple[str, bool], dict[int, list[str]]] = defaultdict(dict)
-    for case, holdout, day, keys in candidates:
-        days[(case, holdout)][day] = sorted(keys)[: plan.caps.get(case, 0)]
+    holdout, day, lowest keys) rows, several rows of one group allowed."""
+    days: dict[tuple[str, bool], dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for case, holdout, day, keys in candidates:  # a group may come in parts (per signal)
+        days[(case, holdout)][day].extend(keys)
     picks: dict[str, list[str]] = {}
     for case, cap in plan.caps.items():
         pools = []
         for holdout in (True, False):
             by_day = days.get((case, holdout), {})
-            pools.append(sampling.round_robin([by_day[d] for d in sorted(by_day)], cap))
+            queues = [sorted(by_day[d])[:cap] for d in sorted(by_day)]
+            pools.append(sampling.round_robin(queues, cap))
         merged = sampling.merge_quota(pools[0], pools[1], cap, plan.quotas[case])
         if merged:
             picks[case] = merged
