@@ -51,9 +51,13 @@ def digest(prefix: str, event_id: str) -> str:
     return hashlib.sha256((prefix + event_id).encode("utf-8")).hexdigest()
 
 
-def sort_key(seed: int, event_id: str) -> str:
-    """The sample order: the rank digest, ties (never seen) broken by the id itself."""
-    return digest(sample_prefix(seed), event_id) + event_id
+RANK_HEX = 16  # the rank is the digest's first 64 bits; shorter keys compare faster in SQL
+
+
+def sort_key(prefix: str, event_id: str) -> str:
+    """The sample order of an event: its rank (16 hex digits of the digest under the seed's
+    prefix), ties broken by the id itself, so the order is total in every engine."""
+    return digest(prefix, event_id)[:RANK_HEX] + event_id
 
 
 def holdout_threshold(rate: float) -> str:
@@ -201,7 +205,7 @@ def choose_overlap(candidates: Iterable[tuple[str, str]], count: int, key: bytes
 def week_overlap(candidates: Iterable[tuple[str, str]], count: int, seed: int) -> set[str]:
     """A week bundle's overlap items: across case types, each by its overlap digest."""
     prefix = overlap_prefix(seed)
-    return spread(candidates, count, lambda item_id: digest(prefix, item_id) + item_id)
+    return spread(candidates, count, lambda item_id: sort_key(prefix, item_id))
 
 
 def day_text(seconds: int) -> str:

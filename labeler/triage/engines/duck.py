@@ -1,12 +1,13 @@
 """The DuckDB engine (the default): read, check, count and sample the events in SQL.
 
-One scan of the sources feeds one grouped aggregate: per (fate, signal, case, holdout, day)
-a count, and for the eligible groups the ``cap`` lowest sort keys with their payloads
-(``min_by(..., k)``, a bounded heap per group). Duplicate ids are counted in the same scan
-(``count(DISTINCT)``, which spills); memory is capped by ``memory_limit`` and spills go to a
-fresh folder that is deleted afterwards. JSON lines are read as JSON text per field (faster
-than unescaping every string, and it keeps a number apart from a string); Parquet and CSV by
-their column types. Only the picked events' payloads come back to Python.
+One scan of each source feeds one grouped aggregate: per (fate, signal, case, holdout, day)
+a count and, for the eligible groups, the ``cap`` lowest sort keys (``min_by(..., k)``: a
+bounded heap per group, so memory does not grow with the events); a last scan, filtered on
+the picked ids, brings their payloads.
+Duplicate ids are found by a second, narrow aggregate over the ids alone (``GROUP BY`` spills
+to disk; a ``count(DISTINCT)`` beside the groups did not, measured at 600 MB for 1M ids).
+Memory is capped by ``memory_limit``; spills go to a fresh folder deleted afterwards. Only
+the picked events' payloads come back to Python, as JSON.
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from labeler.errors import ValidationError
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel
 from labeler.triage import sampling
 from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
 from labeler.triage.engines import sql as q
+from labeler.triage.engines.duck_columns import FIELDS, json_columns, typed_columns
 from labeler.triage.engines.payload import (
     checked_event,
     duplicate_problem,
@@ -32,14 +36,9 @@ from labeler.triage.engines.payload import (
     reference_problem,
 )
 from labeler.triage.engines.picks import choose
+from labeler.triage.sampling import RANK_HEX
 
-MAX_TEXT = 1_048_576
-TEXT_FIELDS = ("input", "intent", "output", "edited_output", "ticket_text", "subject")
-SHORT_FIELDS = ("event_id", "captured_at", "signal", "reason_code", "reaction")
-NESTED_FIELDS = ("model", "retries", "candidates")
-NUMBER_FIELDS = {"picked": ("0", "1"), "rating": ("1", "2", "3", "4", "5")}
-FIELDS = (*SHORT_FIELDS, *TEXT_FIELDS, *NESTED_FIELDS, *NUMBER_FIELDS, "redaction_confirmed")
-MAX_OBJECT_BYTES = 64 << 20
+MAX_OBJECT_BYTES = 16 << 20  # a JSON line up to 16 MiB: DuckDB buffers 2x that per thread
 # What bad input raises (a file that is not JSON, a CSV with a broken quote, a type that will
 # not convert); a binder or parser error is our bug and keeps its traceback.
 INPUT_ERRORS = (
@@ -82,61 +81,76 @@ def sample_events(
     progress: ProgressCallback,
     should_cancel: CancelCheck,
 ) -> Sample:
+    params = q.parameters(plan)
     with connection(settings) as con:
-        progress(0, 2, "Reading events (DuckDB)")
-        normalised = " UNION ALL ".join(
-            _normalised(con, source, settings, plan) for source in sources
-        )
-        classified = q.classified(normalised, plan, q.DUCKDB)
-        params = q.parameters(plan)
-        top_k = max(max(plan.caps.values()), 1)
-        try:
-            con.execute(
-                f"""CREATE TEMP TABLE groups AS
-                SELECT fate, sig, case_type, holdout, day, negative, count(*) AS n,
-                    count(DISTINCT eid) AS ids, grouping(fate) AS overall,
-                    min_by({{'key': sort_key, 'payload': payload}}, sort_key, {top_k})
-                        FILTER (WHERE fate = 'eligible') AS top
-                FROM ({classified})
-                GROUP BY GROUPING SETS ((fate, sig, case_type, holdout, day, negative), ())""",
-                params,
-            )
-        except INPUT_ERRORS as err:
-            raise _unreadable(sources, err) from None
-        check_cancel(should_cancel)
-        progress(1, 2, "Sampling")
-        tally = _tally(con)
-        _refuse_problems(con, sources, classified, params, normalised)
-        candidates = _candidates(con)
+        scans = [_scan(con, source, settings, plan) for source in sources]
+        tally = Tally()
+        candidates: list[tuple[str, bool, int, list[str]]] = []
+        for index, (source, scan) in enumerate(zip(sources, scans, strict=True)):
+            progress(index, len(sources) + 1, f"Reading {source.patterns[0]} (DuckDB)")
+            classified = q.classified(scan.select(), plan, q.DUCKDB)
+            _group(con, index, classified, params, plan, source)
+            check_cancel(should_cancel)
+            _refuse_invalid(con, index, classified, params)
+            _fold(con, index, tally)
+            candidates += _candidates(con, index)
+        progress(len(sources), len(sources) + 1, "Looking for duplicate ids (DuckDB)")
+        _refuse_duplicates(con, scans, sources)
         chosen = choose(candidates, plan)
-        payloads = _payloads(con, [key for keys in chosen.values() for key in keys])
+        ids = [key[RANK_HEX:] for keys in chosen.values() for key in keys]
+        payloads: dict[str, dict[str, Any]] = {}
+        for source, scan in zip(sources, scans, strict=True):
+            payloads |= _payloads(con, source, scan, ids)
         picks = {
-            case: [checked_event(payloads[key]) for key in keys] for case, keys in chosen.items()
+            case: [checked_event(payloads[key[RANK_HEX:]]) for key in keys]
+            for case, keys in chosen.items()
         }
-        progress(2, 2, "Sampled")
     return Sample(tally, picks)
 
 
-def _tally(con: duckdb.DuckDBPyConnection) -> Tally:
-    tally = Tally()
-    rows = con.execute(
-        "SELECT fate, sig, case_type, negative, sum(n) FROM groups WHERE overall = 0 "
-        "AND fate <> 'invalid' GROUP BY ALL"
-    ).fetchall()
-    for fate, signal, case, negative, n in rows:
-        fold(tally, fate, signal, case, bool(negative), int(n))
-    return tally
+@dataclass(frozen=True)
+class _Scan:
+    """A source as DuckDB reads it: the table function, a partition filter, the columns."""
+
+    table: str
+    where: str
+    columns: str
+
+    def select(self, extra: str = "") -> str:
+        where = " AND ".join(part for part in (self.where, extra) if part)
+        return f"SELECT {self.columns} FROM {self.table}" + (f" WHERE {where}" if where else "")
 
 
-def _refuse_problems(
+def _group(
     con: duckdb.DuckDBPyConnection,
-    sources: Sequence[Source],
+    index: int,
     classified: str,
     params: dict[str, str],
-    normalised: str,
+    plan: Plan,
+    source: Source,
 ) -> None:
-    """Malformed events and duplicate ids stop the build: name the file, line and field."""
-    invalid = con.execute("SELECT sum(n) FROM groups WHERE fate = 'invalid'").fetchone()
+    """Counts per group, and each eligible group's lowest sort keys. Only the keys: with
+    the payloads as min_by's argument DuckDB copied every eligible event's payload (out of
+    memory at 500 MB for 1M JSON lines) and took 10x longer; re-reading the picked rows is
+    cheaper."""
+    top_k = max(max(plan.caps.values()), 1)
+    try:
+        con.execute(
+            f"""CREATE TEMP TABLE groups_{index} AS
+            SELECT fate, sig, case_type, holdout, day, negative, count(*) AS n,
+                min_by(sort_key, sort_key, {top_k}) FILTER (WHERE fate = 'eligible') AS top
+            FROM ({classified}) GROUP BY ALL""",
+            params,
+        )
+    except INPUT_ERRORS as err:
+        raise _unreadable([source], err) from None
+
+
+def _refuse_invalid(
+    con: duckdb.DuckDBPyConnection, index: int, classified: str, params: dict[str, str]
+) -> None:
+    """A malformed event stops the build with the reference engine's sentence."""
+    invalid = con.execute(f"SELECT sum(n) FROM groups_{index} WHERE fate = 'invalid'").fetchone()
     if invalid and invalid[0]:
         row = con.execute(
             f"SELECT src_file, eid, problem FROM ({classified}) WHERE fate = 'invalid' LIMIT 1",
@@ -144,34 +158,63 @@ def _refuse_problems(
         ).fetchone()
         assert row is not None
         raise first_problem(Path(row[0]), row[1], row[2])
-    total = con.execute("SELECT n, ids FROM groups WHERE overall = 1").fetchone()
-    if total and total[0] != total[1]:
+
+
+def _fold(con: duckdb.DuckDBPyConnection, index: int, tally: Tally) -> None:
+    rows = con.execute(
+        f"SELECT fate, sig, case_type, negative, sum(n) FROM groups_{index} GROUP BY ALL"
+    ).fetchall()
+    for fate, signal, case, negative, n in rows:
+        fold(tally, fate, signal, case, bool(negative), int(n))
+
+
+def _refuse_duplicates(
+    con: duckdb.DuckDBPyConnection, scans: list[_Scan], sources: Sequence[Source]
+) -> None:
+    """An id seen twice stops the build; only the ids and file names are read for this."""
+    ids = " UNION ALL ".join(
+        f"SELECT {_id_column(source)} AS eid, src_file FROM {scan.table}"
+        + (f" WHERE {scan.where}" if scan.where else "")
+        for source, scan in zip(sources, scans, strict=True)
+    )
+    try:
         dup = con.execute(
-            f"SELECT eid, list(DISTINCT src_file ORDER BY src_file) FROM ({normalised}) "
-            "GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1",
-            {"blank": params["blank"]},  # DuckDB refuses parameters a query does not use
+            f"SELECT eid, list(DISTINCT src_file ORDER BY src_file) FROM ({ids}) "
+            "GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1"
         ).fetchone()
-        assert dup is not None
+    except INPUT_ERRORS as err:
+        raise _unreadable(sources, err) from None
+    if dup is not None:
         raise duplicate_problem([Path(name) for name in dup[1]], dup[0])
 
 
-def _candidates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, bool, int, list[str]]]:
+def _id_column(source: Source) -> str:
+    return "event_id->>'$'" if source.kind == "jsonl" else "event_id"
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, index: int
+) -> list[tuple[str, bool, int, list[str]]]:
     rows = con.execute(
-        "SELECT case_type, holdout, day, list_transform(top, lambda t: t.key) FROM groups "
-        "WHERE overall = 0 AND fate = 'eligible'"
+        f"SELECT case_type, holdout, day, top FROM groups_{index} WHERE fate = 'eligible'"
     ).fetchall()
     return [(case, bool(holdout), int(day), keys) for case, holdout, day, keys in rows]
 
 
-def _payloads(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, dict[str, Any]]:
-    if not keys:
+def _payloads(
+    con: duckdb.DuckDBPyConnection, source: Source, scan: _Scan, ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The picked events of one source by id, as the dicts a reader yields (JSON is every
+    engine's common form)."""
+    if not ids:
         return {}
-    rows = con.execute(
-        "SELECT t.key, t.payload FROM (SELECT unnest(top) AS t FROM groups "
-        "WHERE overall = 0 AND fate = 'eligible') WHERE list_contains($keys, t.key)",
-        {"keys": keys},
-    ).fetchall()
-    return {key: payload for key, payload in rows}
+    picked = scan.select(f"list_contains($ids, {_id_column(source)})")  # Parquet: pushed down
+    query = f"SELECT eid, CAST(to_json(payload) AS VARCHAR) FROM ({picked})"
+    try:
+        rows = con.execute(query, {"ids": ids, "blank": q.BLANK}).fetchall()
+    except INPUT_ERRORS as err:  # the files changed under us
+        raise _unreadable([source], err) from None
+    return {event_id: orjson.loads(text) for event_id, text in rows}
 
 
 def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
@@ -182,50 +225,40 @@ def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
             if problem is not None:
                 return problem
     reason = str(err).splitlines()[0][:300]
-    return ValidationError(
-        f"{', '.join(s.patterns[0] for s in sources)}: cannot be read ({reason})."
-    )
+    names = ", ".join(s.patterns[0] for s in sources)
+    return ValidationError(f"{names}: cannot be read ({reason}).")
 
 
-def _normalised(
+def _scan(
     con: duckdb.DuckDBPyConnection, source: Source, settings: EngineSettings, plan: Plan
-) -> str:
-    """One normalised row per event of ``source`` (columns: see engines.sql)."""
+) -> _Scan:
+    """How DuckDB reads one source, with normalised columns (see engines.sql)."""
     files = "[" + ", ".join(q.quote(_literal_path(p)) for p in source.patterns) + "]"
     hive = "true" if source.hive else "false"
+    where = _partition_filter(settings, plan, source)
     if source.kind == "jsonl":
         columns = "{" + ", ".join(f"{q.quote(name)}: 'JSON'" for name in FIELDS) + "}"
-        scan = (
+        table = (
             f"read_json({files}, format = 'newline_delimited', columns = {columns}, "
             f"filename = 'src_file', hive_partitioning = {hive}, "
             f"maximum_object_size = {MAX_OBJECT_BYTES})"
         )
-        values = _json_values()
+        return _Scan(table, where, json_columns())
+    # union_by_name: files of one folder need not share a column order or set.
+    common = f"filename = 'src_file', hive_partitioning = {hive}, union_by_name = true"
+    if source.kind == "csv":
+        table = (
+            f"read_csv({files}, header = true, all_varchar = true, {common}, "
+            f"max_line_size = {MAX_OBJECT_BYTES})"
+        )
     else:
-        # union_by_name: files of one folder need not share a column order or set.
-        common = f"filename = 'src_file', hive_partitioning = {hive}, union_by_name = true"
-        if source.kind == "csv":
-            scan = (
-                f"read_csv({files}, header = true, all_varchar = true, {common}, "
-                f"max_line_size = {MAX_OBJECT_BYTES})"
-            )
-        else:
-            scan = f"read_parquet({files}, {common})"
-        try:
-            types = dict(
-                con.execute(
-                    f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {scan})"
-                ).fetchall()
-            )
-        except INPUT_ERRORS as err:
-            raise _unreadable([source], err) from None
-        values = _typed_values(types, source.kind)
-    where = _partition_filter(settings, plan, source)
-    return f"SELECT {values} FROM {scan} {where}"
-
-
-def _is_nested(kind: str) -> bool:
-    return kind.startswith(("STRUCT", "MAP")) or kind.endswith("[]")
+        table = f"read_parquet({files}, {common})"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
+    except INPUT_ERRORS as err:
+        raise _unreadable([source], err) from None
+    types = {str(row[0]): str(row[1]) for row in described}
+    return _Scan(table, where, typed_columns(types))
 
 
 def _literal_path(path: str) -> str:
@@ -243,217 +276,4 @@ def _partition_filter(settings: EngineSettings, plan: Plan, source: Source) -> s
         raise ValidationError(f"--partition-column must be a column name, not {column!r}.")
     first = sampling.day_text(plan.start - sampling.DAY_SECONDS)
     last = sampling.day_text(plan.end)
-    return f"WHERE CAST({column} AS VARCHAR) BETWEEN '{first}' AND '{last}'"
-
-
-def _json_values() -> str:
-    """Normalised columns from JSON text per field (a JSON null is SQL NULL)."""
-
-    def text(c: str) -> str:
-        return f"CAST({c} AS VARCHAR)"
-
-    def is_text(c: str) -> str:
-        return (
-            f"({c} IS NULL OR (starts_with({text(c)}, '\"') AND (length({text(c)}) <= "
-            f"{MAX_TEXT + 2} OR length({c}->>'$') <= {MAX_TEXT})))"
-        )
-
-    def kind(c: str, path: str = "$") -> str:
-        return f"coalesce(json_type({c}, '{path}'), 'NULL')"
-
-    def pairs(c: str, a: str, b: str, length: str) -> str:
-        each = (
-            f"list_bool_and(list_transform(json_extract({c}, '$[*]'), lambda s: "
-            f"{kind('s')} = 'OBJECT' AND {kind('s', '$.' + a)} = 'VARCHAR' AND "
-            f"{kind('s', '$.' + b)} = 'VARCHAR'))"
-        )
-        return f"({c} IS NULL OR ({kind(c)} = 'ARRAY' AND {length} AND coalesce({each}, TRUE)))"
-
-    model_ok = (
-        f"(model IS NULL OR ({kind('model')} = 'OBJECT' AND {kind('model', '$.name')} IN "
-        f"('VARCHAR', 'NULL') AND {kind('model', '$.version')} IN ('VARCHAR', 'NULL') AND "
-        f"{kind('model', '$.settings')} IN ('OBJECT', 'NULL')))"
-    )
-    valid = {name: is_text(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
-    valid["model"] = model_ok
-    valid["retries"] = pairs("retries", "change", "output", "TRUE")
-    valid["candidates"] = pairs(
-        "candidates", "model_version", "output", "json_array_length(candidates) = 2"
-    )
-    for name, allowed in NUMBER_FIELDS.items():
-        valid[name] = f"({name} IS NULL OR {text(name)} IN ({q.in_list(allowed)}))"
-    valid["redaction_confirmed"] = (
-        f"(redaction_confirmed IS NULL OR {text('redaction_confirmed')} IN ('true', 'false'))"
-    )
-    present = {c: f"coalesce({text(c)} <> '\"\"', FALSE)" for c in ("input", "intent")}
-    columns = {
-        "eid": "event_id->>'$'",
-        "ts": "captured_at->>'$'",
-        "sig": "signal->>'$'",
-        "reason": "reason_code->>'$'",
-        "reaction": "reaction->>'$'",
-        "rating": "try_cast(CAST(rating AS VARCHAR) AS BIGINT)",
-        "picked": "try_cast(CAST(picked AS VARCHAR) AS BIGINT)",
-        "has_input": present["input"],
-        "has_intent": present["intent"],
-        "has_version": "coalesce(model->>'$.version' <> '', FALSE)",
-        "complete": _complete(
-            "output IS NOT NULL", "edited_output IS NOT NULL",
-            "coalesce(json_array_length(retries) > 0, FALSE)", "candidates IS NOT NULL",
-        ),
-        "unchanged": f"coalesce({text('output')} = {text('edited_output')}, FALSE)",
-        "problem": _problem(valid, "event_id->>'$'", "signal->>'$'", "reason_code->>'$'",
-                            "reaction->>'$'"),
-        "src_file": "src_file",
-        "payload": "{" + ", ".join(f"{q.quote(n)}: {text(n)}" for n in FIELDS)
-        + ", 'kind': 'json'}",
-    }  # fmt: skip
-    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
-
-
-def _complete(output: str, edited: str, retries: str, candidates: str) -> str:
-    """The evidence each signal needs (events.drop_cause's missing_evidence)."""
-    return (
-        f"CASE signal->>'$' WHEN 'edit' THEN {output} AND {edited} WHEN 'retry' THEN {retries} "
-        f"WHEN 'side_by_side' THEN {candidates} WHEN 'sample' THEN {output} ELSE TRUE END"
-    )
-
-
-def _problem(valid: dict[str, str], eid: str, signal: str, reason: str, reaction: str) -> str:
-    """The first malformed field's name, in check_event's order, or NULL."""
-    from labeler.domain import ALL_SIGNALS, REASON_CODES
-
-    rules = {
-        "event_id": f"NOT {valid['event_id']} OR {eid} IS NULL OR length({eid}) > 200 OR "
-        f"regexp_full_match({eid}, $blank)",
-        "signal": f"NOT {valid['signal']} OR {signal} IS NULL OR {signal} NOT IN "
-        f"({q.in_list(ALL_SIGNALS)})",
-        "captured_at": f"NOT {valid['captured_at']}",
-        "reason_code": f"NOT {valid['reason_code']} OR {reason} NOT IN ({q.in_list(REASON_CODES)})",
-        "reaction": f"NOT {valid['reaction']} OR {reaction} NOT IN ('up', 'down')",
-    }
-    for name in (*TEXT_FIELDS, *NESTED_FIELDS, *NUMBER_FIELDS, "redaction_confirmed"):
-        rules[name] = f"NOT {valid[name]}"
-    whens = " ".join(f"WHEN coalesce({rule}, FALSE) THEN '{name}'" for name, rule in rules.items())
-    return f"CASE {whens} END"
-
-
-def _typed_values(types: dict[str, str], kind: str) -> str:
-    """Normalised columns from typed columns (Parquet's, or CSV's text)."""
-
-    def col(name: str) -> str:
-        return name if name in types else "NULL"
-
-    def is_varchar(name: str) -> bool:
-        return types.get(name, "VARCHAR") == "VARCHAR"
-
-    def text_ok(name: str) -> str:
-        if name not in types:
-            return "TRUE"
-        if not is_varchar(name):
-            return f"({name} IS NULL)"
-        return f"({name} IS NULL OR length({name}) <= {MAX_TEXT})"
-
-    def json_text(name: str) -> str:
-        """Nested fields as JSON text: a JSON string column, or a native struct or list."""
-        kind_ = types.get(name)
-        if kind_ is None or not (kind_ in ("VARCHAR", "JSON") or _is_nested(kind_)):
-            return "CAST(NULL AS VARCHAR)"  # an all-null column comes back as DOUBLE or INT
-        if kind_ == "VARCHAR":
-            return f"CAST({name} AS VARCHAR)"
-        return f"CAST(to_json({name}) AS VARCHAR)"
-
-    def number(name: str) -> str:
-        if name not in types:
-            return "CAST(NULL AS BIGINT)"
-        kind_ = types[name]
-        if kind_ == "VARCHAR":
-            return f"try_cast(trim({name}) AS BIGINT)"
-        if kind_ in ("DOUBLE", "FLOAT"):
-            return f"CASE WHEN {name} = floor({name}) THEN CAST({name} AS BIGINT) END"
-        if kind_ == "BOOLEAN":
-            return "NULL"
-        return f"try_cast({name} AS BIGINT)"
-
-    def kind_of(expr: str, path: str = "$") -> str:
-        return f"coalesce(json_type({expr}, '{path}'), 'NULL')"
-
-    nested = {name: json_text(name) for name in NESTED_FIELDS}
-    valid = {name: text_ok(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
-    for name, expr in nested.items():
-        if name in types and expr.startswith("CAST(NULL"):
-            valid[name] = f"({name} IS NULL)"
-        else:
-            valid[name] = f"({expr} IS NULL OR json_valid({expr}))"
-    m = f"try_cast({nested['model']} AS JSON)"
-    valid["model"] = (
-        f"({valid['model']} AND ({m} IS NULL OR ({kind_of(m)} = 'OBJECT' AND "
-        f"{kind_of(m, '$.name')} IN ('VARCHAR', 'NULL') AND {kind_of(m, '$.version')} IN "
-        f"('VARCHAR', 'NULL') AND {kind_of(m, '$.settings')} IN ('OBJECT', 'NULL'))))"
-    )
-    for name, (a, b, length) in {
-        "retries": ("change", "output", "TRUE"),
-        "candidates": ("model_version", "output", "json_array_length({j}) = 2"),
-    }.items():
-        if nested[name].startswith("CAST(NULL"):
-            continue  # no such column, or an all-null one: nothing to check
-        j = f"try_cast({nested[name]} AS JSON)"
-        each = (
-            f"list_bool_and(list_transform(json_extract({j}, '$[*]'), lambda s: "
-            f"{kind_of('s')} = 'OBJECT' AND {kind_of('s', '$.' + a)} = 'VARCHAR' AND "
-            f"{kind_of('s', '$.' + b)} = 'VARCHAR'))"
-        )
-        valid[name] = (
-            f"({valid[name]} AND ({j} IS NULL OR ({kind_of(j)} = 'ARRAY' AND "
-            f"{length.format(j=j)} AND coalesce({each}, TRUE))))"
-        )
-    numbers = {name: number(name) for name in NUMBER_FIELDS}
-    for name, allowed in NUMBER_FIELDS.items():
-        valid[name] = f"({col(name)} IS NULL OR {numbers[name]} IN ({', '.join(allowed)}))"
-    confirmed = col("redaction_confirmed")
-    if kind == "csv" or types.get("redaction_confirmed") == "VARCHAR":
-        confirmed_value = f"lower(trim({confirmed})) IN ('true', '1')"
-        valid["redaction_confirmed"] = "TRUE"
-    else:
-        confirmed_value = confirmed
-        valid["redaction_confirmed"] = (
-            "TRUE"
-            if types.get("redaction_confirmed", "BOOLEAN") == "BOOLEAN"
-            else f"({confirmed} IS NULL)"
-        )
-
-    def value(name: str) -> str:
-        return name if name in types and is_varchar(name) else "CAST(NULL AS VARCHAR)"
-
-    jm = f"try_cast({nested['model']} AS JSON)"
-    payload = {name: value(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
-    payload |= nested
-    payload |= {name: f"CAST({numbers[name]} AS VARCHAR)" for name in NUMBER_FIELDS}
-    payload["redaction_confirmed"] = (
-        f"CAST({confirmed_value} AS VARCHAR)" if confirmed != "NULL" else "NULL"
-    )
-    columns = {
-        "eid": value("event_id"),
-        "ts": value("captured_at"),
-        "sig": value("signal"),
-        "reason": value("reason_code"),
-        "reaction": value("reaction"),
-        "rating": numbers["rating"],
-        "picked": numbers["picked"],
-        "has_input": f"coalesce({value('input')} <> '', FALSE)",
-        "has_intent": f"coalesce({value('intent')} <> '', FALSE)",
-        "has_version": f"coalesce({jm}->>'$.version' <> '', FALSE)",
-        "complete": _complete(
-            f"{value('output')} IS NOT NULL", f"{value('edited_output')} IS NOT NULL",
-            f"coalesce(json_array_length(try_cast({nested['retries']} AS JSON)) > 0, FALSE)",
-            f"{nested['candidates']} IS NOT NULL",
-        ).replace("signal->>'$'", value("signal")),
-        "unchanged": f"coalesce({value('output')} = {value('edited_output')}, FALSE)",
-        "problem": _problem(valid, value("event_id"), value("signal"), value("reason_code"),
-                            value("reaction")),
-        "src_file": "src_file",
-        "payload": "{"
-        + ", ".join(f"{q.quote(n)}: CAST({payload[n]} AS VARCHAR)" for n in FIELDS)
-        + ", 'kind': 'typed'}",
-    }  # fmt: skip
-    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    return f"CAST({column} AS VARCHAR) BETWEEN '{first}' AND '{last}'"

@@ -1,11 +1,9 @@
 """Picked events back from a SQL engine, and the sentence for a malformed one.
 
-A payload holds an event's fields as text: JSON text per field from a JSON lines source
-(``kind`` json), or plain values with nested fields as JSON text from typed columns
-(``kind`` typed). Each becomes the dict a reader yields and goes through
-``events.check_event``, as in the reference engine. When a SQL engine finds a malformed
-event, the reference reader re-reads that one file to give the very sentence (file, line,
-field) the reference engine gives.
+A SQL engine hands back each picked event as JSON (the dict a reader yields); it goes
+through ``events.check_event``, as every event does in the reference engine. When a SQL
+engine finds a malformed event, the reference reader re-reads that one file to give the
+very sentence (file, line, field) the reference engine gives.
 """
 
 from __future__ import annotations
@@ -13,38 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from labeler.errors import ValidationError
 from labeler.triage.engines.reference import strict_seconds
 from labeler.triage.events import check_event, read_events
 
-NESTED = ("model", "retries", "candidates")
-NUMBERS = ("picked", "rating")
 
-
-def raw_event(payload: dict[str, Any]) -> dict[str, Any]:
-    """The event as a reader would have yielded it."""
-    fields = {name: value for name, value in payload.items() if name != "kind"}
-    if payload["kind"] == "json":
-        return {name: orjson.loads(value) for name, value in fields.items() if value is not None}
-    raw: dict[str, Any] = {}
-    for name, value in fields.items():
-        if value is None:
-            continue
-        if name in NESTED:
-            raw[name] = orjson.loads(value)
-        elif name in NUMBERS:
-            raw[name] = int(value)
-        elif name == "redaction_confirmed":
-            raw[name] = value == "true"
-        else:
-            raw[name] = value
-    return raw
-
-
-def checked_event(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = raw_event(payload)
+def checked_event(raw: dict[str, Any]) -> dict[str, Any]:
+    """A picked event (as a reader yields it) in canonical form, checked as the reference
+    engine checks every event."""
     where = f"event {raw.get('event_id')!r}"
     event = check_event(where, raw)
     strict_seconds(where, raw)

@@ -114,5 +114,5 @@ def _offer(
     stratum = case_type(signal, event["reason_code"])
     if sampling.digest(plan.holdout_prefix, event_id) < plan.threshold:
         stratum += HOLDOUT
-    key = sampling.digest(plan.sample_prefix, event_id) + event_id
+    key = sampling.sort_key(plan.sample_prefix, event_id)
     sampler.offer(stratum, seconds // sampling.DAY_SECONDS, key, event)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, NORMAL_SIGNAL, UNSPECIFIED_CASE
 from labeler.triage.engines import Plan
-from labeler.triage.sampling import DAY_SECONDS, RFC3339
+from labeler.triage.sampling import DAY_SECONDS, RANK_HEX, RFC3339
 
 # What Python's str.strip() removes (every c with c.isspace(); a test checks the list): an id
 # made only of these is empty in every engine.
@@ -116,7 +116,8 @@ def classified(normalised: str, plan: Plan, d: Dialect) -> str:
     )
     holdout_digest = sha("concat(" + d.p("holdout_prefix") + ", eid)")
     holdout = f"{holdout_digest} < {d.p('threshold')}"
-    key = "concat(" + sha("concat(" + d.p("sample_prefix") + ", eid)") + ", eid)"
+    rank = "substr(" + sha("concat(" + d.p("sample_prefix") + ", eid)") + f", 1, {RANK_HEX})"
+    key = f"concat({rank}, eid)"
     negative = (
         "sig = 'ticket' OR (sig = 'rating' AND rating <= 2) OR (sig = 'reaction' AND "
         "reaction = 'down')"
