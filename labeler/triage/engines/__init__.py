@@ -147,7 +147,14 @@ def resolve_sources(paths: Sequence[str | os.PathLike[str]]) -> list[Source]:
     for raw in paths:
         text = os.fspath(raw)
         path = Path(text)
-        if glob.has_magic(text):
+        if "://" in text:  # s3a://, hdfs://, gs://: read as given (by DuckDB or Spark)
+            kind = SUFFIXES.get(Path(text.rstrip("/")).suffix.lower())
+            if kind is None:
+                raise ValidationError(
+                    f"{text}: name the files' type in the address, e.g. .../*.parquet."
+                )
+            by_kind.setdefault(kind, []).append(([], text, "=" in text))
+        elif glob.has_magic(text):
             files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
             kind = _kind_of(text, files)
             by_kind.setdefault(kind, []).append((files, text, "=" in text))

@@ -1,12 +1,13 @@
 """The Spark engine: the same build as a PySpark job, for events that outgrow one machine.
 
 Only Spark SQL's built-in functions run on the executors (no Python UDFs), so a cluster
-needs no Labeler there: the driver runs ``labeler bundle build --engine spark`` (or this
-module under ``spark-submit``, see docs/triage.md). The sampling is ``engines.sql``'s, the
-same text DuckDB runs; the per-group top-k is ``min_by(key, key, k)``, an aggregate whose
-partial step runs before the shuffle, so only each partition's top-k candidates per
-(case, holdout, day) cross the network, and the counts. Duplicate ids are found by a
-``GROUP BY`` of the ids (the one shuffle that is as wide as the events, one column wide).
+needs no Labeler there: the driver runs ``labeler bundle build --engine spark`` (or
+``labeler/cli/spark_submit.py`` under ``spark-submit``, see docs/triage.md). The sampling
+is ``engines.sql``'s, the same text DuckDB runs; the per-group top-k is
+``min_by(key, key, k)``, an aggregate whose partial step runs before the shuffle, so only
+each partition's top-k candidates per (case, holdout, day) cross the network, and the
+counts. Duplicate ids are found by a ``GROUP BY`` of the ids (the one shuffle as wide as
+the events, one column wide).
 
 Every field is read as text (a Parquet struct or list as its JSON): Spark's JSON reader
 gives a number in a text field as its digits, so unlike the other engines it cannot refuse
@@ -16,7 +17,6 @@ gives a number in a text field as its digits, so unlike the other engines it can
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -270,16 +270,3 @@ def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
     reason = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
     names = ", ".join(s.patterns[0] for s in sources)
     return ValidationError(f"{names}: Spark cannot read the events ({reason}).")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """spark-submit entry point: the arguments of `labeler bundle build`, engine Spark."""
-    from labeler.cli import main as cli_main
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    sys.argv = ["labeler", "bundle", "build", "--engine", "spark", *args]
-    cli_main()
-
-
-if __name__ == "__main__":
-    main()
