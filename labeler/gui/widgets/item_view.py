@@ -71,6 +71,8 @@ class ItemView(QWidget):
     """Shows one item. ``redact_requested`` asks the window to open the redaction dialog."""
 
     redact_requested = Signal()
+    mark_requested = Signal()  # mark personal data the detector missed
+    restrict_requested = Signal()  # send the item to the restricted queue
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +90,16 @@ class ItemView(QWidget):
         self.redact_button.clicked.connect(self.redact_requested)
         banner_row.addWidget(self.banner_text, 1)
         banner_row.addWidget(self.redact_button)
+        self.privacy = QWidget()  # what a person can do about personal data they see
+        privacy_row = QHBoxLayout(self.privacy)
+        privacy_row.setContentsMargins(0, 0, 0, 0)
+        self.mark_button = QPushButton("Mark personal data…")
+        self.mark_button.clicked.connect(self.mark_requested)
+        self.restrict_button = QPushButton("Send to restricted queue")
+        self.restrict_button.clicked.connect(self.restrict_requested)
+        privacy_row.addStretch(1)
+        privacy_row.addWidget(self.mark_button)
+        privacy_row.addWidget(self.restrict_button)
         self.pair, self.single, self.plain = _Pair(), HtmlPane(), _PlainPair()
         self._pending_marks: tuple[list[int], list[int]] | None = None
         for pane in (self.plain.left, self.plain.right):
@@ -99,14 +111,16 @@ class ItemView(QWidget):
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addWidget(self.privacy)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.notes)
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, message: str = "") -> None:
+        """No item: the header says why (``message``, rich text) or "No item selected"."""
         self.item = None
-        self.header.setHtml("<i>No item selected.</i>")
+        self.header.setHtml(message or "<i>No item selected.</i>")
         self.banner.hide()
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
@@ -195,6 +209,7 @@ class ItemView(QWidget):
                 title.setText(f"<b>{side}</b> — model hidden until you save")
 
     def _show_banner(self, item: Item) -> None:
+        self.restrict_button.setVisible(not item.restricted)
         if not item.restricted:
             self.banner.hide()
             return
@@ -213,9 +228,16 @@ class ItemView(QWidget):
         self.banner.show()
 
     def _header_html(self, item: Item) -> str:
+        """Signal and reason, the model, the intent, then the input (which may scroll).
+
+        Every field is cut to a display length: a header never lays out megabytes.
+        """
         blind = item.signal in PAIR_SIGNALS and not self.revealed
-        version = "hidden until you save" if blind else html.escape(item.model_version or "—")
-        settings = ", ".join(f"{k}={v}" for k, v in sorted(item.model_settings.items())[:4])
+        version = "hidden until you save" if blind else _cut(item.model_version or "—", 80)
+        settings = ", ".join(
+            f"{_cut(str(k), 30)}={_cut(str(v), 40)}"
+            for k, v in sorted(item.model_settings.items())[:4]
+        )
         spans = [(s.start, s.end) for s in item.pii if s.field == "input"]
         snippet = _marked((item.input or "")[:600], spans, "#ffe066")
         reason = html.escape(
@@ -224,9 +246,13 @@ class ItemView(QWidget):
         flags = " · ".join(f for f, on in (("pair", item.overlap), ("holdout", item.holdout)) if on)
         return (
             f"<b>{_SIGNAL_NAMES.get(item.signal, item.signal)}</b> · reason <b>{reason}</b> · "
-            f"week {html.escape(item.week)}{' · ' + flags if flags else ''}<br>"
-            f"<b>Trying to:</b> {html.escape(item.intent or '—')}<br>"
-            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span><br>"
-            f"<span style='color:gray'>Model {html.escape(item.model_name or '—')} "
-            f"{version} · {html.escape(settings)}</span>"
+            f"week {html.escape(item.week)}{' · ' + flags if flags else ''} · "
+            f"<span style='color:gray'>model {html.escape(_cut(item.model_name or '—', 60))} "
+            f"{html.escape(version)}{' · ' if settings else ''}{html.escape(settings)}</span><br>"
+            f"<b>Trying to:</b> {html.escape(_cut(item.intent or '—', 400))}<br>"
+            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span>"
         )
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

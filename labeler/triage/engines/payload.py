@@ -12,17 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from labeler.errors import ValidationError
+from labeler.jsonio import convert
 from labeler.triage.engines.reference import strict_seconds
 from labeler.triage.events import check_event, read_events
+from labeler.triage.formats import CaptureEvent
 
 
 def checked_event(raw: dict[str, Any]) -> dict[str, Any]:
     """A picked event (as a reader yields it) in canonical form, checked as the reference
     engine checks every event."""
     where = f"event {raw.get('event_id')!r}"
-    event = check_event(where, raw)
-    strict_seconds(where, raw)
-    return event
+    event = convert(raw, CaptureEvent, where)  # what read_events decodes each line into
+    checked = check_event(where, event)
+    strict_seconds(where, event)
+    return checked
 
 
 def first_problem(path: Path, event_id: str | None, field: str | None) -> ValidationError:
