@@ -94,13 +94,10 @@ def sample_events(
             _refuse_invalid(con, index, classified, params)
             _fold(con, index, tally)
             candidates += _candidates(con, index)
-        progress(len(sources), len(sources) + 1, "Looking for duplicate ids (DuckDB)")
-        _refuse_duplicates(con, scans, sources)
+        progress(len(sources), len(sources) + 1, "Duplicate ids and the picked events (DuckDB)")
         chosen = choose(candidates, plan)
         ids = [key[RANK_HEX:] for keys in chosen.values() for key in keys]
-        payloads: dict[str, dict[str, Any]] = {}
-        for source, scan in zip(sources, scans, strict=True):
-            payloads |= _payloads(con, source, scan, ids)
+        payloads = _second_pass(con, scans, sources, ids)
         picks = {
             case: [checked_event(payloads[key[RANK_HEX:]]) for key in keys]
             for case, keys in chosen.items()
@@ -168,22 +165,48 @@ def _fold(con: duckdb.DuckDBPyConnection, index: int, tally: Tally) -> None:
         fold(tally, fate, signal, case, bool(negative), int(n))
 
 
+def _second_pass(
+    con: duckdb.DuckDBPyConnection, scans: list[_Scan], sources: Sequence[Source], ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """One more scan: duplicate ids (a GROUP BY over the ids, which spills) and, in the
+    same pass, the picked events as JSON, the dicts a reader yields, by id. (Two passes,
+    one per question, cost a third JSON parse.)"""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE picked AS SELECT unnest($ids::VARCHAR[]) AS eid", {"ids": ids}
+    )
+    # Each source's payload as JSON text (their struct types differ), for the picked only.
+    rows = " UNION ALL ".join(
+        "SELECT n.eid, p.eid IS NOT NULL AS wanted, CASE WHEN p.eid IS NOT NULL THEN "
+        f"CAST(to_json(n.payload) AS VARCHAR) END AS payload FROM ({scan.select()}) AS n "
+        "LEFT JOIN picked AS p ON n.eid = p.eid"
+        for scan in scans
+    )
+    query = f"""
+        SELECT eid, count(*) AS n, any_value(payload)
+        FROM ({rows}) GROUP BY eid HAVING count(*) > 1 OR bool_or(wanted)
+        ORDER BY n DESC, eid"""
+    try:
+        found = con.execute(query, {"blank": q.BLANK}).fetchall()
+    except INPUT_ERRORS as err:
+        raise _unreadable(sources, err) from None
+    if found and found[0][1] > 1:
+        _refuse_duplicates(con, scans, sources)
+    return {event_id: orjson.loads(text) for event_id, _, text in found if text is not None}
+
+
 def _refuse_duplicates(
     con: duckdb.DuckDBPyConnection, scans: list[_Scan], sources: Sequence[Source]
 ) -> None:
-    """An id seen twice stops the build; only the ids and file names are read for this."""
+    """The sentence for the first id seen twice (only when there is one: it costs a scan)."""
     ids = " UNION ALL ".join(
         f"SELECT {_id_column(source)} AS eid, src_file FROM {scan.table}"
         + (f" WHERE {scan.where}" if scan.where else "")
         for source, scan in zip(sources, scans, strict=True)
     )
-    try:
-        dup = con.execute(
-            f"SELECT eid, list(DISTINCT src_file ORDER BY src_file) FROM ({ids}) "
-            "GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1"
-        ).fetchone()
-    except INPUT_ERRORS as err:
-        raise _unreadable(sources, err) from None
+    dup = con.execute(
+        f"SELECT eid, list(DISTINCT src_file ORDER BY src_file) FROM ({ids}) "
+        "GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1"
+    ).fetchone()
     if dup is not None:
         raise duplicate_problem([Path(name) for name in dup[1]], dup[0])
 
@@ -199,22 +222,6 @@ def _candidates(
         f"SELECT case_type, holdout, day, top FROM groups_{index} WHERE fate = 'eligible'"
     ).fetchall()
     return [(case, bool(holdout), int(day), keys) for case, holdout, day, keys in rows]
-
-
-def _payloads(
-    con: duckdb.DuckDBPyConnection, source: Source, scan: _Scan, ids: list[str]
-) -> dict[str, dict[str, Any]]:
-    """The picked events of one source by id, as the dicts a reader yields (JSON is every
-    engine's common form)."""
-    if not ids:
-        return {}
-    picked = scan.select(f"list_contains($ids, {_id_column(source)})")  # Parquet: pushed down
-    query = f"SELECT eid, CAST(to_json(payload) AS VARCHAR) FROM ({picked})"
-    try:
-        rows = con.execute(query, {"ids": ids, "blank": q.BLANK}).fetchall()
-    except INPUT_ERRORS as err:  # the files changed under us
-        raise _unreadable([source], err) from None
-    return {event_id: orjson.loads(text) for event_id, text in rows}
 
 
 def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
