@@ -169,6 +169,10 @@ def test_sources_that_are_not_there_or_not_events(tmp_path: Path) -> None:
         build_bundle([tmp_path / "notes.txt"], OPTIONS, tmp_path / "w.lbundle")
     with pytest.raises(ValidationError, match="no event files"):
         build_bundle([tmp_path / "*.parquet"], OPTIONS, tmp_path / "w.lbundle")
+    with pytest.raises(ValidationError, match="local files only"):
+        build_bundle(["s3a://lake/e/*.parquet"], OPTIONS, tmp_path / "w.lbundle", engine="python")
+    with pytest.raises(ValidationError, match="type in the address"):
+        build_bundle(["s3a://lake/events/"], OPTIONS, tmp_path / "w.lbundle")
 
 
 def test_duckdb_spills_to_a_folder_it_deletes(tmp_path: Path, events) -> None:
@@ -210,3 +214,28 @@ def test_heavy_libraries_stay_off_the_start_up_path() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_cli_engine_choice_and_bad_sources(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from labeler.cli import cli
+
+    source = write(
+        tmp_path / "e.jsonl", make_events([(r, n % 7, n) for r in range(6) for n in range(9)])
+    )
+    runner = CliRunner()
+    outputs = {}
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}.lbundle"
+        args = ["bundle", "build", str(tmp_path / "*.jsonl"), "--week", "2026-W48", "-o", str(out)]
+        result = runner.invoke(cli, [*args, "--engine", engine, "--memory-limit", "200MB"])
+        assert result.exit_code == 0, result.output
+        outputs[engine] = hostile.bundle_parts(out)
+    assert outputs["python"] == outputs["duckdb"]
+    missing = runner.invoke(
+        cli, ["bundle", "build", str(tmp_path / "no.jsonl"), "--week", "2026-W48", "-o", "x"]
+    )
+    assert missing.exit_code == 2 and "no such file or folder" in missing.output
+    assert not (tmp_path / "x").exists()
+    assert source.exists()

@@ -65,6 +65,9 @@ def sample_events(
     sampler = sampling.CappedSampler(caps)
     tally = Tally()
     seen: set[str] = set()
+    remote = [pattern for source in sources if not source.files for pattern in source.patterns]
+    if remote:
+        raise ValidationError(f"{remote[0]}: the python engine reads local files only.")
     files = [path for source in sources for path in source.files]
     for file_index, path in enumerate(files):
         for where, raw in read_events(path):
