@@ -22,6 +22,7 @@ from benchmarks import (
     agreement_bench,
     bundle_bench,
     gui_bench,
+    lake_bench,
     pack_bench,
     pii_bench,
     queue_bench,
@@ -30,6 +31,7 @@ from benchmarks import (
 
 SUITES = [
     bundle_bench,
+    lake_bench,
     pii_bench,
     gui_bench,
     queue_bench,

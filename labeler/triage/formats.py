@@ -184,6 +184,9 @@ class BuildOptionsRecord(Struct):
     ) = None
     size: Count | None = None
     holdout: str | None = None
+    sampling: Annotated[str, Meta(description="the sampling definition, docs/triage.md")] | None = (
+        None
+    )
 
 
 class BundleStatistics(Struct):
