@@ -148,6 +148,13 @@ def import_(workspace: str | None, file: Path) -> None:
             f"Imported bundle {result.bundle_id}: {result.added} items added, "
             f"{result.already_present} already present."
         )
+        if result.rerouted:
+            click.echo(
+                f"{result.rerouted} items the bundle did not restrict were restricted: "
+                "personal data found again on import, or reason sensitive_data."
+            )
+        if result.skipped_purged:
+            click.echo(f"{result.skipped_purged} items of purged subjects were skipped.")
 
 
 COMMANDS = [bundle]

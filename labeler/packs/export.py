@@ -7,7 +7,6 @@ state and options give identical ``labels.jsonl`` and ``labels.parquet`` bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import uuid
@@ -42,6 +41,7 @@ from labeler.store import meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
 from labeler.store.connection import WriteStore
+from labeler.subjects import pack_pseudonym
 from labeler.team.agreement_report import answer_units, paired_labels, question_stats
 from labeler.team.reconcile import Gold, gold_labels
 
@@ -143,9 +143,7 @@ def select(
 
 
 def _salted(salt: str, subject_hash: str | None) -> str | None:
-    if subject_hash is None:
-        return None
-    return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
+    return None if subject_hash is None else pack_pseudonym(salt, subject_hash)
 
 
 def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:

@@ -40,6 +40,10 @@ def explain(err: BaseException, path: Path, *, writing: bool) -> StoreError:
             f"{path} is damaged (a page failed its integrity check); restore it from a backup."
             f"{undone}"
         )
+    if "unable to open" in text or "cantopen" in text:
+        return StoreError(
+            f"{path} cannot be opened or created (a missing folder, or no permission).{undone}"
+        )
     if "disk i/o" in text or "ioerr" in text:
         return StoreError(f"Reading or writing {path} failed (a disk error).{undone}")
     return StoreError(f"The workspace {path} refused the operation ({err.__class__.__name__}).")
