@@ -128,6 +128,7 @@ class Workspace:
         # The rubric is stored now, not on first use: a first use that is a refused import
         # must not be the one write that changed the file.
         _ = workspace.session.rubric
+        workspace._session = None  # the session reads the stored rubric afresh when asked
         return workspace
 
     @classmethod

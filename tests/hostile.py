@@ -30,12 +30,14 @@ def run(*args: str, env: Mapping[str, str] | None = None) -> Result:
 
 
 def refused(
-    workspace: Path, args: list[str], message: str, env: Mapping[str, str] | None = None
+    workspace: Path | None, args: list[str], message: str, env: Mapping[str, str] | None = None
 ) -> str:
     """Run ``labeler --workspace WORKSPACE ARGS``; assert exit 2, one sentence matching
-    ``message`` (a regex), no traceback, and the workspace byte for byte as it was."""
-    before = fingerprint(workspace)
-    result = run("--workspace", str(workspace), *args, env=env)
+    ``message`` (a regex), no traceback, and the workspace byte for byte as it was.
+    ``workspace`` None: a command that needs none (``pack verify``)."""
+    before = fingerprint(workspace) if workspace is not None else None
+    prefix = ["--workspace", str(workspace)] if workspace is not None else []
+    result = run(*prefix, *args, env=env)
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         result.exception,
         result.output,
@@ -46,5 +48,6 @@ def refused(
     assert error.count("\n") == 1, error  # one sentence: no traceback, no usage block
     assert "Traceback" not in result.output
     assert re.search(message, error), error
-    assert fingerprint(workspace) == before, "the workspace changed"
+    if workspace is not None:
+        assert fingerprint(workspace) == before, "the workspace changed"
     return error

@@ -99,7 +99,7 @@ def build(
 
 
 @bundle.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show a bundle's manifest and its items' routing (validates it fully)."""
@@ -134,7 +134,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
 @bundle.command(name="import")
 @workspace_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Validate a bundle fully, then import it in one transaction (or not at all)."""
     from labeler.triage.bundle_import import import_bundle

@@ -121,12 +121,33 @@ def _connect(path: Path, key: WorkspaceKey, mode: str) -> Any:
     return conn
 
 
-def _unlocks(conn: Any) -> bool:
+def _unlocks(path: Path, conn: Any) -> bool:
+    """Whether the key opens the file: a wrong key reads as "not a database"; any other
+    refusal (a full disk when the shared-memory file is made, a lock) is that fault's
+    sentence, not "wrong key"."""
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except DatabaseError:
-        return False
+    except DatabaseError as err:
+        if "not a database" in str(err).lower():
+            return False
+        conn.close()
+        raise explain(err, path, writing=False) from None
     return True
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def _remove_new_sidecars(path: Path, existed: list[bool]) -> None:
+    """After a failed open, delete the empty WAL and the shared-memory file SQLite made for
+    it, so a refused open leaves the workspace as it found it. Only ones that were not there
+    before: those belong to a program that has the workspace open."""
+    wal, shm = _sidecars(path)
+    if not existed[0] and wal.exists() and wal.stat().st_size == 0:
+        wal.unlink(missing_ok=True)
+        if not existed[1]:
+            shm.unlink(missing_ok=True)
 
 
 def damaged_pages(conn: Any) -> list[str]:
@@ -197,15 +218,20 @@ def _unlock(path: Path, keys: Sequence[WorkspaceKey]) -> tuple[Any, WorkspaceKey
     read_salt(path)
     if not keys:
         raise WorkspaceError(f"No key was given for {path}.")
-    for key in keys:
-        try:
-            conn = _connect(path, key, "rw")
-        except DatabaseError as err:
-            raise explain(err, path, writing=False) from None
-        if _unlocks(conn):
-            return conn, key
-        conn.close()
-    raise WorkspaceError(_unlock_message(path, keys[0]))
+    existed = [side.exists() for side in _sidecars(path)]
+    try:
+        for key in keys:
+            try:
+                conn = _connect(path, key, "rw")
+            except DatabaseError as err:
+                raise explain(err, path, writing=False) from None
+            if _unlocks(path, conn):
+                return conn, key
+            conn.close()
+        raise WorkspaceError(_unlock_message(path, keys[0]))
+    except BaseException:
+        _remove_new_sidecars(path, existed)
+        raise
 
 
 def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
@@ -213,6 +239,7 @@ def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
 
     Only ``Writer`` (and a backup being verified) may hold what this returns.
     """
+    existed = [side.exists() for side in _sidecars(path)]
     conn, key = _unlock(path, keys)
     try:
         _check_opened(path, conn)
@@ -221,9 +248,11 @@ def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
         migrations.migrate(conn)
     except DatabaseError as err:
         conn.close()
+        _remove_new_sidecars(path, existed)
         raise explain(err, path, writing=True) from None
     except BaseException:
         conn.close()
+        _remove_new_sidecars(path, existed)
         raise
     return Store(path, conn, key, writable=True)
 

@@ -454,7 +454,8 @@ def test_a_damaged_deflate_stream_is_a_sentence(ws: Path, tmp_path: Path) -> Non
 def test_a_folder_or_a_fifo_is_not_a_bundle(ws: Path, tmp_path: Path) -> None:
     folder = tmp_path / "folder.lbundle"
     folder.mkdir()
-    # click's own check names a folder before we see it; ours names anything not a file
+    refused(ws, ["bundle", "import", str(folder)], r"folder\.lbundle: not a bundle \(not a regular")
+    refused(ws, ["bundle", "import", str(tmp_path / "nowhere.lbundle")], r"cannot be read")
     fifo = tmp_path / "fifo.lbundle"
     os.mkfifo(fifo)
     refused(
