@@ -487,7 +487,7 @@ def item_problem(
     found = _names_problem(item)
     if found is None and escapes:
         found = _texts_problem(item)
-    found = found or _settings_problem(item.model.settings)
+    found = found or settings_problem(item.model.settings)
     if found is not None:
         return found
     if item_content_hash(item) != item.content_hash:
@@ -564,7 +564,7 @@ def _spans_problem(item: BundleItem) -> str | None:
     return None
 
 
-def _settings_problem(settings: dict[str, Any]) -> str | None:
+def settings_problem(settings: dict[str, Any]) -> str | None:
     """model.settings: at most MAX_SETTINGS_BYTES as canonical JSON, nested at most
     MAX_SETTINGS_DEPTH deep, no control characters but layout in its strings."""
     if not settings:

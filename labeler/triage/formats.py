@@ -140,7 +140,7 @@ class ItemModel(Struct, forbid_unknown_fields=True, gc=False):
     """The model and its key settings: ``settings`` is at most 64 KiB as canonical JSON and
     nested at most 16 deep."""
 
-    name: Name | None
+    name: Annotated[str, Meta(max_length=MAX_NAME_CHARS)] | None
     version: Name
     settings: dict[str, Any]
 

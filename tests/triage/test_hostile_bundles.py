@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import string
 import zipfile
 from collections.abc import Callable
@@ -777,3 +778,36 @@ def test_the_same_refusal_leaves_a_populated_workspace_unchanged(ws: Path, tmp_p
     make, message = HOSTILE["duplicate key in an item"]
     refused(ws, ["bundle", "import", str(make(tmp_path / NAME))], message)
     assert fingerprint(ws) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"input": "a\x00b"},
+            r"e\.jsonl line 1: field 'input' holds the control character U\+0000",
+        ),
+        (
+            {"model": {"name": "m", "version": "1\u202e", "settings": {}}},
+            r"e\.jsonl line 1: field 'model\.version' holds the control or formatting character",
+        ),
+        (
+            {"model": {"name": "m", "version": "1", "settings": _deep(17)}},
+            r"e\.jsonl line 1: field 'settings' of 'model' is nested more than 16 deep",
+        ),
+    ],
+)
+def test_the_builder_refuses_what_the_import_would(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    """So the project never writes a bundle its own import refuses."""
+    from tests.triage.test_sampling import make_events, write
+
+    events = make_events([(0, 0, 1)])
+    events[0].update(change)
+    path = write(tmp_path / "e.jsonl", events)
+    result = run(
+        "bundle", "build", str(path), "--week", "2026-W48", "-o", str(tmp_path / "o.lbundle")
+    )
+    assert result.exit_code == 2 and re.search(message, result.stderr), result.output
+    assert not (tmp_path / "o.lbundle").exists()
