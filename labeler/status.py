@@ -23,6 +23,7 @@ from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
 from labeler.store.evals import GateRun
 from labeler.team.agreement_report import report as agreement_report
+from labeler.team.agreement_types import Disagreements
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,23 @@ class SignalPoint:
 
 
 @dataclass(frozen=True)
+class AgreementLine:
+    """One question's agreement in the week."""
+
+    question: str
+    n: int
+    alpha: float | None
+    flag: str | None
+
+
+@dataclass(frozen=True)
 class WeekStatus:
     week: str | None
     weeks: tuple[str, ...]
     bundle: BundleCounts
     progress: tuple[LabelerProgress, ...]
-    agreement: list[dict[str, Any]]
-    disagreements: dict[str, int]
+    agreement: tuple[AgreementLine, ...]  # the agreement report's week, without intervals
+    disagreements: Disagreements
     packs: tuple[PackSummary, ...]
     gate: GateStatus | None  # None: no gate run yet
     signals: tuple[SignalPoint, ...]
@@ -160,11 +171,11 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         progress=tuple(
             LabelerProgress(names.get(k, k), v, len(rows)) for k, v in sorted(labeled.items())
         ),
-        agreement=[
-            {"question": q["question"], "n": q["n"], "alpha": q["alpha"], "flag": q["flag"]}
-            for q in agreement["questions"]
-        ],
-        disagreements=agreement["disagreements"],
+        agreement=tuple(
+            AgreementLine(b.stats.question, b.stats.n, b.stats.alpha, b.stats.flag)
+            for b in agreement.questions
+        ),
+        disagreements=agreement.disagreements,
         packs=_packs(session),
         gate=GateStatus.of(last) if last else None,
         signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),

@@ -160,6 +160,10 @@ class Workspace:
             self._workspace_id = meta.get(self.store, "workspace_id") or ""
         return self._workspace_id
 
+    def counts(self) -> dict[str, int]:
+        """Items, labels, bundles and restricted items (cheaper than ``info``)."""
+        return meta.counts(self.store)
+
     def info(self) -> WorkspaceInfo:
         return _info_of(self.store, self.key_source)
 

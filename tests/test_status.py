@@ -53,7 +53,7 @@ def test_an_eval_only_week_is_not_a_week_of_the_status(
 
 def test_the_weeks_agreement_leaves_eval_pairs_out(lead: LabelingSession) -> None:
     # Only eval pairs answer the per-side questions, and the demo's team paired on some.
-    n = {q["question"]: q["n"] for q in week_status(lead, "2026-W48").agreement}
+    n = {q.question: q.n for q in week_status(lead, "2026-W48").agreement}
     assert n["safety_a"] == 0 and n["verdict"] > 0
 
 

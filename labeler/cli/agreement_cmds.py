@@ -4,47 +4,58 @@ lead's resolutions sent back to labelers."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from labeler.cli.common import echo_json, open_workspace, workspace_option
 
+if TYPE_CHECKING:  # the report's modules (and numpy) load only when the command runs
+    from labeler.team.agreement_types import AgreementReport, GapGroup
 
-def _figure(value: Any) -> str:
+
+def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def _print_report(data: dict[str, Any]) -> None:
-    weeks = ", ".join(data["weeks"]) or "—"
-    click.echo(f"Agreement, week {data['week'] or '—'} (weeks in workspace: {weeks})")
+def _print_report(data: AgreementReport) -> None:
+    weeks = ", ".join(data.weeks) or "—"
+    click.echo(f"Agreement, week {data.week or '—'} (weeks in workspace: {weeks})")
     header = ("question", "items", "agree", "kappa", "alpha")
     click.echo(f"{header[0]:<14} {' '.join(f'{h:>6}' for h in header[1:])}  95% CI          flag")
-    for q in data["questions"]:
-        ci = q["alpha_ci95"]
+    for block in data.questions:
+        q, ci = block.stats, block.stats.alpha_ci95
         interval = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—"
         click.echo(
-            f"{q['question']:<14} {q['n']:>5} {_figure(q['percent']):>6} {_figure(q['kappa']):>6} "
-            f"{_figure(q['alpha']):>6}  {interval:<15} {q['flag'] or ''}"
+            f"{q.question:<14} {q.n:>5} {_figure(q.percent):>6} {_figure(q.kappa):>6} "
+            f"{_figure(q.alpha):>6}  {interval:<15} {q.flag or ''}"
         )
-    pooled = data["pooled"]
-    click.echo(f"\nPooled over {', '.join(pooled['weeks']) or '—'}:")
-    for q in pooled["questions"]:
-        flag = q["flag"] or ""
-        click.echo(f"  {q['question']:<14} items {q['n']:>4}  alpha {_figure(q['alpha'])}  {flag}")
-    for q in data["questions"]:
-        confusion = q["confusion"]
-        if q["n"]:
-            click.echo(f"\nConfusion, {q['question']} (rows: first labeler, columns: second):")
-            click.echo("  " + " ".join(f"{c[:10]:>10}" for c in confusion["labels"]))
-            for name, row in zip(confusion["labels"], confusion["matrix"], strict=True):
+    click.echo(f"\nPooled over {', '.join(data.pooled.weeks) or '—'}:")
+    for q in data.pooled.questions:
+        click.echo(f"  {q.question:<14} items {q.n:>4}  alpha {_figure(q.alpha)}  {q.flag or ''}")
+    for block in data.questions:
+        confusion = block.confusion
+        if block.stats.n:
+            click.echo(
+                f"\nConfusion, {block.stats.question} (rows: first labeler, columns: second):"
+            )
+            click.echo("  " + " ".join(f"{c[:10]:>10}" for c in confusion.labels))
+            for name, row in zip(confusion.labels, confusion.matrix, strict=True):
                 click.echo(f"  {' '.join(f'{v:>10}' for v in row)}  {name}")
     click.echo("\nLabelers vs gold:")
-    for entry in data["labeler_vs_gold"]:
-        weeks = ", ".join(f"{w['week']} {w['agreement']:.0%}" for w in entry["weeks"])
-        click.echo(f"  {entry['name']}: {weeks}")
-    counts = data["disagreements"]
-    click.echo(f"\nDisagreements: {counts['open']} open, {counts['resolved']} resolved.")
+    for entry in data.labeler_vs_gold:
+        weeks = ", ".join(f"{w.week} {w.agreement:.0%}" for w in entry.weeks)
+        click.echo(f"  {entry.name}: {weeks}")
+    counts = data.disagreements
+    click.echo(f"\nDisagreements: {counts.open} open, {counts.resolved} resolved.")
+
+
+def _print_gaps(gaps: tuple[GapGroup, ...], week: str | None) -> None:
+    click.echo(f"Guideline gaps{' in ' + week if week else ''}: {sum(g.count for g in gaps)}")
+    for group in gaps:
+        click.echo(f"\n{group.clause} — {group.count} disagreement(s)")
+        for entry in group.items:
+            click.echo(f"  {entry.week} {entry.item_id}: {entry.note}")
 
 
 @click.command()
@@ -63,22 +74,21 @@ def agreement(
     workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
 ) -> None:
     """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
-    from labeler.team.agreement_report import report
-    from labeler.team.reconcile import guideline_gaps
+    from labeler.team.agreement_report import gap_digest, report
 
     with open_workspace(workspace) as ws:
         session = ws.session
-        data: Any = guideline_gaps(session, week) if gaps else report(session, week, pooled)
-    if as_json:
-        echo_json(data)
-    elif gaps:
-        click.echo(
-            f"Guideline gaps{' in ' + week if week else ''}: {sum(g['count'] for g in data)}"
-        )
-        for group in data:
-            click.echo(f"\n{group['clause']} — {group['count']} disagreement(s)")
-            for entry in group["items"]:
-                click.echo(f"  {entry['week']} {entry['item_id']}: {entry['note']}")
+        if gaps:
+            digest = gap_digest(session, week)
+        else:
+            data = report(session, week, pooled)
+    if gaps:
+        if as_json:
+            echo_json([group.to_json() for group in digest])
+        else:
+            _print_gaps(digest, week)
+    elif as_json:
+        echo_json(data.to_json())
     else:
         _print_report(data)
 

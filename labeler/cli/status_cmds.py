@@ -36,12 +36,10 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     for entry in data.progress:
         click.echo(f"  {entry.labeler}: {entry.labels} / {entry.of} labeled")
     for q in data.agreement:
-        alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-        click.echo(
-            f"  agreement {q['question']:<13} alpha {alpha} ({q['n']} items) {q['flag'] or ''}"
-        )
+        alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+        click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")
     dis = data.disagreements
-    click.echo(f"  disagreements: {dis['open']} open, {dis['resolved']} resolved")
+    click.echo(f"  disagreements: {dis.open} open, {dis.resolved} resolved")
     for pack in data.packs:
         click.echo(
             f"  pack {pack.pack_id} ({pack.kind}, {pack.rows} rows, signed by {pack.signed_by})"

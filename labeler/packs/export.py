@@ -43,7 +43,7 @@ from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
 from labeler.store.connection import WriteStore
 from labeler.subjects import pack_pseudonym
-from labeler.team.agreement_report import answer_units, paired_labels, question_stats
+from labeler.team.agreement_report import question_figures
 from labeler.team.reconcile import Gold, gold_labels
 
 KINDS = ("training", "eval")
@@ -314,12 +314,7 @@ def _manifest(
 
 
 def _agreement_summary(session: LabelingSession, weeks: set[str]) -> dict[str, Any]:
-    paired = paired_labels(session)
-    rows = [row for row in paired.rows if row[1] in weeks]
-    summary = {}
-    for question in session.rubric.questions:
-        if question.kind == "free_text":
-            continue
-        stats = question_stats(answer_units(paired, question, rows), question, None)
-        summary[question.id] = {"n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
-    return summary
+    return {
+        s.question: {"n": s.n, "alpha": s.alpha, "flag": s.flag}
+        for s in question_figures(session, weeks)
+    }

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
-from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from labeler.errors import LabelerError
+from labeler.gui import chart_style
+from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
-from labeler.status import GateStatus, SignalPoint, WeekStatus, week_status
+from labeler.status import AgreementLine, GateStatus, SignalPoint, WeekStatus, week_status
+from labeler.workspace import Workspace
 
 SIGNALS = (
     ("high_intent_share", "High-intent correction share"),
@@ -22,23 +25,21 @@ SIGNALS = (
 )
 
 
-def _spark(points: Sequence[SignalPoint], key: str, title: str) -> QChart:
+def _spark(points: Sequence[SignalPoint], key: str, title: str, index: int) -> QChart:
+    """One signal's share per week (0 to 1), each week a marked point."""
     chart = QChart()
     chart.setTitle(title)
     chart.legend().hide()
+    chart_style.tidy(chart)
     series = QLineSeries()
-    for index, point in enumerate(points):
+    chart_style.style_line(series, index)
+    for position, point in enumerate(points):
         value = getattr(point, key)
         if value is not None:
-            series.append(index, value)
+            series.append(position, value)
     chart.addSeries(series)
-    axis_x = QCategoryAxis()
-    for index, point in enumerate(points):
-        axis_x.append(point.week, index)
-    axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-    axis_y = QValueAxis()
-    axis_y.setRange(0, 1)
-    axis_y.setLabelFormat("%.1f")
+    axis_x = chart_style.week_axis([point.week for point in points])
+    axis_y = chart_style.value_axis(0.0, 1.0)
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(axis_x)
@@ -46,10 +47,10 @@ def _spark(points: Sequence[SignalPoint], key: str, title: str) -> QChart:
     return chart
 
 
-def _agreement_line(q: dict[str, Any]) -> str:
-    alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-    flag = f" <b>{html.escape(q['flag'])}</b>" if q["flag"] else ""
-    return f"{html.escape(q['question'])}: {alpha} ({q['n']}){flag}"
+def _agreement_line(q: AgreementLine) -> str:
+    alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+    flag = f" <b>{html.escape(q.flag)}</b>" if q.flag else ""
+    return f"{html.escape(q.question)}: {alpha} ({q.n}){flag}"
 
 
 def _gate_text(gate: GateStatus | None) -> str:
@@ -63,19 +64,20 @@ def _gate_text(gate: GateStatus | None) -> str:
     return "<br>".join([head, *(html.escape(r) for r in gate.reasons)])
 
 
-class HomeView(QWidget):
+class HomeView(LoadedView):
+    """The week at a glance, its status computed off the GUI thread."""
+
     open_requested = Signal(str)  # the name of the tab to open
 
     def __init__(
         self,
-        session: LabelingSession,
+        workspace: Workspace,
         parent: QWidget | None = None,
         *,
         tabs: list[str] | None = None,
     ) -> None:
         """``tabs``: the tabs this seat has; a block links only to one of them."""
-        super().__init__(parent)
-        self.session = session
+        super().__init__(workspace, parent)
         self.grid = QGridLayout()
         self.blocks: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
@@ -112,8 +114,15 @@ class HomeView(QWidget):
             self.grid.addWidget(box, index // 3, index % 3)
         self.data: WeekStatus | None = None
 
-    def refresh(self) -> None:
-        data = self.data = week_status(self.session)
+    def load(self, session: LabelingSession) -> WeekStatus:
+        return week_status(session)
+
+    def show_problem(self, err: BaseException) -> None:
+        text = str(err) if isinstance(err, LabelerError) else "The week's status failed."
+        self.title.setText(f"<b>{html.escape(text)}</b>")
+
+    def show_data(self, data: WeekStatus) -> None:
+        self.data = data
         self.title.setText(f"<h2>Week {html.escape(data.week or '—')}</h2>")
         bundle = data.bundle
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(bundle.per_reason_code.items()))
@@ -123,16 +132,16 @@ class HomeView(QWidget):
         )
         progress = [f"{html.escape(p.labeler)}: {p.labels} / {p.of}" for p in data.progress]
         self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
-        self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data.agreement))
+        # Questions nobody answered twice this week (e.g. an eval's per-side checks) say nothing.
+        lines = [_agreement_line(q) for q in data.agreement if q.n]
+        self.blocks["agreement"].setText("<br>".join(lines) or "No paired items yet.")
         dis = data.disagreements
-        self.blocks["disagreements"].setText(
-            f"<b>{dis['open']}</b> open, {dis['resolved']} resolved"
-        )
+        self.blocks["disagreements"].setText(f"<b>{dis.open}</b> open, {dis.resolved} resolved")
         packs = [
             f"{html.escape(p.pack_id)}: {p.rows} rows, signed by {html.escape(str(p.signed_by))}"
             for p in data.packs
         ]
         self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
         self.blocks["gate"].setText(_gate_text(data.gate))
-        for view, (key, title) in zip(self.charts, SIGNALS, strict=True):
-            view.setChart(_spark(data.signals, key, title))
+        for index, (view, (key, title)) in enumerate(zip(self.charts, SIGNALS, strict=True)):
+            view.setChart(_spark(data.signals, key, title, index))

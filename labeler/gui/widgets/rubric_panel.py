@@ -127,14 +127,23 @@ class QuestionBox(QFrame):
         self.group.setExclusive(True)
 
 
+KEYS_HINT = (
+    "<span style='color:gray'><b>Enter</b> save &amp; next · <b>1–9</b> choose · "
+    "<b>Tab</b> next question · <b>J</b>/<b>K</b> move · <b>Ctrl+Z</b> undo · "
+    "<b>F1</b> guidance</span>"
+)
+
+
 class RubricPanel(QWidget):
     submitted = Signal()  # Enter in the note
+    answers_changed = Signal(bool)  # the person changed an answer (True: a choice, at once)
 
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rubric = rubric
         self.boxes = [QuestionBox(q) for q in rubric.questions]
         self.current = 0
+        self._loading = False  # answers being set from the store, not by the person
         inner = QWidget()
         column = QVBoxLayout(inner)
         self.heading = QLabel(
@@ -146,25 +155,33 @@ class RubricPanel(QWidget):
             box.answered.connect(self._on_box_answered)
             if box.note is not None:
                 box.note.submitted.connect(self.submitted)
+                box.note.textChanged.connect(self._on_note_text_changed)
         column.addStretch(1)
+        # The problem and the keys sit below the scrolling questions: always in view.
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
-        column.addWidget(self.message)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
+        self.keys = QLabel(KEYS_HINT)
+        self.keys.setWordWrap(True)
+        self.keys.setTextFormat(Qt.TextFormat.RichText)
+        self.questions_area = QScrollArea()
+        self.questions_area.setWidget(inner)
+        self.questions_area.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(self.questions_area, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.keys)
 
     def visible_boxes(self) -> list[QuestionBox]:
         return [box for box in self.boxes if not box.isHidden()]
 
     def set_item(self, signal: str, answers: dict[str, Any] | None) -> None:
+        self._loading = True
         for box in self.boxes:
             box.setHidden(not box.question.applies_to(signal))
             box.set_value((answers or {}).get(box.question.id))
+        self._loading = False
         if self.message.text():  # clearing an empty label still re-lays out the panel
             self.message.clear()
         self._focus(0)
@@ -191,6 +208,7 @@ class RubricPanel(QWidget):
             return False
         if box.choose_key(key):
             self._advance_after(box)
+            self.answers_changed.emit(True)
             return True
         return False
 
@@ -205,6 +223,11 @@ class RubricPanel(QWidget):
             if box.question.id == question_id:
                 self.current = index
                 self._advance_after(box)
+        self.answers_changed.emit(True)
+
+    def _on_note_text_changed(self) -> None:
+        if not self._loading:
+            self.answers_changed.emit(False)
 
     def _advance_after(self, box: QuestionBox) -> None:
         """Go to the next question that still needs an answer (skipping unneeded ones)."""
@@ -226,6 +249,7 @@ class RubricPanel(QWidget):
             box.set_current(position == self.current)
         if boxes:
             box = boxes[self.current]
+            self.questions_area.ensureWidgetVisible(box)  # the current question is always in view
             if box.note is not None:
                 box.note.setFocus()
             elif self.focusWidget() is not None and isinstance(self.focusWidget(), NoteEdit):
