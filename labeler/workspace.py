@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import os
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 
 from labeler.crypto import keys, signing
@@ -52,6 +53,7 @@ class Workspace:
         self.writer = writer
         self.store = connection.open_reader(writer.path, writer.store.key)
         self._session: LabelingSession | None = None
+        self.integrity: Future[str | None] = _checked()
         self._workspace_id: str | None = None
 
     @property
@@ -91,19 +93,31 @@ class Workspace:
         resolved = resolve_path(path)
         salt = connection.read_salt(resolved)
         candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase, where=str(resolved))
-        store = connection.open_writable(resolved, candidates)
+        store = connection.open_writable(resolved, candidates, integrity=False)
         keys.settle_keychain(store.key)
         workspace = cls(Writer(store))
+        # The page check is the writer's first job: every write waits behind it and is refused
+        # if a page is damaged, while the app shows its first item (it reads, and the check
+        # runs without the GIL). Open's own upkeep reads first and writes only when needed.
+        workspace.integrity = workspace.writer.submit(connection.guard_integrity, transaction=False)
         try:
-            signing.ensure_signing_key(workspace.writer)
-            finish_pending_scrub(workspace.writer)
-            backups.remove_partials(workspace.writer)
-            if retention:
+            if meta.get(workspace.store, "signing_key_id") is None:
+                signing.ensure_signing_key(workspace.writer)
+            finish_pending_scrub(workspace.writer, workspace.store)
+            backups.remove_partials(workspace.writer, workspace.store)
+            if retention:  # the CLI and tests: wait for the check, and say if it failed
+                workspace.check_integrity()
                 apply_retention(workspace.writer)
         except BaseException:
             workspace.close()
             raise
         return workspace
+
+    def check_integrity(self) -> None:
+        """Wait for the open's page check; ``WorkspaceError`` with its sentence if it failed."""
+        sentence = self.integrity.result()
+        if sentence is not None:
+            raise WorkspaceError(sentence)
 
     @classmethod
     def create(
@@ -239,6 +253,13 @@ class Workspace:
         ):
             raise WorkspaceError("The backup copy does not match the workspace; not kept.")
         return copied
+
+
+def _checked() -> Future[str | None]:
+    """The check of a workspace created (or re-keyed) here: nothing found."""
+    done: Future[str | None] = Future()
+    done.set_result(None)
+    return done
 
 
 def _info_of(store: connection.Store, key_source: str) -> WorkspaceInfo:

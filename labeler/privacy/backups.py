@@ -79,9 +79,10 @@ def ended(writer: Writer, partial: Path, target: Path | None, portable: bool) ->
     writer.run(record)
 
 
-def remove_partials(writer: Writer) -> list[Path]:
-    """Delete every interrupted backup's leftover copy; return the ones that were there."""
-    records = _records(writer.store)
+def remove_partials(writer: Writer, reader: Store | None = None) -> list[Path]:
+    """Delete every interrupted backup's leftover copy; return the ones that were there.
+    ``reader``: where to look (an open reads, and writes only when there is a leftover)."""
+    records = _records(reader) if reader is not None else writer.run(_records)
     partials = [r for r in records if r.state == PARTIAL]
     if not partials:
         return []
@@ -107,7 +108,7 @@ def existing(store: Store) -> list[BackupRecord]:
 def orphaned_by_rotation(writer: Writer) -> list[BackupRecord]:
     """The backups made under the key being rotated away (not the portable ones, which have
     their own passphrase); they are marked, so the next rotation does not name them again."""
-    records = _records(writer.store)
+    records = writer.run(_records)
     hit = [r for r in records if r.state == DONE and not r.portable and Path(r.path).exists()]
     if hit:
         paths = {r.path for r in hit}

@@ -112,17 +112,23 @@ def purge_subject(writer: Writer, reference: str) -> PurgeResult:
         Changes(items=frozenset(ids), all_items=True),
         scrubbed,
         [str(path) for path in removed if path.suffix == ".partial"],
-        [record.path for record in backups.existing(writer.store)],
+        [record.path for record in writer.run(backups.existing)],
     )
 
 
-def finish_pending_scrub(writer: Writer) -> bool:
+def finish_pending_scrub(writer: Writer, reader: Store | None = None) -> bool:
     """Checkpoint a purge's deletions out of the WAL; True when nothing is left to do.
 
     Called by every purge and on every open: a purge that a reader interrupted is finished
-    by the next open that has the file to itself.
+    by the next open that has the file to itself. ``reader``: where to look first (an open
+    reads, and waits on the writer only when there is something to do).
     """
-    if meta.get(writer.store, SCRUB_PENDING) is None:
+    pending = (
+        meta.get(reader, SCRUB_PENDING)
+        if reader is not None
+        else writer.run(lambda tx: meta.get(tx, SCRUB_PENDING))
+    )
+    if pending is None:
         return True
     if not writer.run(connection.checkpoint, transaction=False):
         return False

@@ -43,6 +43,8 @@ class Store:
         self.key = key
         self.writable = writable
         self._db: Any = None
+        # Set when a page failed its integrity check: the writer refuses every write with it.
+        self.refusal: str | None = None
 
     @property
     def db(self) -> Any:
@@ -159,18 +161,33 @@ def damaged_pages(conn: Any) -> list[str]:
     return [str(row[0]) for row in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
 
 
-def _check_integrity(path: Path, conn: Any) -> None:
-    """Refuse to write into a file with a damaged page (and to open it at all: most reads
-    would fail on it)."""
+def _damage_sentence(path: Path, conn: Any) -> str | None:
     try:
         failures = damaged_pages(conn)
     except DatabaseError as err:
-        raise explain(err, path, writing=False) from None
-    if failures:
-        raise WorkspaceError(
-            f"{path} is damaged: {len(failures)} page(s) failed their integrity check "
-            f"({failures[0]}); nothing was written. Restore it from a backup."
-        )
+        return str(explain(err, path, writing=False))
+    if not failures:
+        return None
+    return (
+        f"{path} is damaged: {len(failures)} page(s) failed their integrity check "
+        f"({failures[0]}); nothing was written. Restore it from a backup."
+    )
+
+
+def _check_integrity(path: Path, conn: Any) -> None:
+    """Refuse to open a file with a damaged page for writing."""
+    sentence = _damage_sentence(path, conn)
+    if sentence is not None:
+        raise WorkspaceError(sentence)
+
+
+def guard_integrity(store: WriteStore) -> str | None:
+    """The writer's first job when a workspace is opened (``open_writable(integrity=False)``):
+    check every page and, if one is damaged, make the writer refuse every write with that
+    sentence, which is also returned. Run there, not before the open returns, so the app shows
+    its first item meanwhile: SQLCipher releases the GIL while it checks (1.5 ms a MB)."""
+    store.refusal = _damage_sentence(store.path, store.conn)
+    return store.refusal
 
 
 def _check_opened(path: Path, conn: Any) -> None:
@@ -234,16 +251,19 @@ def _unlock(path: Path, keys: Sequence[WorkspaceKey]) -> tuple[Any, WorkspaceKey
         raise
 
 
-def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:
+def open_writable(path: Path, keys: Sequence[WorkspaceKey], *, integrity: bool = True) -> Store:
     """Open an existing workspace for its one writer: checks, then WAL and migrations.
 
-    Only ``Writer`` (and a backup being verified) may hold what this returns.
+    ``integrity`` False leaves the page check to the caller, who must make
+    ``guard_integrity`` the writer's first job (the workspace does). Only ``Writer`` (and a
+    backup being verified) may hold what this returns.
     """
     existed = [side.exists() for side in _sidecars(path)]
     conn, key = _unlock(path, keys)
     try:
         _check_opened(path, conn)
-        _check_integrity(path, conn)
+        if integrity:
+            _check_integrity(path, conn)
         _configure(conn)
         migrations.migrate(conn)
     except DatabaseError as err:

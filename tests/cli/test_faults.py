@@ -25,7 +25,7 @@ from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.conftest import MemoryKeyring
 from tests.factories import week_bundle
-from tests.hostile import refused, run
+from tests.hostile import fingerprint, refused, run
 
 ANSWERS = {"verdict": "correct", "safety": "pass", "formatting": "pass"}
 
@@ -323,3 +323,21 @@ def test_the_cli_net_names_driver_and_os_faults() -> None:
         "/x/out: The disk is full: free some space and try again; nothing half-written was kept."
     )
     assert fault_sentence(KeyError("bug")) is None  # a bug keeps its traceback
+
+
+def test_the_app_path_opens_at_once_and_refuses_every_write_to_a_damaged_file(
+    tmp_path: Path, memory_keyring
+) -> None:
+    """The app opens without waiting for the page check (retention=False); the check is the
+    writer's first job, so every write after it is refused with its sentence."""
+    ws_path = lead_workspace(
+        tmp_path / "lead.lbw", week_bundle(tmp_path / "w.lbundle", 60, size=20)
+    )
+    damage(ws_path, ws_path.stat().st_size // connection.PAGE_SIZE // 2)
+    before = fingerprint(ws_path)
+    with Workspace.open(ws_path, retention=False) as ws:
+        with pytest.raises(StoreError, match=r"is damaged: 1 page\(s\) failed"):
+            ws.session.create_profile("Someone", "labeler", restricted_access=False)
+        with pytest.raises(WorkspaceError, match="is damaged"):
+            ws.check_integrity()
+    assert fingerprint(ws_path) == before

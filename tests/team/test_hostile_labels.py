@@ -370,3 +370,10 @@ def test_the_genuine_file_imports_under_the_keys_identity(team: Team) -> None:
         assert stored[0][0] == 4
         row = ws.store.query("SELECT display_name, role FROM labelers WHERE id = ?", (ana_id,))
         assert row == [("Ana", "labeler")]
+
+
+def test_the_note_cap_is_the_rubrics() -> None:
+    from labeler.labeling import rubric
+    from labeler.team import formats
+
+    assert formats.MAX_NOTE_CHARS == rubric.MAX_NOTE_CHARS
