@@ -7,6 +7,7 @@ migrations applied, so a file that fails any check is left byte-for-byte unchang
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -185,8 +186,17 @@ def guard_integrity(store: WriteStore) -> str | None:
     """The writer's first job when a workspace is opened (``open_writable(integrity=False)``):
     check every page and, if one is damaged, make the writer refuse every write with that
     sentence, which is also returned. Run there, not before the open returns, so the app shows
-    its first item meanwhile: SQLCipher releases the GIL while it checks (1.5 ms a MB)."""
-    store.refusal = _damage_sentence(store.path, store.conn)
+    its first item meanwhile: SQLCipher releases the GIL while it checks (1.5 ms a MB).
+
+    A process that exits during the check (the writer's thread is a daemon) interrupts it
+    first: a C call still running while the interpreter shuts down can crash it.
+    """
+    stop = store.conn.interrupt
+    atexit.register(stop)
+    try:
+        store.refusal = _damage_sentence(store.path, store.conn)
+    finally:
+        atexit.unregister(stop)
     return store.refusal
 
 
