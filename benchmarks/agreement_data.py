@@ -22,9 +22,10 @@ import yaml
 
 from labeler import sides
 from labeler.domain import Profile
-from labeler.labeling.rubric import Rubric
+from labeler.labeling import rubric_versions
+from labeler.labeling.rubric import Rubric, parse_rubric
 from labeler.resources import default_rubric_path
-from labeler.store import bundles, labelers, meta, resolutions
+from labeler.store import bundles, labelers, resolutions
 from labeler.store import items as item_rows
 from labeler.store.connection import WriteStore
 from labeler.workspace import Workspace
@@ -204,9 +205,9 @@ def build(path: Path, layout: Layout) -> Path:
         text = rubric_yaml(layout.ordinal)
         guidance = (default_rubric_path().with_suffix(".md")).read_text(encoding="utf-8")
 
-        def keep_rubric(tx: WriteStore) -> None:
-            meta.put(tx, "rubric_yaml", text)
-            meta.put(tx, "rubric_guidance", guidance)
+        def keep_rubric(tx: WriteStore) -> None:  # as a workspace keeps its first version
+            kept = parse_rubric(text, guidance, "agreement data")
+            rubric_versions.keep(tx, rubric_versions.new_row(kept, text, "workspace", None))
 
         ws.writer.run(keep_rubric)
         rubric = ws.session.rubric

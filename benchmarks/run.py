@@ -26,11 +26,19 @@ from benchmarks import (
     pack_bench,
     pii_bench,
     queue_bench,
+    rubric_bench,
 )
 
 SUITES = [
-    bundle_bench, pii_bench, gui_bench, queue_bench, agreement_bench, pack_bench, hostile_bench,
-]  # fmt: skip
+    bundle_bench,
+    pii_bench,
+    gui_bench,
+    queue_bench,
+    agreement_bench,
+    pack_bench,
+    rubric_bench,
+    hostile_bench,
+]
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
@@ -24,6 +25,8 @@ from labeler.store import packs as pack_rows
 from labeler.store.evals import GateRun
 from labeler.team.agreement_report import report as agreement_report
 from labeler.team.agreement_types import Disagreements
+from labeler.team.rechecks import RecheckSummary
+from labeler.team.rechecks import summary as recheck_summary
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,18 @@ class SignalPoint:
 
 
 @dataclass(frozen=True)
+class RubricStatus:
+    """The current rubric version, and how many versions the workspace has had."""
+
+    id: str
+    version: str
+    content_hash: str
+    installed_at: str
+    how: str
+    versions: int
+
+
+@dataclass(frozen=True)
 class AgreementLine:
     """One question's agreement in the week."""
 
@@ -103,6 +118,8 @@ class WeekStatus:
     packs: tuple[PackSummary, ...]
     gate: GateStatus | None  # None: no gate run yet
     signals: tuple[SignalPoint, ...]
+    rubric: RubricStatus | None = None
+    rechecks: RecheckSummary | None = None  # items a new rubric version sent back
 
     def to_json(self) -> dict[str, Any]:
         """What ``labeler status --json`` prints."""
@@ -155,6 +172,14 @@ def _packs(session: LabelingSession) -> tuple[PackSummary, ...]:
     )  # fmt: skip
 
 
+def _rubric(session: LabelingSession) -> RubricStatus:
+    current = session.rubric
+    history = rubric_versions.versions(session.store)
+    kept = next(v for v in history if v.row.content_hash == current.content_hash)
+    return RubricStatus(current.id, current.version, current.content_hash,
+                        kept.row.installed_at, kept.how, len(history))  # fmt: skip
+
+
 def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus:
     store = session.store
     weeks = item_rows.weeks(store)
@@ -179,4 +204,6 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         packs=_packs(session),
         gate=GateStatus.of(last) if last else None,
         signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),
+        rubric=_rubric(session),
+        rechecks=recheck_summary(session),
     )

@@ -139,10 +139,6 @@ class Workspace:
             raise
         workspace = cls(Writer(store))
         signing.ensure_signing_key(workspace.writer)
-        # The rubric is stored now, not on first use: a first use that is a refused import
-        # must not be the one write that changed the file.
-        _ = workspace.session.rubric
-        workspace._session = None  # the session reads the stored rubric afresh when asked
         return workspace
 
     @classmethod

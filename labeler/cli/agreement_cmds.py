@@ -12,6 +12,7 @@ from labeler.cli.common import echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:  # the report's modules (and numpy) load only when the command runs
     from labeler.team.agreement_types import AgreementReport, GapGroup
+    from labeler.team.clause_agreement import ClauseFigures, ReleaseAgreement
 
 
 def _figure(value: float | None) -> str:
@@ -48,6 +49,11 @@ def _print_report(data: AgreementReport) -> None:
         click.echo(f"  {entry.name}: {weeks}")
     counts = data.disagreements
     click.echo(f"\nDisagreements: {counts.open} open, {counts.resolved} resolved.")
+    for release in data.releases:
+        click.echo(
+            f"Rubric release: {release.rubric_id} {release.version} in {release.week} "
+            "(agreement per clause before and after: --by-clause)"
+        )
 
 
 def _print_gaps(gaps: tuple[GapGroup, ...], week: str | None) -> None:
@@ -56,6 +62,38 @@ def _print_gaps(gaps: tuple[GapGroup, ...], week: str | None) -> None:
         click.echo(f"\n{group.clause} — {group.count} disagreement(s)")
         for entry in group.items:
             click.echo(f"  {entry.week} {entry.item_id}: {entry.note}")
+
+
+def _figures_text(figures: ClauseFigures, choice: bool) -> str:
+    if not figures.n:
+        return "—"
+    if choice:
+        return f"specific {_figure(figures.agreement)} ({figures.n})"
+    return f"agree {_figure(figures.agreement)} alpha {_figure(figures.alpha)} ({figures.n})"
+
+
+def _print_by_clause(releases: tuple[ReleaseAgreement, ...]) -> None:
+    if not releases:
+        click.echo("No rubric release yet: agreement per clause compares a release with the "
+                   "version it replaced ('labeler rubric install').")  # fmt: skip
+        return
+    for release in releases:
+        click.echo(
+            f"Rubric {release.rubric_id} {release.from_version} → {release.to_version} "
+            f"({release.week}): {release.before_items} paired items labeled under "
+            f"{release.from_version}, {release.after_items} under {release.to_version}, "
+            f"{release.mixed} under both (left out)"
+        )
+        click.echo(f"  {'clause':<28} {'change':<24} {'before':<30} {'after':<30} gaps")
+        for row in release.rows:
+            choice = "/" in row.clause
+            mark = " [re-check]" if row.sends_back else ""
+            click.echo(
+                f"  {row.clause:<28} {(row.change + mark)[:24]:<24} "
+                f"{_figures_text(row.before, choice):<30} {_figures_text(row.after, choice):<30} "
+                f"{row.before.gaps} → {row.after.gaps}"
+            )
+        click.echo("")
 
 
 @click.command()
@@ -69,15 +107,31 @@ def _print_gaps(gaps: tuple[GapGroup, ...], week: str | None) -> None:
     is_flag=True,
     help="The guideline-gap digest instead: disagreements from unclear rubric clauses.",
 )
+@click.option(
+    "--by-clause",
+    "by_clause",
+    is_flag=True,
+    help="Agreement per changed rubric clause before and after each rubric release instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def agreement(
-    workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
-) -> None:
-    """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
+    workspace: str | None, week: str | None, pooled: int, gaps: bool, by_clause: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Agreement per rubric question, reason code and week; or the guideline-gap digest; or
+    agreement per clause across rubric releases."""
     from labeler.team.agreement_report import gap_digest, report
+    from labeler.team.clause_agreement import by_clause as clause_agreement
 
     with open_workspace(workspace) as ws:
         session = ws.session
+        if by_clause:
+            releases = clause_agreement(session)
+            if as_json:
+                echo_json({"releases": [r.to_json() for r in releases]})
+            else:
+                _print_by_clause(releases)
+            return
         if gaps:
             digest = gap_digest(session, week)
         else:

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
             item, self.render_cache.show(item, order), order, label is not None
         )
         draft = self.session.draft_of(item.id) if self.session.profile else None
-        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None), label)
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()

@@ -25,6 +25,7 @@ from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, Item
 from labeler.errors import LabelerError, ValidationError
 from labeler.gcpause import gc_paused
 from labeler.jsonio import canonical_json
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.packs.files import (
     EVAL_NOTES,
@@ -229,9 +230,8 @@ def _export(
     columns = list(rows[0]) if rows else ["item_id"]
     write_jsonl(out_dir / "labels.jsonl", rows)
     write_parquet(out_dir / "labels.parquet", rows, columns)
-    (out_dir / "rubric.yaml").write_text(
-        meta.get(session.store, "rubric_yaml") or "", encoding="utf-8"
-    )
+    kept = rubric_versions.by_hash(session.store, rubric.content_hash)
+    (out_dir / "rubric.yaml").write_text(kept.row.yaml if kept else "", encoding="utf-8")
     (out_dir / "guidance.md").write_text(rubric.guidance, encoding="utf-8")
     check_cancel(should_cancel)
     progress(2, 4, "Signing")

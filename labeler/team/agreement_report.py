@@ -40,6 +40,7 @@ from labeler.team.agreement_types import (
     TrendPoint,
 )
 from labeler.team.bootstrap import RESAMPLES
+from labeler.team.clause_agreement import release_markers
 from labeler.team.unit_stats import (
     MIN_ITEMS,
     RELIABLE_ALPHA,
@@ -183,6 +184,7 @@ def report(
         trend=tuple(_trend(data, q) for q in coded),
         labeler_vs_gold=_labeler_vs_gold(session, data, decided),
         disagreements=_disagreements(data, decided),
+        releases=release_markers(session, data.weeks),
     )
 
 

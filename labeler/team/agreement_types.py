@@ -143,6 +143,24 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class ReleaseMarker:
+    """A rubric version released after the first: where the trend marks it. ``position`` is
+    on the trend's week axis (index of ``weeks``): the release's week, or halfway between
+    the weeks on either side of it when it has no paired labels."""
+
+    rubric_id: str
+    version: str
+    installed_at: str
+    week: str  # the ISO week it was installed in
+    position: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rubric_id": self.rubric_id, "version": self.version,
+                "installed_at": self.installed_at, "week": self.week,
+                "position": self.position}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class AgreementReport:
     week: str | None  # the week reported (None: nothing paired yet)
     weeks: tuple[str, ...]  # every week with paired labels
@@ -153,6 +171,7 @@ class AgreementReport:
     trend: tuple[Trend, ...]
     labeler_vs_gold: tuple[LabelerVsGold, ...]  # by labeler id
     disagreements: Disagreements
+    releases: tuple[ReleaseMarker, ...] = ()  # rubric versions released, oldest first
 
     def question(self, question_id: str) -> QuestionBlock | None:
         return next((q for q in self.questions if q.stats.question == question_id), None)
@@ -168,6 +187,7 @@ class AgreementReport:
             "trend": {t.question: [p.to_json() for p in t.points] for t in self.trend},
             "labeler_vs_gold": [e.to_json() for e in self.labeler_vs_gold],
             "disagreements": self.disagreements.to_json(),
+            "releases": [r.to_json() for r in self.releases],
         }
 
 

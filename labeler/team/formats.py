@@ -58,8 +58,9 @@ class LabelerRef(Struct):
 
 
 class RubricRef(Struct):
-    """The rubric the labels were made under; 'yaml' and 'guidance' carry its text, so the
-    answers can be checked against that very version (its content hash must match)."""
+    """A rubric version: the current one ('rubric') and every one the labels were made
+    under ('rubrics'); 'yaml' and 'guidance' carry its text, so the answers can be checked
+    against that very version (its content hash must match)."""
 
     id: Short
     version: Short
@@ -92,6 +93,7 @@ class LabelsPayload(Struct):
     labels: Annotated[list[LabelEntry], Meta(max_length=MAX_LABELS)]
     workspace_id: Annotated[str, Meta(max_length=100)] | None = None
     rubric: RubricRef | None = None
+    rubrics: Annotated[list[RubricRef], Meta(max_length=100)] | None = None
 
 
 class LeadRef(Struct):
@@ -119,7 +121,28 @@ class ResolutionsPayload(Struct):
     resolutions: Annotated[list[ResolutionEntry], Meta(max_length=MAX_LABELS)]
 
 
+class RubricText(Struct):
+    """One rubric version as the lead installed it: the YAML and guidance texts exactly, and
+    the content hash (sha256 of the YAML, a NUL byte and the guidance) they give."""
+
+    id: Short
+    version: Short
+    content_hash: Sha256
+    yaml: Annotated[str, Meta(max_length=MAX_RUBRIC_YAML_CHARS)]
+    guidance: Annotated[str, Meta(max_length=MAX_GUIDANCE_CHARS)]
+
+
+class RubricPayload(Struct):
+    """The payload of a rubric file (format 'labeler-rubric', version 1)."""
+
+    lead: LeadRef
+    exported_at: Timestamp
+    rubric: RubricText
+    workspace_id: Annotated[str, Meta(max_length=100)] | None = None
+
+
 SCHEMAS: dict[str, tuple[Any, str]] = {
     "labels-payload.schema.json": (LabelsPayload, "Labeler label file payload"),
     "resolutions-payload.schema.json": (ResolutionsPayload, "Labeler resolutions file payload"),
+    "rubric-payload.schema.json": (RubricPayload, "Labeler rubric file payload"),
 }

@@ -22,11 +22,16 @@ from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted
 from labeler.domain import PAIR_SIGNALS, Label, Profile
 from labeler.errors import LabelerError, ValidationError
 from labeler.jsonio import convert, name_problem, text_problem
-from labeler.labeling.rubric import Rubric, parse_rubric
+from labeler.labeling import rubric_versions
+from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.labeling.session import LabelingSession
-from labeler.store import bundles, exchange, labelers, meta
+from labeler.resources import default_rubric_path
+from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
-from labeler.store.connection import WriteStore
+from labeler.store import rechecks as recheck_rows
+from labeler.store import rubrics as rubric_rows
+from labeler.store.connection import Store, WriteStore
+from labeler.team import rechecks
 from labeler.team.formats import LabelEntry, LabelsPayload
 from labeler.team.identity import ROLE_LABELER, Identity, check_claim, key_labeler_id
 from labeler.team.identity import signer_identity as identity_of
@@ -58,17 +63,23 @@ def export_labels(session: LabelingSession, target: Path) -> int:
         "workspace_id": session.workspace_id,
         "exported_at": utc_now(),
         "bundle_ids": bundles.ids(store),
-        "rubric": {
-            "id": rubric.id,
-            "version": rubric.version,
-            "hash": rubric.content_hash,
-            "yaml": meta.get(store, "rubric_yaml"),
-            "guidance": rubric.guidance,
-        },
+        "rubric": _rubric_json(store, rubric.content_hash),
+        # Every version the labels were made under, with its text: the lead checks each
+        # label's answers against the version it names.
+        "rubrics": [_rubric_json(store, h) for h in sorted({lab.rubric_hash for lab in mine})],
         "labels": [_label_json(label) for label in mine],
     }
     write_signed(target, FORMAT, FORMAT_VERSION, payload, key)
     return len(mine)
+
+
+def _rubric_json(store: Store, content_hash: str) -> dict[str, Any]:
+    found = rubric_versions.by_hash(store, content_hash)
+    if found is None:  # a label under a version this workspace no longer holds: no text
+        return {"id": "unknown", "version": "unknown", "hash": content_hash}
+    row = found.row
+    return {"id": row.rubric_id, "version": row.version, "hash": row.content_hash,
+            "yaml": row.yaml, "guidance": row.guidance}  # fmt: skip
 
 
 def _label_json(label: Label) -> dict[str, Any]:
@@ -129,16 +140,24 @@ def import_labels(
             f"{name}: older than the export of {who.display_name} already imported "
             f"({previous[0]}); nothing was changed."
         )
+    rubric = _current_rubric(session)
     profile = Profile(
         id=who.labeler_id, display_name=who.display_name, role=who.role,
         restricted_access=False, is_self=False, public_key=key_text, trusted=True,
     )  # fmt: skip
 
     def write(tx: WriteStore) -> None:
+        rubric_versions.keep_default(tx)  # a first use: as the session would on first use
         labelers.upsert(tx, profile, utc_now())
         exchange.replace_labels(
             tx, who.labeler_id, new, payload.exported_at, label_file.sha256, utc_now()
         )
+        older = {label.item_id for label in new if label.rubric_hash != rubric.content_hash}
+        if older:  # labels made under an earlier version: what it changed goes to re-check
+            current = rubric_rows.current(tx)
+            assert current is not None
+            queued = rechecks.pending(session.on(tx), rubric, older)
+            recheck_rows.put(tx, current.seq, queued, utc_now())
 
     session.writer.run(write)
     note = "supersedes the earlier import" if previous else "first import from this labeler"
@@ -203,21 +222,35 @@ def _later(stored: str, moment: dt.datetime) -> bool:
         return False
 
 
+def _current_rubric(session: LabelingSession) -> Rubric:
+    """The workspace's rubric, read only: a refused import must not be the first use that
+    stores the shipped default (``session.rubric`` would)."""
+    found = rubric_versions.current_rubric(session.store)
+    return found if found is not None else load_rubric(default_rubric_path())
+
+
 class _Rubrics:
-    """The rubric each label names: this workspace's, or the one the file carries (its text
-    checked against the hash it is named by). Any other: the label cannot be checked."""
+    """The rubric each label names: a version this workspace installed, or the one the file
+    carries (its text checked against the hash it is named by). Any other: the label cannot
+    be checked, and is refused."""
 
     def __init__(self, name: str, session: LabelingSession, payload: LabelsPayload) -> None:
         self.name = name
-        self.by_hash: dict[str, Rubric] = {session.rubric.content_hash: session.rubric}
-        self.current = session.rubric
-        carried = payload.rubric
-        if carried is not None and carried.yaml and carried.hash not in self.by_hash:
-            source = f"{name}: the rubric it carries"
-            rubric = parse_rubric(carried.yaml, carried.guidance or "", source)
-            if rubric.content_hash != carried.hash:
-                raise ValidationError(f"{source} does not match its hash.")
-            self.by_hash[rubric.content_hash] = rubric
+        # Every version this workspace installed: a label names the one it was made under.
+        self.by_hash: dict[str, Rubric] = {
+            v.row.content_hash: v.rubric for v in rubric_versions.versions(session.store)
+        }
+        self.current = _current_rubric(session)
+        self.by_hash[self.current.content_hash] = self.current
+        self.installed = set(self.by_hash)
+        carried = [payload.rubric] if payload.rubric is not None else []
+        for ref in [*carried, *(payload.rubrics or ())]:
+            if ref.yaml and ref.hash not in self.by_hash:
+                source = f"{name}: the rubric it carries"
+                rubric = parse_rubric(ref.yaml, ref.guidance or "", source)
+                if rubric.content_hash != ref.hash:
+                    raise ValidationError(f"{source} does not match its hash.")
+                self.by_hash[rubric.content_hash] = rubric
 
     def of(self, where: str, entry: LabelEntry) -> Rubric:
         rubric = self.by_hash.get(entry.rubric_hash)
@@ -267,7 +300,9 @@ def _checked_labels(
                 seconds_spent=entry.seconds_spent, side_order=entry.side_order,
             )
         )  # fmt: skip
-    other = [e for e in entries if e.rubric_hash != rubrics.current.content_hash]
+    # A version this workspace installed is not another rubric; a later version's changes to
+    # what these labels answered are queued for re-check when they are written.
+    other = [e for e in entries if e.rubric_hash not in rubrics.installed]
     if other and not accept_rubric:
         first, current = other[0], rubrics.current
         raise ValidationError(

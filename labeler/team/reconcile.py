@@ -191,7 +191,8 @@ def resolve(
     if problems:
         raise ValidationError("; ".join(problems) + ".")
     text = note.strip()
+    under = session.rubric.content_hash  # the version it is decided under (re-check queue)
     session.writer.run(
-        lambda tx: resolutions.add(tx, item.id, clean, cause, clause, text, me.id, utc_now())
+        lambda tx: resolutions.add(tx, item.id, clean, cause, clause, text, me.id, utc_now(), under)
     )
     return Changes(labels=frozenset({item.id}))

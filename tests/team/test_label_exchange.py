@@ -19,10 +19,12 @@ from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, meta
 from labeler.team.identity import key_labeler_id
 from labeler.team.label_exchange import export_labels, import_labels
+from labeler.team.rubric_release import export_rubric, import_rubric, install_rubric
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.conftest import close_session
+from tests.factories import rubric_file
 
 ANSWERS = {"verdict": "correct", "safety": "pass", "formatting": "pass"}
 
@@ -141,15 +143,19 @@ def test_unsigned_tampered_untrusted_and_foreign_files_are_refused(
     _refused(lead, junk, "not a Labeler label file")
 
 
-def test_other_rubric_version_needs_the_leads_confirmation(
+def test_labels_under_a_rubric_this_workspace_never_had_need_the_leads_confirmation(
     tmp_path: Path, memory_keyring, bundle: Path
 ) -> None:
     ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
+    # Ana labels under a rubric another team's lead released, which Lee never installed
+    zed = seat(tmp_path, "Zed", "lead", None)
+    stricter = rubric_file(tmp_path / "zed", "2026.12", guidance="A stricter definition of wrong.")
+    install_rubric(zed, stricter)
+    export_rubric(zed, tmp_path / "zed.lrubric")
+    zed_key = signing_key(zed.store).public.encoded()
+    ana.writer.run(lambda tx: exchange.trust(tx, zed_key, "Zed", utc_now()))
+    assert import_rubric(ana, tmp_path / "zed.lrubric") is not None
     trust(lead, ana)
-    _ = lead.rubric
-    # the lead's workspace runs a newer rubric
-    lead.writer.run(lambda tx: meta.put(tx, "rubric_guidance", "A stricter definition of wrong."))
-    lead._rubric = None
     label_some(ana, 2)
     file = tmp_path / "ana.llabels"
     export_labels(ana, file)

@@ -117,6 +117,18 @@ def trend_chart(data: AgreementReport) -> QChart:
     chart.addSeries(line)
     line.attachAxis(axis_x)
     line.attachAxis(axis_y)
+    for release in data.releases:  # a vertical marker where each rubric release falls
+        marker = QLineSeries()
+        marker.setName(f"rubric {release.version}")
+        marker.append(release.position, -0.2)
+        marker.append(release.position, 1.0)
+        marker.setPen(QPen(Qt.GlobalColor.darkGray, 2, Qt.PenStyle.DotLine))
+        chart.addSeries(marker)
+        marker.attachAxis(axis_x)
+        marker.attachAxis(axis_y)
+        # a release before the first or after the last week still shows, at the edge
+        low, high = min(axis_x.min(), release.position - 0.25), release.position + 0.25
+        axis_x.setRange(low, max(axis_x.max(), high))
     return chart
 
 
