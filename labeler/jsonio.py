@@ -206,6 +206,8 @@ def decode_strict(data: bytes | str, kind: type[T], where: str, root: str = "the
 
 def name_problem(value: str) -> str | None:
     """Why ``value`` cannot be a name (an id, a version, a display name), or None."""
+    if value.isprintable():  # every forbidden character is a non-printable one (C*, Z[lp])
+        return None
     found = NAME_FORBIDDEN.search(value)
     if found is None:
         return None
