@@ -22,6 +22,7 @@ from benchmarks import (
     agreement_bench,
     bundle_bench,
     gui_bench,
+    hostile_bench,
     lake_bench,
     pack_bench,
     pii_bench,
@@ -38,6 +39,7 @@ SUITES = [
     agreement_bench,
     pack_bench,
     rubric_bench,
+    hostile_bench,
 ]
 
 

@@ -1,5 +1,6 @@
 """The week at a glance: what is imported, labeled, agreed, resolved, packed and evaluated,
-and the three signals a team acts on, with their trend across the weeks.
+and the three signals a team acts on, with their trend across the weeks. Stored manifests are
+read defensively: a malformed one shows as missing figures, never as a crash.
 
 The week's figures count the week's items only (``kind = 'week'``: never eval pairs); the
 gate shown is the last gate someone actually ran, as it was run (labeler/evals/gate_runs.py).
@@ -125,17 +126,28 @@ class WeekStatus:
         return dataclasses.asdict(self)
 
 
-def _signals(week: str, manifest: dict[str, Any]) -> SignalPoint:
-    stats = manifest.get("statistics", {})
-    by_signal = stats.get("by_signal", {})
+def _count(value: Any) -> int:
+    """A count from a stored manifest: whole, not negative, or nothing (0). Import checks
+    statistics now, but a workspace may hold a manifest an older Labeler let through."""
+    return value if type(value) is int and value >= 0 else 0
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _signals(week: str, manifest: Any) -> SignalPoint:
+    stats = _mapping(_mapping(manifest).get("statistics"))
+    by_signal = {str(k): _count(v) for k, v in _mapping(stats.get("by_signal")).items()}
     events = sum(by_signal.values())
     high = sum(by_signal.get(s, 0) for s in ("edit", "retry", "side_by_side"))
-    items = manifest.get("item_count", 0)
+    items = _count(_mapping(manifest).get("item_count"))
+    restricted = min(_count(stats.get("restricted")), items)
     return SignalPoint(
         week=week,
         high_intent_share=round(high / events, 4) if events else None,
         retry_rate=round(by_signal.get("retry", 0) / events, 4) if events else None,
-        restricted_share=round(stats.get("restricted", 0) / items, 4) if items else None,
+        restricted_share=round(restricted / items, 4) if items else None,
     )
 
 
@@ -152,10 +164,12 @@ def _bundle(rows: list[tuple[str, str | None, bool, bool, bool]]) -> BundleCount
 def _packs(session: LabelingSession) -> tuple[PackSummary, ...]:
     return tuple(
         PackSummary(
-            p["pack_id"], p["kind"], p["counts"]["rows"], p.get("creator_name"), p["created_at"]
+            str(p.get("pack_id", "?")), str(p.get("kind", "?")),
+            _count(_mapping(p.get("counts")).get("rows")), p.get("creator_name"),
+            str(p.get("created_at", "")),
         )
-        for p in pack_rows.listing(session.store)
-    )
+        for p in map(_mapping, pack_rows.listing(session.store))
+    )  # fmt: skip
 
 
 def _rubric(session: LabelingSession) -> RubricStatus:

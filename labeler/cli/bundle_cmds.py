@@ -142,7 +142,7 @@ def build(
 
 
 @bundle.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show a bundle's manifest and its items' routing (validates it fully)."""
@@ -177,7 +177,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
 @bundle.command(name="import")
 @workspace_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Validate a bundle fully, then import it in one transaction (or not at all)."""
     from labeler.triage.bundle_import import import_bundle
@@ -191,6 +191,13 @@ def import_(workspace: str | None, file: Path) -> None:
             f"Imported bundle {result.bundle_id}: {result.added} items added, "
             f"{result.already_present} already present."
         )
+        if result.rerouted:
+            click.echo(
+                f"{result.rerouted} items the bundle did not restrict were restricted: "
+                "personal data found again on import, or reason sensitive_data."
+            )
+        if result.skipped_purged:
+            click.echo(f"{result.skipped_purged} items of purged subjects were skipped.")
 
 
 COMMANDS = [bundle]

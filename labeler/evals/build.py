@@ -4,13 +4,15 @@
 (JSON lines ``{"item_id", "model_version", "output"}``), samples ``size`` items across case
 types (deterministic with the seed) and writes a bundle of kind "eval" whose items have the
 signal "eval": candidates[0] is the current model, candidates[1] the candidate; the workbench
-shows them blind and shuffled per labeler, like side-by-side picks.
+shows them blind and shuffled per labeler, like side-by-side picks. Each pair keeps its holdout
+item's subject (the bundle's hash, or the pack's salted pseudonym), so a purge reaches it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from labeler.triage.bundle_file import (
 from labeler.triage.sampling import choose_overlap, keyed_rank, round_robin
 
 SIZE_RANGE = (50, 200)
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 def _check_pack_rubric(folder: Path) -> None:
@@ -62,9 +65,14 @@ def _holdout_from_pack(folder: Path) -> list[dict[str, Any]]:
             raise ValidationError(f"{path.name} line {number}: not valid JSON.") from None
         if row.get("signal") == EVAL_SIGNAL:
             continue  # an eval pair (packs made before items had kinds held them): not holdout
+        subject = row.get("subject")
+        if subject is not None and not (isinstance(subject, str) and _SHA256.fullmatch(subject)):
+            raise ValidationError(f"{path.name} line {number}: field 'subject' is not a sha256.")
         rows.append(
             {"id": row["item_id"], "case_type": row["case_type"], "reason_code": row["reason_code"],
-             "input": row["input"], "intent": row["intent"], "model_name": row["model_name"]}
+             "input": row["input"], "intent": row["intent"], "model_name": row["model_name"],
+             # the pack's salted pseudonym: the workspace that made the pack purges by it
+             "subject_hash": row.get("subject")}
         )  # fmt: skip
     return rows
 
@@ -78,7 +86,7 @@ def _holdout_from_bundle(path: Path) -> list[dict[str, Any]]:
     return [
         {"id": item["id"], "case_type": case_type(item["signal"], item["reason_code"]),
          "reason_code": item["reason_code"], "input": item["input"], "intent": item["intent"],
-         "model_name": item["model"]["name"]}
+         "model_name": item["model"]["name"], "subject_hash": item["subject_hash"]}
         for item in bundle.items
         if item["holdout"]
     ]  # fmt: skip
@@ -149,7 +157,8 @@ def build_eval(
                 {"model_version": current_version, "output": current_out[source["id"]]},
                 {"model_version": candidate_version, "output": candidate_out[source["id"]]},
             ],
-            "picked": None, "subject_hash": None,
+            # The pair copies the item's text, so it keeps its subject: a purge reaches it.
+            "picked": None, "subject_hash": source["subject_hash"],
         }  # fmt: skip
         record["content_hash"] = content_hash(record)
         spans = scan_pii(record)

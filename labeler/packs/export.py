@@ -7,7 +7,7 @@ state and options give identical ``labels.jsonl`` and ``labels.parquet`` bytes.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import secrets
 import uuid
@@ -43,6 +43,7 @@ from labeler.store import meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
 from labeler.store.connection import WriteStore
+from labeler.subjects import pack_pseudonym
 from labeler.team.agreement_report import question_figures
 from labeler.team.reconcile import Gold, gold_labels
 
@@ -144,9 +145,7 @@ def select(
 
 
 def _salted(salt: str, subject_hash: str | None) -> str | None:
-    if subject_hash is None:
-        return None
-    return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
+    return None if subject_hash is None else pack_pseudonym(salt, subject_hash)
 
 
 def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:
@@ -177,9 +176,33 @@ def export_pack(
     progress: ProgressCallback = no_progress,
     should_cancel: CancelCheck = never_cancel,
 ) -> dict[str, Any]:
-    """Write the pack into ``out_dir`` (new or empty) and return its manifest."""
-    with gc_paused():
-        return _export(session, options, out_dir, progress, should_cancel)
+    """Write the pack into ``out_dir`` (new or empty) and return its manifest.
+
+    A pack is complete or absent: on any failure (a full disk, a cancel) the files written
+    so far are deleted, and the folder too when this export made it.
+    """
+    made = not out_dir.exists()
+    try:
+        with gc_paused():
+            return _export(session, options, out_dir, progress, should_cancel)
+    except BaseException as err:
+        _remove_partial(out_dir, made)
+        if isinstance(err, OSError):
+            raise LabelerError(
+                f"Cannot write the pack in {out_dir}: {err.strerror or err}; nothing was kept."
+            ) from None
+        raise
+
+
+def _remove_partial(out_dir: Path, made: bool) -> None:
+    """Delete what a failed export wrote (only our files: the folder was new or empty)."""
+    names = ("labels.jsonl", "labels.parquet", "rubric.yaml", "guidance.md", "README.md",
+             MANIFEST, SIGNATURE)  # fmt: skip
+    for name in names:
+        (out_dir / name).unlink(missing_ok=True)
+    if made:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()
 
 
 def _export(

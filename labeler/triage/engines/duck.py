@@ -30,7 +30,7 @@ from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, 
 from labeler.triage.engines import sql as q
 from labeler.triage.engines.duck_columns import FIELDS, json_columns, typed_columns
 from labeler.triage.engines.payload import (
-    checked_event,
+    checked_picks,
     duplicate_problem,
     first_problem,
     reference_problem,
@@ -102,10 +102,9 @@ def sample_events(
         else:  # columnar: the ids column alone, then the picked rows by a pushed-down filter
             _refuse_duplicates(con, scans, sources)
             payloads = _picked_rows(con, scans, ids)
-        picks = {
-            case: [checked_event(payloads[key[RANK_HEX:]]) for key in keys]
-            for case, keys in chosen.items()
-        }
+        keys = {case: [key[RANK_HEX:] for key in picked] for case, picked in chosen.items()}
+        files = [path for source in sources for path in source.files]
+        picks = checked_picks(keys, payloads, files)
     return Sample(tally, picks)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from labeler.errors import ValidationError
 from labeler.jsonio import convert
 from labeler.triage.engines.reference import strict_seconds
-from labeler.triage.events import check_event, read_events
+from labeler.triage.events import check_event, check_texts, read_events
 from labeler.triage.formats import CaptureEvent
 
 
@@ -23,9 +23,27 @@ def checked_event(raw: dict[str, Any]) -> dict[str, Any]:
     engine checks every event."""
     where = f"event {raw.get('event_id')!r}"
     event = convert(raw, CaptureEvent, where)  # what read_events decodes each line into
+    check_texts(where, event)  # the bundle's text rule: what is written, the import accepts
     checked = check_event(where, event)
     strict_seconds(where, event)
     return checked
+
+
+def checked_picks(
+    chosen: dict[str, list[str]], payloads: dict[str, dict[str, Any]], files: list[Path]
+) -> dict[str, list[dict[str, Any]]]:
+    """The picked events, checked; a malformed one is named as the reference engine names it
+    (file and line), by re-reading the files that hold it."""
+    try:
+        return {
+            case: [checked_event(payloads[key]) for key in keys] for case, keys in chosen.items()
+        }
+    except ValidationError as err:
+        for path in files:
+            problem = reference_problem(path)
+            if problem is not None:
+                raise problem from None
+        raise err from None
 
 
 def first_problem(path: Path, event_id: str | None, field: str | None) -> ValidationError:

@@ -27,7 +27,7 @@ from labeler.progress import CancelCheck, ProgressCallback, check_cancel
 from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
 from labeler.triage.engines import sql as q
 from labeler.triage.engines.duck_columns import FIELDS, NESTED_FIELDS, PAYLOAD
-from labeler.triage.engines.payload import checked_event, duplicate_problem, reference_problem
+from labeler.triage.engines.payload import checked_picks, duplicate_problem, reference_problem
 from labeler.triage.engines.picks import choose
 from labeler.triage.sampling import RANK_HEX, day_text
 
@@ -102,10 +102,9 @@ def sample_events(
     chosen = choose(candidates, plan)
     ids = [key[RANK_HEX:] for keys in chosen.values() for key in keys]
     payloads = _payloads(spark, ids)
-    picks = {
-        case: [checked_event(payloads[key[RANK_HEX:]]) for key in keys]
-        for case, keys in chosen.items()
-    }
+    keys = {case: [key[RANK_HEX:] for key in picked] for case, picked in chosen.items()}
+    files = [path for source in sources for path in source.files]
+    picks = checked_picks(keys, payloads, files)
     return Sample(tally, picks)
 
 
