@@ -17,7 +17,7 @@ import bisect
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from labeler.domain import PiiSpan
 
@@ -204,6 +204,106 @@ _DETECTORS: tuple[tuple[str, Callable[[str], Iterator[tuple[int, int]]]], ...] =
 )
 
 
+# Cheap gates, each a superset of what its detectors can find: most texts hold no candidate
+# at all, and a detector that cannot match is not run (every bundle item is scanned again on
+# import, so this is the import's cost). Each is one linear scan with a simple pattern.
+_EIGHT_DIGITS = re.compile(r"\d(?:[ .()+-]{0,3}\d){7}")  # phones, cards, SSNs (8+ digits)
+_DOTTED_QUAD = re.compile(r"\d\.\d{1,3}\.\d")  # IPv4
+_IBAN_START = re.compile(r"[A-Z]{2}\d\d")
+# Literal pieces every secret pattern holds (a substring test is far cheaper than a regex
+# with case-insensitive alternatives: 58 us a text became ~2 us).
+_SECRET_PIECES = (
+    "AKIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox", "_live_", "_test_",
+    "sk-", "AIza", "glpat-", "eyJ", "PRIVATE KEY",
+)  # fmt: skip
+_SECRET_WORDS = ("pass", "pwd", "secret", "apikey", "api_key", "api-key", "token", "private")
+
+
+def _may_hold_secret(text: str) -> bool:
+    # map over a bound method, not a generator: the loop stays in C (3x cheaper here).
+    if any(map(text.__contains__, _SECRET_PIECES)):
+        return True
+    return any(map(text.lower().__contains__, _SECRET_WORDS))
+
+
+def _gates(text: str) -> dict[str, bool]:
+    # Ten substring tests say whether there is any digit at all (most prose has none), and
+    # only then do the digit patterns scan.
+    numeric = any(map(text.__contains__, "0123456789"))
+    digits = numeric and _EIGHT_DIGITS.search(text) is not None
+    return {
+        "secret": _may_hold_secret(text),
+        "email": "@" in text,
+        "iban": numeric and _IBAN_START.search(text) is not None,
+        "payment_card": digits,
+        "us_ssn": digits,
+        # IPv6 may be written in hex letters only ("fe::ab"): its gate is the colons.
+        "ip_address": (numeric and _DOTTED_QUAD.search(text) is not None) or text.count(":") >= 2,
+        "phone": digits,
+    }
+
+
+# The same gates in RE2's syntax, for DuckDB to run over many texts at once (``scan_many``).
+_GATE_RE2 = (
+    r"\d(?:[ .()+-]{0,3}\d){7}|\d\.\d{1,3}\.\d|[A-Z]{2}\d\d|@|(?s::.*:)|AKIA|gh[pousr]_|"
+    r"github_pat_|xox|_live_|_test_|sk-|AIza|glpat-|eyJ|PRIVATE KEY|"
+    r"(?i:pass|pwd|secret|apikey|api_key|api-key|token|private)"
+)
+
+
+def scan_many(texts: list[str]) -> list[list[PiiSpan]]:
+    """``detect`` on each text, gated in bulk (see ``findings``)."""
+    found = findings(texts)
+    return [found.get(index, []) for index in range(len(texts))]
+
+
+def findings(texts: list[str]) -> dict[int, list[PiiSpan]]:
+    """The spans ``detect`` finds in each text that holds any, by index. The gates run first
+    over all the texts in DuckDB (RE2: linear, vectorised, on every core), so the Python
+    detectors see only the few texts that could hold something. The texts stay in memory:
+    the query reads an Arrow array and never spills."""
+    if len(texts) < 2048:  # a weekly bundle: not worth starting DuckDB
+        candidates: Iterable[int] = range(len(texts))
+    else:
+        candidates = _gated(texts)
+    found = {}
+    for index in candidates:
+        spans = detect(texts[index])
+        if spans:
+            found[index] = spans
+    return found
+
+
+def _gated(texts: list[str]) -> list[int]:
+    """Indices of the texts any gate lets through."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    # The Arrow array is built from one joined UTF-8 buffer and its offsets: 4x faster than
+    # pa.array over the Python strings, which was most of the scan's cost.
+    encoded = [text.encode("utf-8") for text in texts]
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), np.int64, len(texts)), out=offsets[1:])
+    pattern = _GATE_RE2.replace("'", "''")
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("SET temp_directory = ''")  # never spill customer text to disk
+        # Arrays from buffers, never pa.array(): that one imports pandas (1.8 s) to look
+        # at its argument.
+        strings = pa.LargeStringArray.from_buffers(
+            len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
+        )
+        numbers = np.arange(len(texts), dtype=np.int64)
+        indices = pa.Array.from_buffers(pa.int64(), len(texts), [None, pa.py_buffer(numbers)])
+        table = pa.Table.from_arrays([indices, strings], names=["i", "t"])
+        found = con.from_arrow(table).filter(f"regexp_matches(t, '{pattern}')")
+        rows = found.project("i").fetchall()
+        return [int(i) for (i,) in rows]
+    finally:
+        con.close()
+
+
 def detect(text: str) -> list[PiiSpan]:
     """Spans of personal data or secrets in ``text``, sorted, non-overlapping.
 
@@ -211,7 +311,10 @@ def detect(text: str) -> list[PiiSpan]:
     """
     starts: list[int] = []  # taken spans never overlap, so starts and ends sort alike
     taken: list[PiiSpan] = []
+    gates = _gates(text)
     for kind, finder in _DETECTORS:
+        if not gates[kind]:
+            continue
         for start, end in finder(text):
             index = bisect.bisect_right(starts, start)
             if index and taken[index - 1].end > start:

@@ -166,3 +166,41 @@ FALSE_POSITIVES = [
 @pytest.mark.parametrize("text", FALSE_POSITIVES)
 def test_no_false_positives_on_numbers_that_are_not_personal(text: str) -> None:
     assert kinds(text) == []
+
+
+def test_scanning_many_texts_finds_exactly_what_detect_finds() -> None:
+    """scan_many gates the texts in DuckDB (RE2) first: its gate must let every text with a
+    finding through, whatever its case or layout."""
+    import random
+
+    from labeler.triage.pii import scan_many
+
+    rng = random.Random(3)
+    planted = [f"Hi, it is {v} as I said." for v in PHONES + IBANS + CARDS]
+    planted += ["mail: A.B@x.io", "PassWord = 'Zz9!zz9!'", "ApiKey: 'abcd1234efgh'",
+                "fe::ab is up", "abcd:ef01:2345:6789:abcd:ef01:2345:6789", "1.2.3.4",
+                "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----"]  # fmt: skip
+    planted += FALSE_POSITIVES
+    words = ["the", "report", "shows", "revenue", "up", "4%", "Q3", "order", "v2", "né", "東京"]
+    plain = [" ".join(rng.choice(words) for _ in range(rng.randrange(1, 60))) for _ in range(3000)]
+    texts = plain + planted
+    rng.shuffle(texts)
+    assert len(texts) >= 2048  # the DuckDB path, not the small-batch one
+    assert scan_many(texts) == [detect(text) for text in texts]
+
+
+def test_scanning_many_texts_loads_no_pandas_and_leaves_it_importable() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from labeler.triage.pii import scan_many\n"
+        "found = scan_many(['mail a@b.io'] + ['plain words'] * 3000)\n"
+        "assert found[0] and not any(found[1:])\n"
+        "print('pandas' in sys.modules, any(m.startswith('pandas.') for m in sys.modules))\n"
+        "import pandas\n"
+        "print(pandas.DataFrame({'a': [1]}).shape)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
