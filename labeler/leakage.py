@@ -1,22 +1,35 @@
-"""Leakage guard: is a training item's input the same as, or nearly the same as, that of a
-holdout item?
+"""Leakage guard: does a text equal, or nearly equal, one of an index of held-out texts?
 
-Measure: the input is normalised (Unicode NFKC, lower case, punctuation removed, whitespace
+Measure: a text is normalised (Unicode NFKC, lower case, punctuation removed, whitespace
 collapsed); equal normalised texts are exact duplicates. Near duplicates are judged on the
 set of character 5-gram shingles of the normalised text: Jaccard similarity >= 0.8,
 estimated with a 128-bin one-permutation MinHash (densified) and found through LSH (32 bands
 of 4 bins; a candidate shares at least 2 bands, so a pair at Jaccard 0.8 becomes one with
-probability > 0.999999), then confirmed on the signature estimate. Signatures are computed
-for a whole batch of texts in a few numpy passes: the guard keeps up with 100,000 labels.
+probability > 0.999999), then confirmed on the signature estimate.
+
+Every text field takes part (``comparable_texts``): the input, the output, the edited
+output, each retry's output and each side-by-side candidate, compared across fields (a
+training item's output that copies a holdout item's edited output leaks it as surely as a
+copied input). Near-duplicate is symmetric, so one index of the holdout side answers both
+directions: training texts against the holdout, and holdout texts against what was trained on.
+
+Speed: texts are hashed a few thousand at a time (``CHUNK``: the working arrays stay in
+cache) in a few numpy passes. Before the per-band binary searches (the costly part), a
+bitmap of every indexed band key keeps only the texts with at least ``MIN_BANDS`` band keys
+found in it; an unrelated text has none, so only near duplicates and a few false positives
+are looked up and confirmed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +40,10 @@ THRESHOLD = 0.8
 # A candidate shares at least two bands: at Jaccard 0.8 that misses one pair in a million,
 # and it keeps texts that share only a common phrase (one band) out of the slow check.
 MIN_BANDS = 2
+# Fields other than the input are compared only from this many normalised characters: a
+# short output ("Done.", "Yes, that works") is the same across unrelated items, and flagging
+# it would drop good training rows without protecting anything.
+MIN_FIELD_CHARS = 20
 EMPTY = np.iinfo(np.uint32).max  # a bin no shingle fell into (signatures are uint32)
 _EMPTY_BAND = np.iinfo(np.uint64).max
 _PUNCT = re.compile(r"[^\w\s]+")
@@ -49,13 +66,100 @@ def exact_key(text: str) -> str:
     return _digest(normalise(text))
 
 
+def _steps(value: Any) -> list[Any]:
+    """A retry path or candidate pair, as stored (a list) or as packs write it (JSON text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value if isinstance(value, list) else []
+
+
+def comparable_texts(
+    input: str | None,
+    output: str | None = None,
+    edited_output: str | None = None,
+    retries: Any = None,
+    candidates: Any = None,
+) -> list[tuple[str, str]]:
+    """(field, text) of every text an item holds that the guard compares.
+
+    Retry *changes* are left out: they are the user's short instructions ("Asked for a
+    shorter answer"), repeated across unrelated items, not content a model could learn the
+    answer from; the retry outputs are compared."""
+    found: list[tuple[str, Any]] = [("input", input)] if input else []
+    found += [("output", output), ("edited_output", edited_output)]
+    for number, step in enumerate(_steps(retries)):
+        if isinstance(step, dict):
+            found.append((f"retries[{number}].output", step.get("output")))
+    for number, candidate in enumerate(_steps(candidates)):
+        if isinstance(candidate, dict):
+            found.append((f"candidates[{number}].output", candidate.get("output")))
+    return [
+        (name, text)
+        for name, text in found
+        if isinstance(text, str)
+        and text
+        and (name == "input" or _long_enough(text))
+    ]
+
+
+def _long_enough(text: str) -> bool:
+    # Normalising shortens a text only by its punctuation and spaces: a text four times the
+    # bar is long enough without paying for it.
+    return len(text) >= 4 * MIN_FIELD_CHARS or len(normalise(text)) >= MIN_FIELD_CHARS
+
+
 def _fmix32(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser (uint32 wraps): spreads the window hashes."""
-    h = values ^ (values >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    """MurmurHash3's 32-bit finaliser (uint32 wraps), in place: spreads the window hashes."""
+    values ^= values >> np.uint32(16)
+    np.multiply(values, np.uint32(0x85EBCA6B), out=values)
+    values ^= values >> np.uint32(13)
+    np.multiply(values, np.uint32(0xC2B2AE35), out=values)
+    values ^= values >> np.uint32(16)
+    return values
+
+
+def codes_of(norms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code points of the concatenated texts, each text's length) for ``raw_bins``."""
+    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
+    return np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32), lengths
+
+
+def window_hashes(codes: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, owning text) of every 5-character window; a window that crosses from one text
+    into the next is owned by ``len(lengths)``, a spare row callers drop."""
+    count = len(codes) - SHINGLE + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int32)
+    hashed = codes[:count].copy()  # a polynomial hash of the window; wraps mod 2^32
+    for offset in range(1, SHINGLE):
+        np.multiply(hashed, np.uint32(1_000_003), out=hashed)
+        np.add(hashed, codes[offset : offset + count], out=hashed)
+    mixed = _fmix32(hashed)
+    rows = len(lengths)
+    owner = np.repeat(np.arange(rows, dtype=np.int32), lengths)[:count]
+    ends = np.cumsum(lengths)
+    for back in range(1, SHINGLE):  # windows starting in a text's last 4 characters
+        crossing = ends - back
+        owner[crossing[(crossing >= 0) & (crossing < count)]] = rows
+    return mixed, owner
+
+
+def raw_bins(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """One-permutation MinHash before densification: a row of 128 uint32 bins per text, each
+    the least (hash >> 7) of the windows whose low 7 bits name that bin; ``EMPTY`` where none
+    fell. ``(value << 7) | bin`` is the window's whole hash."""
+    mixed, owner = window_hashes(codes, lengths)
+    rows = len(lengths)
+    result = np.full((rows + 1, BINS), EMPTY, dtype=np.uint32)
+    if len(mixed):
+        key = (mixed & np.uint32(BINS - 1)).astype(np.int32)
+        key += owner * np.int32(BINS)
+        # minimum.at, not a sort: 0.04 s against 2.4 s for lexsort on 20M shingles here.
+        np.minimum.at(result.reshape(-1), key, mixed >> np.uint32(7))
+    return result[:rows]
 
 
 def signatures(texts: Sequence[str], *, normalised: bool = False) -> np.ndarray:
@@ -65,41 +169,26 @@ def signatures(texts: Sequence[str], *, normalised: bool = False) -> np.ndarray:
     one text into the next go to a spare row that is dropped.
     """
     norms = list(texts) if normalised else [normalise(text) for text in texts]
-    lengths = np.fromiter(map(len, norms), dtype=np.int64, count=len(norms))
-    codes = np.frombuffer("".join(norms).encode("utf-32-le"), dtype=np.uint32)
-    count = len(codes) - SHINGLE + 1
-    spare = len(texts)
-    result = np.full((spare + 1, BINS), EMPTY, dtype=np.uint32)
-    if count > 0:
-        hashed = np.zeros(count, dtype=np.uint32)
-        for offset in range(SHINGLE):  # polynomial hash of the window; wraps mod 2^32
-            hashed = hashed * np.uint32(1_000_003) + codes[offset : offset + count]
-        mixed = _fmix32(hashed)
-        owner = np.repeat(np.arange(len(texts), dtype=np.int32), lengths)[:count]
-        ends = np.cumsum(lengths)
-        for back in range(1, SHINGLE):  # windows starting in a text's last 4 characters
-            crossing = ends - back
-            owner[crossing[(crossing >= 0) & (crossing < count)]] = spare
-        key = owner * np.int32(BINS) + (mixed & np.uint32(BINS - 1)).astype(np.int32)
-        # minimum.at, not a sort: 0.04 s against 2.4 s for lexsort on 20M shingles here.
-        np.minimum.at(result.reshape(-1), key, mixed >> np.uint32(7))
-    return _densify(result[:spare])
+    return densify(raw_bins(*codes_of(norms)))
 
 
-def _densify(sig: np.ndarray) -> np.ndarray:
+def densify(sig: np.ndarray) -> np.ndarray:
     """Fill each empty bin from the next filled bin to its right (circularly), offset by the
     distance (rotation densification, Shrivastava 2017). Without it, bins empty in two short
     texts compare equal and bands collide on common phrases: a third of unrelated inputs
-    became candidates in testing."""
+    became candidates in testing. (int16 positions and a flat gather: 2x the int64 version.)"""
     rows, bins = sig.shape
     filled = sig != EMPTY
-    position = np.where(filled, np.arange(bins), 2 * bins)
+    columns = np.arange(bins, dtype=np.int16)
+    position = np.where(filled, columns, np.int16(2 * bins))
     following = np.minimum.accumulate(position[:, ::-1], axis=1)[:, ::-1]
     first = position.min(axis=1, keepdims=True)
-    following = np.where(following >= 2 * bins, first + bins, following)
-    distance = (following - np.arange(bins)).astype(np.uint32)
-    source = sig[np.arange(rows)[:, None], following % bins]
-    dense = np.where(filled, sig, source + distance * np.uint32(0x9E3779B1))
+    following = np.where(following >= 2 * bins, first + np.int16(bins), following)
+    distance = (following - columns).astype(np.uint32)
+    flat = (np.arange(rows, dtype=np.int64) * bins)[:, None] + (following & np.int16(bins - 1))
+    source = np.take(sig.reshape(-1), flat)
+    source += distance * np.uint32(0x9E3779B1)
+    dense = np.where(filled, sig, source)
     dense[~filled.any(axis=1)] = EMPTY  # no shingle at all: nothing to compare
     return dense
 
@@ -125,52 +214,193 @@ def _band_keys(sigs: np.ndarray) -> np.ndarray:
     return keys
 
 
+@dataclass(frozen=True)
+class Match:
+    """Query text ``row`` equals (``exact``) or nearly equals an indexed text."""
+
+    row: int
+    owner: str  # what the indexed text belongs to, e.g. a holdout item id
+    field: str  # which of its texts: input, output, retries[0].output, ...
+    similarity: float  # estimated Jaccard; 1.0 for an exact copy
+    exact: bool
+
+
+class _BitSet:
+    """Membership of uint64 keys in a power-of-two bitmap of at least 64 bits a key (false
+    positives only send a text on to the exact lookup)."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        bits = max(1 << 16, 1 << (64 * max(len(keys), 1) - 1).bit_length())
+        self.mask = np.uint64(min(bits, 1 << 34) - 1)
+        self.bytes = np.zeros((int(self.mask) + 1) // 8, dtype=np.uint8)
+        slots = keys & self.mask
+        bit = np.left_shift(np.uint8(1), (slots & np.uint64(7)).astype(np.uint8))
+        np.bitwise_or.at(self.bytes, (slots >> np.uint64(3)).astype(np.int64), bit)
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        slots = keys & self.mask
+        found = self.bytes[(slots >> np.uint64(3)).astype(np.int64)]
+        return (found >> (slots & np.uint64(7)).astype(np.uint8)) & np.uint8(1) == 1
+
+
+@dataclass(frozen=True)
+class _Frozen:
+    sigs: np.ndarray
+    orders: list[np.ndarray]  # per band: entries in the order of their band key
+    sorted_keys: list[np.ndarray]
+    bands: _BitSet  # every entry's band keys (mixed with the band number)
+
+
+# Rows hashed together: ~4k texts keep the working arrays in cache (8x faster than 100k here).
+CHUNK = 4096
+_BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
+
+
+def _salted(keys: np.ndarray) -> np.ndarray:
+    """Band keys made distinct per band, for one bitmap over all bands."""
+    return keys ^ _BAND_SALT
+
+
 @dataclass
 class HoldoutIndex:
-    exact: set[str] = field(default_factory=set)
-    _sigs: list[np.ndarray] = field(default_factory=list)
+    """Held-out texts (or their kept fingerprints) that queries are compared against."""
 
-    def add(self, exact: str, signature: np.ndarray) -> None:
-        self.exact.add(exact)
-        self._sigs.append(signature)
+    _digests: dict[str, list[int]] = field(default_factory=dict)
+    _owners: list[tuple[str, str]] = field(default_factory=list)
+    _sigs: list[np.ndarray] = field(default_factory=list)
+    _frozen: _Frozen | None = None
+
+    @property
+    def exact(self) -> set[str]:
+        return set(self._digests)
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def add(self, exact: str, signature: np.ndarray, owner: str = "", field: str = "input") -> None:
+        """One entry from its exact key and signature (a purged text's kept fingerprint)."""
+        self._digests.setdefault(exact, []).append(len(self._owners))
+        self._owners.append((owner, field))
+        self._sigs.append(np.asarray(signature, dtype=np.uint32))
+        self._frozen = None
+
+    def add_texts(self, entries: Sequence[tuple[str, str, str]]) -> None:
+        """Index (owner, field, text) entries, hashed as one batch; empty texts are skipped."""
+        kept = [(owner, name, normalise(text)) for owner, name, text in entries]
+        kept = [entry for entry in kept if entry[2]]
+        norms = [norm for _, _, norm in kept]
+        for (owner, name, norm), sig in zip(kept, signatures(norms, normalised=True), strict=True):
+            self.add(_digest(norm), sig, owner, name)
+
+    def _index(self) -> _Frozen:
+        if self._frozen is None:
+            sigs = np.stack(self._sigs) if self._sigs else np.zeros((0, BINS), np.uint32)
+            keys = _band_keys(sigs)
+            orders = [np.argsort(keys[:, band], kind="stable") for band in range(BANDS)]
+            sorted_keys = [keys[orders[band], band] for band in range(BANDS)]
+            present = keys != _EMPTY_BAND
+            bands = _BitSet(_salted(keys)[present])
+            self._frozen = _Frozen(sigs, orders, sorted_keys, bands)
+        return self._frozen
 
     def leaking(self, texts: Sequence[str]) -> list[bool]:
-        """For each text: equal to, or a near duplicate of, some holdout input."""
-        if not self.exact or not texts:
-            return [False] * len(texts)
-        norms = [normalise(text) for text in texts]
-        found = [_digest(norm) in self.exact for norm in norms]
-        if not self._sigs:
-            return found
-        holdout = np.stack(self._sigs)
-        holdout_keys = _band_keys(holdout)
-        orders = [np.argsort(holdout_keys[:, band]) for band in range(BANDS)]
-        sorted_keys = [holdout_keys[orders[band], band] for band in range(BANDS)]
-        sigs = signatures(norms, normalised=True)
-        keys = _band_keys(sigs)
-        shared = np.zeros(len(texts), dtype=np.int32)
-        for band in range(BANDS):  # vectorised first pass: how many bands each text shares
-            shared += np.isin(keys[:, band], sorted_keys[band]) & (keys[:, band] != _EMPTY_BAND)
-        for index in np.flatnonzero(shared >= MIN_BANDS):
-            if not found[index]:
-                found[index] = self._confirmed(
-                    holdout, orders, sorted_keys, keys[index], sigs[index]
-                )
+        """For each text: equal to, or a near duplicate of, some indexed text."""
+        found = [False] * len(texts)
+        for match in self.matches(texts):
+            found[match.row] = True
         return found
 
-    @staticmethod
-    def _confirmed(
-        holdout: np.ndarray,
-        orders: list[np.ndarray],
-        sorted_keys: list[np.ndarray],
-        keys: np.ndarray,
-        signature: np.ndarray,
-    ) -> bool:
-        """Compare with the holdouts sharing a band: estimated Jaccard >= the threshold."""
-        rows: set[int] = set()
-        for band in range(BANDS):
-            low = np.searchsorted(sorted_keys[band], keys[band], "left")
-            high = np.searchsorted(sorted_keys[band], keys[band], "right")
-            rows.update(orders[band][low:high].tolist())
-        others = holdout[sorted(rows)]
-        return bool(((others == signature).mean(axis=1) >= THRESHOLD).any())
+    def matches(self, texts: Sequence[str], *, normalised: bool = False) -> list[Match]:
+        """Every (query text, indexed text) pair that is an exact or near duplicate."""
+        if not self._owners or not texts:
+            return []
+        norms = list(texts) if normalised else [normalise(text) for text in texts]
+        found = []
+        for start in range(0, len(norms), CHUNK):
+            part = norms[start : start + CHUNK]
+            for match in self.matches_of_codes(*codes_of(part), part.__getitem__):
+                found.append(dataclasses.replace(match, row=match.row + start))
+        return found
+
+    def matches_of_codes(
+        self, codes: np.ndarray, lengths: np.ndarray, norm_of: Callable[[int], str]
+    ) -> list[Match]:
+        """``matches`` for normalised texts given as code points and lengths (``codes_of``);
+        ``norm_of(row)`` gives a row's normalised text, asked only for the few rows that get
+        as far as the exact lookup. Feed a few thousand rows at a time (``CHUNK``)."""
+        if not self._owners or not len(lengths):
+            return []
+        index = self._index()
+        sigs = densify(raw_bins(codes, lengths))
+        keys = _band_keys(sigs)
+        present = keys != _EMPTY_BAND
+        hits = (index.bands.contains(_salted(keys)) & present).sum(axis=1)
+        # A near duplicate shares >= MIN_BANDS bands; an exact copy shares all of them, or,
+        # shorter than one shingle, none: those few go to the exact lookup as they are.
+        rows = np.flatnonzero((hits >= MIN_BANDS) | (lengths < SHINGLE))
+        found: dict[tuple[int, int], Match] = {}
+        for row in rows.tolist():
+            norm = norm_of(row)
+            for entry in self._digests.get(_digest(norm), ()) if norm else ():
+                owner, name = self._owners[entry]
+                found[(row, entry)] = Match(row, owner, name, 1.0, True)
+        shingled = rows[lengths[rows] >= SHINGLE]
+        if len(shingled):
+            for row, entry, share in _near(sigs[shingled], keys[shingled], index):
+                key = (int(shingled[row]), entry)
+                if key not in found:
+                    owner, name = self._owners[entry]
+                    found[key] = Match(key[0], owner, name, share, False)
+        return sorted(found.values(), key=lambda m: (m.row, m.owner, m.field))
+
+
+def _near(
+    query: np.ndarray, query_keys: np.ndarray, index: _Frozen
+) -> list[tuple[int, int, float]]:
+    """(query row, indexed entry, estimated Jaccard) of pairs sharing >= MIN_BANDS bands and
+    estimated at >= THRESHOLD, all bands looked up at once."""
+    pairs = []
+    for band in range(BANDS):
+        keys = query_keys[:, band]
+        low = np.searchsorted(index.sorted_keys[band], keys, "left")
+        high = np.searchsorted(index.sorted_keys[band], keys, "right")
+        width = np.where(keys == _EMPTY_BAND, 0, high - low)
+        if not width.any():
+            continue
+        rows = np.repeat(np.arange(len(keys), dtype=np.int64), width)
+        starts = np.repeat(low - np.cumsum(width) + width, width) + np.arange(len(rows))
+        pairs.append(rows << 32 | index.orders[band][starts].astype(np.int64))
+    if not pairs:
+        return []
+    unique, shared = np.unique(np.concatenate(pairs), return_counts=True)
+    unique = unique[shared >= MIN_BANDS]
+    rows, entries = unique >> 32, unique & 0xFFFFFFFF
+    shares = (query[rows] == index.sigs[entries]).mean(axis=1)
+    keep = shares >= THRESHOLD
+    return list(
+        zip(
+            rows[keep].tolist(), entries[keep].tolist(), shares[keep].round(4).tolist(), strict=True
+        )
+    )
+
+
+@dataclass(frozen=True)
+class GroupMatch:
+    """A text of query group ``group`` (an item, a row) matched an indexed text."""
+
+    group: int
+    field: str  # the query text's field
+    match: Match
+
+
+def group_matches(
+    index: HoldoutIndex, groups: Sequence[Sequence[tuple[str, str]]]
+) -> list[GroupMatch]:
+    """Every match of the (field, text) texts of each group (e.g. ``comparable_texts``)."""
+    flat: list[str] = []
+    where: list[tuple[int, str]] = []
+    for number, texts in enumerate(groups):
+        for name, text in texts:
+            flat.append(text)
+            where.append((number, name))
+    return [GroupMatch(*where[m.row], m) for m in index.matches(flat)]
