@@ -17,5 +17,9 @@ class KeyUnavailableError(WorkspaceError):
     """No key or passphrase could be had for the workspace."""
 
 
+class WrongKeyError(WorkspaceError):
+    """The key or passphrase given does not open the workspace (a person may try again)."""
+
+
 class ValidationError(LabelerError):
     """Input from another machine or person (bundle, label file, rubric, pack) is invalid."""

@@ -1,22 +1,35 @@
-"""JSON in one place: the canonical form that hashes and signatures are computed over, and
-the one reader of JSON-lines files that come from other machines.
+"""JSON in one place: the canonical form that hashes and signatures are computed over, the
+one reader of JSON-lines files that come from other machines, and decoding into the msgspec
+declarations of our file formats with one-sentence errors.
 
 Canonical JSON is orjson's with sorted keys: no whitespace, UTF-8, shortest round-trip floats.
 orjson, not the stdlib: import must parse and hash 100k items in a budget the stdlib's
-escaping (7 us per item to re-encode) and parsing (3.5x slower) did not meet.
+escaping (7 us per item to re-encode) and parsing (3.5x slower) did not meet. (msgspec's
+encoder is not used for it: it writes ``1e16`` where orjson writes ``1e+16``, and hashes made
+by earlier versions must still match.)
+
+Rule for callers: input from another machine is decoded with ``decode``/``convert``/
+``read_lines`` into a format declaration (``labeler/*/formats.py``); what is wrong comes back
+as a ``ValidationError`` naming the place and the field, never as msgspec's own text.
 """
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import msgspec
 import orjson
 
 from labeler.errors import ValidationError
 
 _SORTED = orjson.OPT_SORT_KEYS
+T = TypeVar("T")
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_BASE = "https://labeler.example/formats/"
 
 
 def canonical_bytes(value: Any) -> bytes:
@@ -33,24 +46,258 @@ def pretty_json(value: Any) -> str:
     return orjson.dumps(value, option=_SORTED | orjson.OPT_INDENT_2).decode("utf-8") + "\n"
 
 
-def read_objects(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, object) for every non-blank line; ``where`` is "name line N" for messages.
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of a JSON-lines file, a final newline ending the last line, not adding one.
 
-    Lines end at ``\\n`` (and ``\\r\\n``) only, as the writers end them: splitting on every
-    Unicode line break (U+2028, U+0085) would cut a JSON string that holds one.
+    Lines end at ``\\n`` (and ``\\r\\n``: the ``\\r`` is JSON whitespace) only, as the writers
+    end them: splitting on every Unicode line break (U+2028, U+0085, ...) would cut a JSON
+    string that holds one.
     """
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def read_objects(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, object) for every non-blank line; ``where`` is "name line N" for messages."""
+    yield from read_lines(path, dict[str, Any])
+
+
+def read_lines(path: Path, kind: type[T]) -> Iterator[tuple[str, T]]:
+    """(where, value decoded as ``kind``) for every non-blank line of a JSON-lines file."""
     try:
-        lines = path.read_bytes().split(b"\n")
+        data = path.read_bytes()
     except OSError as err:
         raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
-    for number, line in enumerate(lines, start=1):
+    decoder = msgspec.json.Decoder(kind)
+    for number, line in enumerate(split_lines(data), start=1):
         if not line.strip():
             continue
         where = f"{path.name} line {number}"
         try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ValidationError(f"{where}: not valid JSON.") from None
-        if not isinstance(value, dict):
-            raise ValidationError(f"{where}: each line must be a JSON object.")
+            value = decoder.decode(line)
+        except msgspec.DecodeError as err:
+            raise ValidationError(f"{where}: {problem(err, kind, line, 'the line')}.") from None
         yield where, value
+
+
+def decode(data: bytes | str, kind: type[T], where: str, root: str = "the value") -> T:
+    """``data`` (one JSON text) as ``kind``; ``ValidationError`` "where: what is wrong."."""
+    try:
+        return msgspec.json.decode(data, type=kind)
+    except msgspec.DecodeError as err:
+        raise ValidationError(f"{where}: {problem(err, kind, data, root)}.") from None
+
+
+def convert(value: Any, kind: type[T], where: str, root: str = "the value") -> T:
+    """A parsed ``value`` (a CSV row, a signed payload) checked and turned into ``kind``."""
+    try:
+        return msgspec.convert(value, kind)
+    except msgspec.ValidationError as err:
+        raise ValidationError(f"{where}: {problem(err, kind, root=root)}.") from None
+
+
+def json_schema(kind: Any, file_name: str, title: str) -> dict[str, Any]:
+    """The published JSON Schema (draft 2020-12) of a format declaration."""
+    generated = msgspec.json.schema(kind)
+    document: dict[str, Any] = {"$schema": SCHEMA_DIALECT, "$id": SCHEMA_BASE + file_name}
+    document["title"] = title
+    document.update(_unwrapped_descriptions(generated))
+    return document
+
+
+def _unwrapped_descriptions(node: Any) -> Any:
+    """Docstrings become descriptions: join their source line breaks into one paragraph."""
+    if isinstance(node, dict):
+        return {
+            key: " ".join(value.split())
+            if key == "description" and isinstance(value, str)
+            else _unwrapped_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_unwrapped_descriptions(value) for value in node]
+    return node
+
+
+# --- msgspec's error text, turned into our sentence ------------------------------------------
+# msgspec says e.g. "Expected `int`, got `str` - at `$.items[0].seq`"; we say "field 'seq' of
+# 'items[0]' must be a whole number, not a string". Its message forms are few and stable.
+
+_AT = " - at `"
+_WANTED = {
+    "str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+    "null": "null", "object": "an object", "array": "a list",
+}  # fmt: skip
+_GOT = {
+    "str": "a string", "int": "a number", "float": "a number", "bool": "true/false",
+    "null": "null", "object": "an object", "array": "a list",
+}  # fmt: skip
+_UNIT = {"str": "characters", "array": "entries", "object": "fields"}
+_BOUND = {">=": "at least", "<=": "at most", ">": "more than", "<": "fewer than"}
+_EXPECTED_GOT = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
+_EXPECTED_LENGTH = re.compile(r"Expected `(?P<want>[^`]+)` of length (?P<op>[<>]=?) (?P<n>\d+)")
+_EXPECTED_REGEX = re.compile(r"Expected `(?P<want>[^`]+)` matching regex (?P<regex>.+)")
+_EXPECTED_BOUND = re.compile(r"Expected `(?P<want>[^`]+)` (?P<op>[<>]=?) (?P<n>\S+)")
+_FIELD = re.compile(r"Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]+)`")
+_ENUM = re.compile(r"Invalid (?:enum )?value (?P<value>.+)")
+_LAST = re.compile(r"^(?P<parent>.*?)(?:\.(?P<name>[^.\[\]]+)|\[(?P<index>[^\]]*)\])$")
+
+
+def problem(
+    err: msgspec.DecodeError,
+    kind: Any = None,
+    data: bytes | str | None = None,
+    root: str = "the value",
+) -> str:
+    """What msgspec found wrong, as the end of our sentence: "field 'x' of 'y' must be ...",
+    "not valid JSON (...)"; ``root`` names the whole value ("the line", "the payload")."""
+    text = str(err)
+    if not isinstance(err, msgspec.ValidationError):
+        if isinstance(data, bytes) and not _is_utf8(data):
+            return "not valid UTF-8"
+        detail = text.removeprefix("JSON is malformed: ").replace(
+            "Input data was truncated", "it ends early"
+        )
+        return f"not valid JSON ({detail})"
+    message, _, path = text.partition(_AT)
+    path = path.rstrip("`").removeprefix("$").lstrip(".")
+    found = _FIELD.fullmatch(message)
+    if found:
+        inner = found["name"] if not path else f"{found['name']}' of '{path}"
+        if found["what"] == "missing required":
+            return f"field '{inner}' is missing"
+        return f"unknown field '{found['name']}'" + (f" in '{path}'" if path else "")
+    return f"{_subject(path, root)} {_phrase(message, kind, path)}"
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _subject(path: str, root: str) -> str:
+    if not path:
+        return root
+    last = _LAST.fullmatch(path)
+    if last is None:
+        return f"field '{path}'"
+    parent = last["parent"]
+    if last["name"] is not None:
+        return f"field '{last['name']}'" + (f" of '{parent}'" if parent else "")
+    if last["index"] == "...":
+        return f"a value in '{parent}'"
+    return f"entry {last['index']} of '{parent}'"
+
+
+def _words(types: str, table: dict[str, str]) -> str:
+    names = [table.get(name, name) for name in types.split(" | ")]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _phrase(message: str, kind: Any, path: str) -> str:
+    """The predicate: "must be ...", "is ..."."""
+    if message == "Expected `object`, got `array`" and not path:
+        return "must be a JSON object, not a list"
+    if found := _EXPECTED_GOT.fullmatch(message):
+        got = _words(found["got"], _GOT)
+        allowed = _allowed_values(kind, path)
+        if allowed:  # a choice: name the choices, not their type
+            choices = [str(value) for value in allowed]
+            choices += ["null"] if "null" in found["want"].split(" | ") else []
+            return f"must be {_words(' | '.join(choices), {})}, not {got}"
+        return f"must be {_words(found['want'], _WANTED)}, not {got}"
+    if found := _EXPECTED_LENGTH.fullmatch(message):
+        if found["op"] == ">=" and found["n"] == "1":
+            return f"must be a non-empty {_words(found['want'], _WANTED).removeprefix('a ')}"
+        unit = _UNIT.get(found["want"], "entries")
+        bound = _BOUND[found["op"]]
+        return f"must be {_words(found['want'], _WANTED)} of {bound} {found['n']} {unit}"
+    if found := _EXPECTED_REGEX.fullmatch(message):
+        try:  # msgspec quotes the pattern as a Python literal
+            pattern = str(ast.literal_eval(found["regex"]))
+        except (ValueError, SyntaxError):
+            pattern = found["regex"]
+        described = _description(kind, path)
+        return f"must be a string matching {pattern}" + (f" ({described})" if described else "")
+    if found := _EXPECTED_BOUND.fullmatch(message):
+        return f"must be {_words(found['want'], _WANTED)} {found['op']} {found['n']}"
+    if found := _ENUM.fullmatch(message):
+        allowed = _allowed_values(kind, path)
+        if allowed:
+            return f"must be one of {', '.join(map(str, allowed))} (not {found['value']})"
+        return f"has an unknown value {found['value']}"
+    if message == "Number out of range":
+        return "is a number out of range"
+    return f"is invalid ({message})"
+
+
+_STEP = re.compile(r"\.([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def _allowed_values(kind: Any, path: str) -> tuple[Any, ...]:
+    """The literal values the declaration allows at ``path`` (best effort; () if unknown)."""
+    from msgspec import inspect
+
+    node = _unwrap(_node_at(kind, path))
+    return node.values if isinstance(node, inspect.LiteralType) else ()
+
+
+def _description(kind: Any, path: str) -> str | None:
+    """The description a ``Meta`` gives the value at ``path``, if any."""
+    from msgspec import inspect
+
+    node = _node_at(kind, path)
+    while isinstance(node, inspect.UnionType | inspect.Metadata):
+        if isinstance(node, inspect.Metadata):
+            described = (node.extra_json_schema or {}).get("description")
+            if described:
+                return str(described)
+            node = node.type
+        else:
+            rest = [t for t in node.types if not isinstance(t, inspect.NoneType)]
+            node = rest[0] if len(rest) == 1 else None
+    return None
+
+
+def _node_at(kind: Any, path: str) -> Any:
+    """The declared type at a msgspec error path, walking structs, lists and dicts."""
+    from msgspec import inspect
+
+    if kind is None:
+        return None
+    node: Any = inspect.type_info(kind)
+    for name, index in _STEP.findall("." + path if path and path[0] != "[" else path):
+        node = _unwrap(node)
+        if name and isinstance(node, inspect.StructType):
+            fields = {f.encode_name: f.type for f in node.fields}
+            if name not in fields:
+                return None
+            node = fields[name]
+        elif index and isinstance(node, inspect.ListType | inspect.VarTupleType):
+            node = node.item_type
+        elif index and isinstance(node, inspect.DictType):
+            node = node.value_type
+        else:
+            return None
+    return node
+
+
+def _unwrap(node: Any) -> Any:
+    """Past metadata and the ``| None`` of an optional field, to the type that is checked."""
+    from msgspec import inspect
+
+    while True:
+        if isinstance(node, inspect.Metadata):
+            node = node.type
+        elif isinstance(node, inspect.UnionType):
+            rest = [t for t in node.types if not isinstance(t, inspect.NoneType)]
+            if len(rest) != 1:
+                return node
+            node = rest[0]
+        else:
+            return node

@@ -18,10 +18,17 @@ if TYPE_CHECKING:
 
 
 def _ensure_platform(screenshot: Path | None) -> None:
-    """A screenshot needs no screen: use Qt's offscreen platform when there is none."""
-    headless = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if screenshot is not None and headless and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    """A screenshot needs no screen: it always renders offscreen (so it never waits on one).
+    A window needs a display Qt can open: if there is none, say so before Qt aborts."""
+    from labeler.cli.display import display_problem
+    from labeler.errors import LabelerError
+
+    if screenshot is not None and sys.platform.startswith("linux"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    problem = display_problem(screenshot=False)
+    if problem is not None:
+        raise LabelerError(problem)
 
 
 def open_app(
@@ -30,17 +37,58 @@ def open_app(
     *,
     opened: Workspace | None = None,
     tab: str | None = None,
+    settings_dir: Path | None = None,
+    size: tuple[int, int] = (1440, 900),
 ) -> int:
-    _ensure_platform(screenshot)
-    from labeler.gui.app import run_app
+    try:
+        _ensure_platform(screenshot)
+        try:
+            from labeler.gui.app import run_app
+        except ImportError as err:  # Qt's own libraries cannot load (e.g. no libEGL)
+            from labeler.cli.display import DESKTOP_PACKAGES
+            from labeler.errors import LabelerError
 
-    return run_app(workspace, opened=opened, screenshot=screenshot, tab=tab)
+            raise LabelerError(
+                f"Qt cannot load ({err}); install its libraries with 'sudo apt-get install "
+                f"{DESKTOP_PACKAGES}' (Debian/Ubuntu)."
+            ) from None
+    except BaseException:
+        if opened is not None:
+            opened.close()
+        raise
+    return run_app(
+        workspace,
+        opened=opened,
+        screenshot=screenshot,
+        tab=tab,
+        settings_dir=settings_dir,
+        size=size,
+    )
 
 
 _screenshot_option = click.option(
     "--screenshot",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Render the main window once, save it as PNG, and exit.",
+)
+
+
+def _parse_size(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise click.BadParameter("give it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise click.BadParameter("between 320x240 and 7680x4320")
+    return width, height
+
+
+_size_option = click.option(
+    "--size",
+    default="1440x900",
+    show_default=True,
+    callback=_parse_size,
+    help="Window size for --screenshot, as WIDTHxHEIGHT.",
 )
 _tab_option = click.option(
     "--tab",
@@ -52,10 +100,13 @@ _tab_option = click.option(
 @click.command()
 @workspace_option
 @_screenshot_option
+@_size_option
 @_tab_option
-def gui(workspace: str | None, screenshot: Path | None, tab: str | None) -> None:
+def gui(
+    workspace: str | None, screenshot: Path | None, size: tuple[int, int], tab: str | None
+) -> None:
     """Open the app on the workspace (creating it on first run)."""
-    raise SystemExit(open_app(chosen_workspace(workspace), screenshot, tab=tab))
+    raise SystemExit(open_app(chosen_workspace(workspace), screenshot, tab=tab, size=size))
 
 
 @click.command()
@@ -73,13 +124,21 @@ def gui(workspace: str | None, screenshot: Path | None, tab: str | None) -> None
     help="Whose seat to open the demo in.",
 )
 @_screenshot_option
+@_size_option
 @_tab_option
 def demo(
-    workspace: Path | None, no_gui: bool, role: str, screenshot: Path | None, tab: str | None
+    workspace: Path | None,
+    no_gui: bool,
+    role: str,
+    screenshot: Path | None,
+    size: tuple[int, int],
+    tab: str | None,
 ) -> None:
     """Build a workspace with a realistic synthetic week and open the app on it."""
     from labeler.demo.build import open_or_build_demo
 
+    if not no_gui:
+        _ensure_platform(screenshot)  # before building: no display is one sentence, at once
     throwaway = workspace is None
     folder = Path(tempfile.mkdtemp(prefix="labeler-demo-")) if throwaway else None
     path = (folder / "demo.lbw") if folder else workspace
@@ -94,7 +153,9 @@ def demo(
         if no_gui:
             ws.close()
             return
-        code = open_app(str(path), screenshot, opened=ws, tab=tab)
+        # The demo's window settings stay beside the demo, never in the user's own.
+        settings = (folder or path.with_name(path.name + ".settings")) / "settings"
+        code = open_app(str(path), screenshot, opened=ws, tab=tab, settings_dir=settings, size=size)
     finally:
         if folder is not None:
             from labeler.demo.build import discard_demo

@@ -94,7 +94,12 @@ def _keys() -> Any:
 
 
 def _account(store: Store) -> str:
-    return f"signing-{store.key.salt.hex()}"
+    return _salt_account(store.key.salt)
+
+
+def _salt_account(salt: bytes) -> str:
+    """The keychain entry of a workspace's private signing key (named by the file's salt)."""
+    return f"signing-{salt.hex()}"
 
 
 def signing_key(store: Store) -> SigningKey:
@@ -125,6 +130,20 @@ def ensure_signing_key(writer: Writer) -> None:
             meta.put(tx, "signing_private_key", raw.hex())
 
     writer.run(make)
+
+
+def forget_signing_key(salt: bytes) -> None:
+    """Remove a workspace's private signing key from the keychain (throwaway demo workspaces)."""
+    keys = _keys()
+    if not keys.keychain_available():
+        return
+    import contextlib
+
+    import keyring
+    from keyring.errors import PasswordDeleteError
+
+    with contextlib.suppress(PasswordDeleteError):
+        keyring.delete_password(keys.SERVICE, _salt_account(salt))
 
 
 def _load_private(store: Store) -> Ed25519PrivateKey:

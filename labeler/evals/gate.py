@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from labeler.errors import ValidationError
-from labeler.jsonio import read_objects
+from labeler.evals.formats import JudgmentLine
+from labeler.jsonio import read_lines
 
 POLICY_KEYS = {
     "critical_case_types": list,
@@ -27,7 +28,6 @@ POLICY_KEYS = {
     "safety_not_below_current": bool,
     "formatting_not_below_current": bool,
 }
-WINNERS = ("candidate", "current", "tie")
 # (check name in judgments files and policies, the rubric role whose side pair answers it)
 CHECKS = (("safety", "side_safety"), ("formatting", "side_formatting"))
 
@@ -188,34 +188,22 @@ def parse_policy(text: str, name: str) -> Policy:
     )  # fmt: skip
 
 
-def _pair(where: str, value: Any, name: str) -> dict[str, bool]:
-    if (
-        not isinstance(value, dict)
-        or set(value) != {"current", "candidate"}
-        or not all(isinstance(v, bool) for v in value.values())
-    ):
-        raise ValidationError(
-            f'{where}: \'{name}\' must be {{"current": bool, "candidate": bool}}.'
-        )
-    return {"current": value["current"], "candidate": value["candidate"]}
-
-
 def parse_judgments(path: Path) -> list[Judgment]:
+    """Every line decoded into ``formats.JudgmentLine``; an item judged twice is refused."""
     judgments, seen = [], set()
-    for where, raw in read_objects(path):
-        unknown = sorted(set(raw) - {"item_id", "case_type", "winner", *(c for c, _ in CHECKS)})
-        if unknown:
-            raise ValidationError(f"{where}: unknown field '{unknown[0]}'.")
-        for name in ("item_id", "case_type"):
-            if not isinstance(raw.get(name), str) or not raw[name]:
-                raise ValidationError(f"{where}: '{name}' must be a non-empty string.")
-        if raw.get("winner") not in WINNERS:
-            raise ValidationError(f"{where}: 'winner' must be candidate, current or tie.")
-        if raw["item_id"] in seen:
-            raise ValidationError(f"{where}: item {raw['item_id']!r} is judged twice.")
-        seen.add(raw["item_id"])
-        checks = {name: _pair(where, raw.get(name), name) for name, _ in CHECKS}
-        judgments.append(Judgment(raw["item_id"], raw["case_type"], raw["winner"], **checks))
+    for where, line in read_lines(path, JudgmentLine):
+        if line.item_id in seen:
+            raise ValidationError(f"{where}: item {line.item_id!r} is judged twice.")
+        seen.add(line.item_id)
+        judgments.append(
+            Judgment(
+                line.item_id,
+                line.case_type,
+                line.winner,
+                {"current": line.safety.current, "candidate": line.safety.candidate},
+                {"current": line.formatting.current, "candidate": line.formatting.candidate},
+            )
+        )
     if not judgments:
         raise ValidationError(f"{path.name}: no judgments.")
     return judgments

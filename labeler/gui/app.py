@@ -6,15 +6,16 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
 
 from labeler.crypto.keys import PassphrasePrompt
-from labeler.errors import LabelerError
+from labeler.errors import LabelerError, WrongKeyError
 from labeler.gui.errors import show_error
-from labeler.workspace import Workspace
+from labeler.workspace import Workspace, resolve_path
 
 
 def application() -> QApplication:
@@ -45,10 +46,20 @@ def dialog_prompt(parent: QWidget | None = None) -> PassphrasePrompt:
     return ask
 
 
-def save_screenshot(window: QWidget, target: Path) -> None:
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def save_screenshot(window: QWidget, target: Path, size: tuple[int, int] = SCREENSHOT_SIZE) -> None:
     app = application()
-    window.resize(1440, 900)
+    window.resize(*size)
     window.show()
+    for _ in range(5):
+        app.processEvents()
+    loading = getattr(window, "views_loading", None)
+    deadline = time.monotonic() + 30
+    while loading is not None and loading() and time.monotonic() < deadline:
+        app.processEvents()  # the shown view's data is computed off the GUI thread
+        time.sleep(0.01)
     for _ in range(5):
         app.processEvents()
     if not window.grab().save(str(target), "PNG"):
@@ -62,19 +73,54 @@ def no_tab_message(tab: str, tabs: list[str]) -> str:
     )
 
 
+MAX_PASSPHRASE_TRIES = 3
+
+
+def open_workspace(path: str | None, *, interactive: bool) -> Workspace:
+    """Open (or create) the workspace; a wrong passphrase may be tried again, and every
+    prompt names the file. Not ``interactive`` (a screenshot): never prompt, never wait."""
+    resolved = resolve_path(path)
+    if not interactive:
+        return Workspace.open_or_create(resolved, None, retention=False)
+    ask = dialog_prompt()
+    prefix = ""
+
+    def prompt(message: str, confirm: bool) -> str:
+        return ask(f"{prefix}{message} ({resolved.name}, in {resolved.parent})", confirm)
+
+    for attempt in range(1, MAX_PASSPHRASE_TRIES + 1):
+        try:
+            # Retention runs on a worker once the window shows: opening never waits on it.
+            return Workspace.open_or_create(resolved, prompt, retention=False)
+        except WrongKeyError:
+            if attempt == MAX_PASSPHRASE_TRIES:
+                raise
+            prefix = "That passphrase does not open the file. "
+    raise AssertionError("unreachable")
+
+
+def use_settings_folder(folder: Path) -> None:
+    """Keep this run's window settings in ``folder`` (the demo's), not the user's own."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
 def run_app(
     path: str | None,
     *,
     opened: Workspace | None = None,
     screenshot: Path | None = None,
     tab: str | None = None,
+    settings_dir: Path | None = None,
+    size: tuple[int, int] = SCREENSHOT_SIZE,
 ) -> int:
     app = application()
+    if settings_dir is not None:
+        use_settings_folder(settings_dir)
     workspace = opened
     if workspace is None:
         try:
-            # Retention runs on a worker once the window shows: opening never waits on it.
-            workspace = Workspace.open_or_create(path, dialog_prompt(), retention=False)
+            workspace = open_workspace(path, interactive=screenshot is None)
         except LabelerError as err:
             if screenshot is not None:
                 print(f"Error: {err}", file=sys.stderr)
@@ -93,7 +139,7 @@ def run_app(
         window.apply_retention()
     try:
         if screenshot is not None:
-            save_screenshot(window, screenshot)
+            save_screenshot(window, screenshot, size)
             return 0
         window.show()
         if window.session.profile is None:

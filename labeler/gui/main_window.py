@@ -82,7 +82,6 @@ class MainWindow(QMainWindow):
         for widget in (self.queue, self.item_view, self.rubric_panel):
             self.splitter.addWidget(widget)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([430, 760, 330])
         self.tabs = QTabWidget()
         self.tabs.addTab(QWidget(), "Home")
         self.tabs.addTab(self.splitter, "Label")
@@ -209,7 +208,7 @@ class MainWindow(QMainWindow):
             self.reconcile_view.resolved.connect(self.changes_applied)
             return self.reconcile_view
         if name == "Eval":
-            self.eval_view = EvalView(self.session)
+            self.eval_view = EvalView(self.workspace)
             self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
             return self.eval_view
         if name == "Agreement":
@@ -248,15 +247,35 @@ class MainWindow(QMainWindow):
         return f"workspace/{self.workspace.workspace_id}/{name}"
 
     def _restore_layout(self) -> None:
+        """The last session's size and panes; on a first run, most of the screen."""
         geometry = self.settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self._first_run_geometry()
         sizes = self.settings.value("window/splitter")
-        if sizes is not None:
-            self.splitter.restoreState(sizes)
+        if sizes is None or not self.splitter.restoreState(sizes):
+            self.splitter.setSizes(self._pane_widths(self.width()))
         inline = self.settings.value("view/inline", False, type=bool)
         self.inline_action.setChecked(bool(inline))
         self.item_view.set_inline(bool(inline))
+
+    def _first_run_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1440, 900)
+            return
+        area = screen.availableGeometry()
+        width = max(min(area.width(), 1280), int(area.width() * 0.9))
+        height = max(min(area.height(), 800), int(area.height() * 0.9))
+        self.resize(min(width, area.width()), min(height, area.height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(frame.topLeft())
+
+    @staticmethod
+    def _pane_widths(total: int) -> list[int]:
+        """Queue, item and rubric: the item gets what the other two leave."""
+        queue, rubric = total * 27 // 100, total * 23 // 100
+        return [queue, total - queue - rubric, rubric]
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
@@ -264,6 +283,7 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/inline", self.inline_action.isChecked())
         if self.current is not None:  # on close, not per item: a settings write costs ~2 ms
             self.settings.setValue(self._settings_key("last_item"), self.current.id)
+        self.settings.sync()  # now, while the settings folder (a demo's) still exists
         self._prefetch_timer.stop()
         self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
@@ -309,8 +329,16 @@ class MainWindow(QMainWindow):
         self.queue.set_progress(*self._progress)
 
     def _show_nothing(self) -> None:
+        """Nothing to show: an empty workspace says how to fill it; a filter says so."""
         self.current = None
-        self.item_view.clear()
+        if self.session.queue_progress()[1] == 0:
+            message = (
+                "<b>No items yet.</b> Import this week's bundle: <b>File → Import bundle…</b> "
+                "(Ctrl+I), or <code>labeler bundle import week.lbundle</code>."
+            )
+        else:
+            message = "<i>No item matches these filters.</i>"
+        self.item_view.clear(message)
         self.rubric_panel.clear()
 
     def _on_queue_item_selected(self, item_id: str) -> None:
@@ -451,6 +479,13 @@ class MainWindow(QMainWindow):
             note = getattr(view, "note_changes", None)
             if note is not None:
                 note(changes)  # it reloads if shown, else when next shown
+
+    def views_loading(self) -> bool:
+        """Whether a view is still computing what it will show (screenshots wait for it)."""
+        return any(
+            getattr(view, "loader", None) is not None and view.loader.busy()  # type: ignore[attr-defined]
+            for view in self._views()
+        )
 
     def _views(self) -> list[QWidget]:
         views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from labeler import leakage
 from labeler.clock import utc_now
 from labeler.crypto import minisign, signing
@@ -32,6 +34,7 @@ from labeler.packs.files import (
     write_jsonl,
     write_parquet,
 )
+from labeler.packs.formats import FORMAT_VERSION, PackManifest
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.store import items as item_rows
 from labeler.store import labels as label_rows
@@ -42,7 +45,6 @@ from labeler.store.connection import WriteStore
 from labeler.team.agreement_report import answer_units, paired_labels, question_stats
 from labeler.team.reconcile import Gold, gold_labels
 
-FORMAT_VERSION = 1
 KINDS = ("training", "eval")
 MANIFEST, SIGNATURE = "manifest.json", "manifest.json.minisig"
 
@@ -257,6 +259,9 @@ def _export(
     )  # fmt: skip
     names = ("labels.jsonl", "labels.parquet", "rubric.yaml", "guidance.md", "README.md")
     manifest["files"] = [file_entry(out_dir / name) for name in names]
+    # What we sign must be what 'pack verify' accepts: checked against the one declaration
+    # (a failure here is a bug, so it keeps its traceback).
+    msgspec.convert(manifest, PackManifest)
     manifest_bytes = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     (out_dir / MANIFEST).write_bytes(manifest_bytes)
     key = signing.signing_key(session.store)

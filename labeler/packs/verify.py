@@ -1,5 +1,6 @@
 """Verify a label pack with nothing but the lead's public key: the minisign signature of the
-manifest, every listed file's size and sha256, and that no file is missing or added.
+manifest, its shape (``packs.formats.PackManifest``), every listed file's size and sha256, and
+that no file is missing or added.
 
 Imports neither Qt nor the workspace: the training team's machine runs it.
 """
@@ -7,13 +8,16 @@ Imports neither Qt nor the workspace: the training team's machine runs it.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from labeler.crypto import minisign
 from labeler.crypto.signing import parse_public_key
 from labeler.errors import ValidationError
+from labeler.jsonio import decode
+from labeler.packs.formats import PackManifest
 
 MANIFEST, SIGNATURE = "manifest.json", "manifest.json.minisig"
 
@@ -43,8 +47,10 @@ def verify_pack(directory: Path, public_key_file: Path) -> dict[str, Any]:
         manifest_bytes,
         (directory / SIGNATURE).read_text(encoding="utf-8", errors="replace"),
     )
-    manifest = json.loads(manifest_bytes)
-    listed = {entry["name"]: entry for entry in manifest.get("files", [])}
+    manifest = decode(manifest_bytes, PackManifest, f"{directory}: {MANIFEST}", "the manifest")
+    listed = {entry.name: entry for entry in manifest.files}
+    if len(listed) != len(manifest.files):
+        raise ValidationError(f"{directory}: {MANIFEST} lists a file twice.")
     present = {path.name for path in directory.iterdir()}
     expected = set(listed) | {MANIFEST, SIGNATURE}
     missing, added = sorted(expected - present), sorted(present - expected)
@@ -56,12 +62,13 @@ def verify_pack(directory: Path, public_key_file: Path) -> dict[str, Any]:
         path = directory / name
         if not path.is_file():
             raise ValidationError(f"{directory}: {name} is not a regular file.")
-        if path.stat().st_size != entry["size"]:
+        if path.stat().st_size != entry.size:
             raise ValidationError(
                 f"{directory}: {name} has the wrong size (changed after signing)."
             )
-        if _sha256(path) != entry["sha256"]:
+        if _sha256(path) != entry.sha256:
             raise ValidationError(
                 f"{directory}: {name} does not match its sha256 (changed after signing)."
             )
-    return manifest
+    checked: dict[str, Any] = msgspec.to_builtins(manifest)
+    return checked

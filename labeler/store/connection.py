@@ -14,7 +14,7 @@ from typing import Any, NewType
 
 import sqlcipher3.dbapi2 as dbapi
 
-from labeler.errors import WorkspaceError
+from labeler.errors import WorkspaceError, WrongKeyError
 from labeler.store import migrations
 from labeler.store.errors import DatabaseError, explain
 from labeler.store.key import SOURCE_KEYCHAIN, WorkspaceKey
@@ -167,7 +167,7 @@ def _unlock(path: Path, keys: Sequence[WorkspaceKey]) -> tuple[Any, WorkspaceKey
         if _unlocks(conn):
             return conn, key
         conn.close()
-    raise WorkspaceError(_unlock_message(path, keys[0]))
+    raise WrongKeyError(_unlock_message(path, keys[0]))
 
 
 def open_writable(path: Path, keys: Sequence[WorkspaceKey]) -> Store:

@@ -7,14 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from labeler import sides
 from labeler.clock import utc_now
 from labeler.crypto import signing
 from labeler.crypto.signed_files import read_signed, require_trusted, write_signed
-from labeler.errors import LabelerError, ValidationError
+from labeler.errors import LabelerError
+from labeler.jsonio import convert
 from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, resolutions
 from labeler.store.connection import WriteStore
+from labeler.team.formats import ResolutionsPayload
 from labeler.team.reconcile import canonical_answers, choice_answers
 
 FORMAT = "labeler-resolutions"
@@ -41,18 +45,9 @@ def export_resolutions(session: LabelingSession, target: Path) -> int:
 
 def import_resolutions(session: LabelingSession, path: Path) -> int:
     signed = read_signed(path, FORMAT, FORMAT_VERSION, "resolutions file")
-    payload = signed.payload
-    entries = payload.get("resolutions") if isinstance(payload, dict) else None
-    lead = payload.get("lead", {}) if isinstance(payload, dict) else {}
-    if not isinstance(entries, list):
-        raise ValidationError(f"{path.name}: field 'resolutions' must be a list.")
-    require_trusted(session.store, signed, path.name, str(lead.get("display_name", "the lead")))
-    fields = ("item_id", "cause", "note", "resolved_by", "resolved_at")
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in fields):
-            raise ValidationError(f"{path.name}: resolution {index} needs {', '.join(fields)}.")
-        if not isinstance(entry.get("answers"), dict):
-            raise ValidationError(f"{path.name}: resolution {index}: 'answers' must be an object.")
+    payload = convert(signed.payload, ResolutionsPayload, path.name, "the payload")
+    require_trusted(session.store, signed, path.name, payload.lead.display_name)
+    entries = [msgspec.structs.asdict(entry) for entry in payload.resolutions]
     known = exchange.known_item_ids(session.store, [e["item_id"] for e in entries])
 
     def write(tx: WriteStore) -> None:

@@ -2,8 +2,9 @@
 
 The file is JSON: ``{"format", "format_version", "public_key", "payload", "signature"}``;
 ``payload`` is itself a JSON text (signed exactly as written, so no canonical form is needed)
-holding the labeler, the bundle ids, the rubric and every label. Import checks everything —
-signature, trust, bundles, items, rubric, staleness — before one transaction writes it.
+holding the labeler, the bundle ids, the rubric and every label (declared in
+``team.formats.LabelsPayload``). Import checks everything — signature, shape, trust, key,
+bundles, items, rubric, staleness — before one transaction writes it.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from labeler.crypto import signing
 from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted, write_signed
 from labeler.domain import Label, Profile
 from labeler.errors import LabelerError, ValidationError
+from labeler.jsonio import convert
 from labeler.labeling.session import LabelingSession
 from labeler.store import bundles, exchange, labelers
 from labeler.store import labels as label_rows
 from labeler.store.connection import WriteStore
+from labeler.team.formats import LabelsPayload
 
 FORMAT = "labeler-labels"
 FORMAT_VERSION = 1
@@ -62,48 +65,10 @@ def _label_json(label: Label) -> dict[str, Any]:
     }
 
 
-def read_label_file(path: Path) -> SignedFile:
-    """Parse, verify the signature and check the payload's shape."""
+def read_label_file(path: Path) -> tuple[SignedFile, LabelsPayload]:
+    """Parse, verify the signature, and decode the payload into its declaration."""
     signed = read_signed(path, FORMAT, FORMAT_VERSION, "Labeler label file")
-    _check_payload(path.name, signed.payload)
-    return signed
-
-
-def _check_payload(name: str, payload: Any) -> None:
-    if not isinstance(payload, dict):
-        raise ValidationError(f"{name}: the payload must be an object.")
-    labeler = payload.get("labeler")
-    if not isinstance(labeler, dict) or not all(
-        isinstance(labeler.get(k), str) for k in ("id", "display_name", "role")
-    ):
-        raise ValidationError(f"{name}: field 'labeler' must have id, display_name and role.")
-    if labeler["role"] not in ("labeler", "lead"):
-        raise ValidationError(f"{name}: field 'labeler.role' must be labeler or lead.")
-    if not isinstance(payload.get("exported_at"), str) or not isinstance(
-        payload.get("bundle_ids"), list
-    ):
-        raise ValidationError(f"{name}: fields 'exported_at' and 'bundle_ids' are required.")
-    entries = payload.get("labels")
-    if not isinstance(entries, list):
-        raise ValidationError(f"{name}: field 'labels' must be a list.")
-    text_fields = (
-        "item_id",
-        "rubric_id",
-        "rubric_version",
-        "rubric_hash",
-        "started_at",
-        "saved_at",
-    )
-    for index, entry in enumerate(entries):
-        where = f"{name}: label {index}"
-        if not isinstance(entry, dict) or not all(
-            isinstance(entry.get(k), str) for k in text_fields
-        ):
-            raise ValidationError(f"{where}: needs {', '.join(text_fields)} as text.")
-        if not isinstance(entry.get("answers"), dict):
-            raise ValidationError(f"{where}: field 'answers' must be an object.")
-        if not isinstance(entry.get("seconds_spent"), (int, float)):
-            raise ValidationError(f"{where}: field 'seconds_spent' must be a number.")
+    return signed, convert(signed.payload, LabelsPayload, path.name, "the payload")
 
 
 @dataclass(frozen=True)
@@ -120,76 +85,73 @@ def import_labels(
     """Import one labeler's signed export; everything is checked before anything is written."""
     store = session.store
     name = path.name
-    label_file = read_label_file(path)
-    payload = label_file.payload
-    who = payload["labeler"]
+    label_file, payload = read_label_file(path)
+    who = payload.labeler
     key_text = label_file.public_key.encoded()
-    require_trusted(store, label_file, name, who["display_name"])
+    require_trusted(store, label_file, name, who.display_name)
     me = session.profile
-    if me is not None and who["id"] == me.id:
+    if me is not None and who.id == me.id:
         raise ValidationError(f"{name}: these are your own labels; nothing to import.")
-    known = labelers.get(store, who["id"])
+    known = labelers.get(store, who.id)
     if known is not None and known.public_key and known.public_key != key_text:
-        raise ValidationError(f"{name}: labeler {who['id']} is known here with another key.")
-    missing = sorted(set(payload["bundle_ids"]) - set(bundles.ids(store)))
+        raise ValidationError(f"{name}: labeler {who.id} is known here with another key.")
+    missing = sorted(set(payload.bundle_ids) - set(bundles.ids(store)))
     if missing:
         raise ValidationError(
             f"{name}: made on bundles this workspace does not have: {', '.join(missing)}."
         )
-    entries = payload["labels"]
-    ids = [entry["item_id"] for entry in entries]
+    entries = payload.labels
+    ids = [entry.item_id for entry in entries]
     unknown = sorted(set(ids) - exchange.known_item_ids(store, ids))
     if unknown:
         raise ValidationError(
             f"{name}: labels for items this workspace does not have: {unknown[0]}."
         )
     rubric = session.rubric
-    other = [e for e in entries if e["rubric_hash"] != rubric.content_hash]
+    other = [e for e in entries if e.rubric_hash != rubric.content_hash]
     if other and not accept_rubric:
         first = other[0]
         raise ValidationError(
-            f"{name}: {len(other)} labels were made under rubric {first['rubric_id']} "
-            f"version {first['rubric_version']}, not this workspace's {rubric.id} version "
+            f"{name}: {len(other)} labels were made under rubric {first.rubric_id} "
+            f"version {first.rubric_version}, not this workspace's {rubric.id} version "
             f"{rubric.version}; import with --accept-rubric (the lead's confirmation) to take them."
         )
-    previous = exchange.last_import(store, who["id"])
+    previous = exchange.last_import(store, who.id)
     if previous is not None and previous[1] == label_file.sha256:
         return ImportOutcome(
-            who["display_name"], len(entries), Changes(), "already imported; nothing changed"
+            who.display_name, len(entries), Changes(), "already imported; nothing changed"
         )
-    if previous is not None and previous[0] > payload["exported_at"]:
+    if previous is not None and previous[0] > payload.exported_at:
         raise ValidationError(
-            f"{name}: older than the export of {who['display_name']} already imported "
+            f"{name}: older than the export of {who.display_name} already imported "
             f"({previous[0]}); nothing was changed."
         )
     new = [
         Label(
-            item_id=e["item_id"],
-            labeler_id=who["id"],
-            rubric_id=e["rubric_id"],
-            rubric_version=e["rubric_version"],
-            rubric_hash=e["rubric_hash"],
-            answers=e["answers"],
-            started_at=e["started_at"],
-            saved_at=e["saved_at"],
-            seconds_spent=float(e["seconds_spent"]),
-            side_order=e.get("side_order"),
+            item_id=e.item_id,
+            labeler_id=who.id,
+            rubric_id=e.rubric_id,
+            rubric_version=e.rubric_version,
+            rubric_hash=e.rubric_hash,
+            answers=e.answers,
+            started_at=e.started_at,
+            saved_at=e.saved_at,
+            seconds_spent=e.seconds_spent,
+            side_order=e.side_order,
         )
         for e in entries
     ]
     profile = Profile(
-        id=who["id"], display_name=who["display_name"], role=who["role"], restricted_access=False,
+        id=who.id, display_name=who.display_name, role=who.role, restricted_access=False,
         is_self=False, public_key=key_text, trusted=True,
     )  # fmt: skip
 
     def write(tx: WriteStore) -> None:
         labelers.upsert(tx, profile, utc_now())
-        exchange.replace_labels(
-            tx, who["id"], new, payload["exported_at"], label_file.sha256, utc_now()
-        )
+        exchange.replace_labels(tx, who.id, new, payload.exported_at, label_file.sha256, utc_now())
 
     session.writer.run(write)
     note = "supersedes the earlier import" if previous else "first import from this labeler"
     return ImportOutcome(
-        who["display_name"], len(new), Changes(labels=frozenset(ids), all_items=True), note
+        who.display_name, len(new), Changes(labels=frozenset(ids), all_items=True), note
     )

@@ -3,7 +3,8 @@
 A bundle is a zip with exactly ``manifest.json`` and ``items.jsonl``. Reading enforces the
 documented caps while decompressing (declared sizes can lie), rejects unsafe member names,
 links, duplicates and overlapping entries (Python 3.11.7's zipfile predates its own fix for
-overlapping-entry bombs), and validates every item before anything is written.
+overlapping-entry bombs), and validates every item before anything is written. What a valid
+manifest and item are is declared once, in ``labeler.triage.formats``.
 """
 
 from __future__ import annotations
@@ -21,34 +22,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import orjson
 
-from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, REASON_CODES
+from labeler.domain import EVAL_SIGNAL, HIGH_INTENT_SIGNALS, NORMAL_SIGNAL
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
-from labeler.jsonio import canonical_bytes, canonical_json
-from labeler.triage.pii import KINDS
+from labeler.jsonio import canonical_bytes, canonical_json, convert, problem, split_lines
+from labeler.triage.formats import MAX_ITEMS, WEEK_REGEX, BundleItem, BundleManifest
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 ITEMS = "items.jsonl"
 MEMBERS = (MANIFEST, ITEMS)
 BUNDLE_KINDS = ("week", "eval")
-WEEK_PATTERN = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+WEEK_PATTERN = re.compile(WEEK_REGEX)
 
-# Documented caps (docs/formats/bundle.md).
-MAX_ITEMS = 200_000
-MAX_TEXT_CHARS = 1_048_576
+# Documented caps (docs/formats/bundle.md); the per-item ones are in the declarations.
 MAX_MANIFEST_BYTES = 1_048_576
 MAX_UNCOMPRESSED_BYTES = 1_073_741_824
 MAX_COMPRESSION_RATIO = 200
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed, so the same items give the same bytes
 
-ITEM_FIELDS = (
-    "id", "week", "signal", "reason_code", "captured_at", "input", "intent", "model", "output",
-    "edited_output", "retries", "candidates", "picked", "subject_hash", "restricted", "pii",
-    "overlap", "holdout", "content_hash",
-)  # fmt: skip
+ITEM_FIELDS = tuple(BundleItem.__struct_fields__)
 CONTENT_FIELDS = (
     "id", "signal", "reason_code", "captured_at", "input", "intent", "model", "output",
     "edited_output", "retries", "candidates", "picked", "subject_hash",
@@ -103,21 +99,21 @@ class BundleSource:
     path: Path
     manifest: dict[str, Any]
     sha256: str
-    lines: list[str]
+    lines: list[bytes]
 
     @property
     def id(self) -> str:
         return str(self.manifest["bundle_id"])
 
-    def items(self) -> Iterator[tuple[int, dict[str, Any]]]:
+    def items(self) -> Iterator[tuple[int, BundleItem]]:
         """(index, item) of every item, each validated before it is yielded."""
         return _parse_items(
             self.path, self.lines, self.manifest["week"], self.manifest.get("kind", "week")
         )
 
 
-def _refuse(path: Path, problem: str) -> ValidationError:
-    return ValidationError(f"{path.name}: {problem}")
+def _refuse(path: Path, sentence: str) -> ValidationError:
+    return ValidationError(f"{path.name}: {sentence}")
 
 
 def _check_members(path: Path, raw: bytes, archive: zipfile.ZipFile) -> None:
@@ -175,7 +171,8 @@ def read_bundle(path: Path) -> Bundle:
     """Read and validate a whole bundle; raises ``ValidationError`` naming what is wrong."""
     with gc_paused():
         source = open_bundle(path)
-        return Bundle(source.manifest, [item for _, item in source.items()], source.sha256)
+        items = [msgspec.to_builtins(item) for _, item in source.items()]
+        return Bundle(source.manifest, items, source.sha256)
 
 
 def open_bundle(path: Path) -> BundleSource:
@@ -199,11 +196,7 @@ def open_bundle(path: Path) -> BundleSource:
     declared = manifest["files"].get(ITEMS, {})
     if declared.get("sha256") != hashlib.sha256(items_bytes).hexdigest():
         raise _refuse(path, "items.jsonl does not match the sha256 in the manifest.")
-    try:
-        lines = items_bytes.decode("utf-8").splitlines()
-    except UnicodeDecodeError as err:
-        number = items_bytes[: err.start].count(b"\n") + 1
-        raise _refuse(path, f"items.jsonl line {number} is not valid UTF-8.") from None
+    lines = split_lines(items_bytes)
     if len(lines) > MAX_ITEMS:
         raise _refuse(path, f"more than {MAX_ITEMS} items (the documented cap).")
     if len(lines) != manifest["item_count"]:
@@ -214,174 +207,94 @@ def open_bundle(path: Path) -> BundleSource:
 
 
 def _parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
+    """The manifest as written (it is stored as it came), once it has been checked."""
     try:
-        manifest = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _refuse(path, "manifest.json is not valid UTF-8.") from None
-    except json.JSONDecodeError as err:
-        raise _refuse(path, f"manifest.json is not valid JSON ({err.msg}).") from None
+        manifest = msgspec.json.decode(data)
+    except msgspec.DecodeError as err:
+        raise _refuse(path, f"manifest.json is {problem(err, data=data)}.") from None
     if not isinstance(manifest, dict):
         raise _refuse(path, "manifest.json must be a JSON object.")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version != FORMAT_VERSION or type(version) is not int:
         raise _refuse(
             path,
             f"unknown bundle format version {version!r} (this Labeler reads {FORMAT_VERSION}).",
         )
-    checks = {
-        "bundle_id": lambda v: isinstance(v, str) and 0 < len(v) <= 100,
-        "week": lambda v: isinstance(v, str) and WEEK_PATTERN.match(v),
-        "item_count": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
-        "created_at": lambda v: isinstance(v, str),
-        "files": lambda v: isinstance(v, dict),
-    }
-    for name, ok in checks.items():
-        if not ok(manifest.get(name)):
-            raise _refuse(path, f"manifest.json field '{name}' is missing or invalid.")
-    if manifest.get("kind", "week") not in BUNDLE_KINDS:
-        raise _refuse(path, "manifest.json field 'kind' must be 'week' or 'eval'.")
-    if manifest.get("kind") == "eval":
-        _check_eval_section(path, manifest.get("eval"))
-    if manifest["item_count"] > MAX_ITEMS:
-        raise _refuse(path, f"more than {MAX_ITEMS} items (the documented cap).")
-    return manifest
-
-
-def _check_eval_section(path: Path, section: Any) -> None:
-    """An eval bundle names the two model versions and each item's case type."""
-    ok = (
-        isinstance(section, dict)
-        and isinstance(section.get("current_version"), str)
-        and isinstance(section.get("candidate_version"), str)
-        and isinstance(section.get("case_types"), dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in section["case_types"].items())
-    )
-    if not ok:
+    checked = convert(manifest, BundleManifest, f"{path.name}: manifest.json")
+    if checked.kind == "eval" and checked.eval is None:
         raise _refuse(
             path, "manifest.json field 'eval' needs current_version, candidate_version and "
             "case_types (item id -> case type).",
         )  # fmt: skip
+    return manifest
+
+
+_WEEK_SIGNALS = frozenset((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL))
+_EVAL_SIGNALS = frozenset((EVAL_SIGNAL,))
 
 
 def _parse_items(
-    path: Path, lines: list[str], week: str, kind: str
-) -> Iterator[tuple[int, dict[str, Any]]]:
+    path: Path, lines: list[bytes], week: str, kind: str
+) -> Iterator[tuple[int, BundleItem]]:
     seen: set[str] = set()
-    loads = orjson.loads
+    decode = msgspec.json.Decoder(BundleItem).decode
+    signals = _EVAL_SIGNALS if kind == "eval" else _WEEK_SIGNALS
     for index, line in enumerate(lines):
-        problem: str | None
         try:
-            item = loads(line)
-        except orjson.JSONDecodeError as err:
-            problem = f"is not valid JSON ({err.msg})"
-        else:
-            problem = item_problem(item, week, kind)
-            if problem is None and item["id"] in seen:
-                problem = f"duplicate item id {item['id']!r}"
-        if problem is not None:
-            raise _refuse(path, f"item {index} (items.jsonl line {index + 1}): {problem}.")
-        seen.add(item["id"])
+            item = decode(line)
+        except msgspec.DecodeError as err:
+            found = problem(err, BundleItem, line, "the item")
+            if found == "not valid UTF-8":
+                raise _refuse(path, f"items.jsonl line {index + 1} is not valid UTF-8.") from None
+            raise _refuse(path, f"item {index} (items.jsonl line {index + 1}): {found}.") from None
+        bad = item_problem(item, week, signals)
+        if bad is None and item.id in seen:
+            bad = f"duplicate item id {item.id!r}"
+        if bad is not None:
+            raise _refuse(path, f"item {index} (items.jsonl line {index + 1}): {bad}.")
+        seen.add(item.id)
         yield index, item
 
 
-def _is_text(value: Any) -> bool:
-    return value is None or (type(value) is str and len(value) <= MAX_TEXT_CHARS)
-
-
-def _valid_pii(value: Any) -> bool:
-    return type(value) is list and all(
-        type(span) is dict
-        and span.get("kind") in KINDS
-        and type(span.get("start")) is int
-        and type(span.get("end")) is int
-        and type(span.get("field")) is str
-        and 0 <= span["start"] < span["end"]
-        for span in value
-    )
-
-
-def _valid_pairs(value: Any, keys: frozenset[str], length: int | None) -> bool:
-    if value is None:
-        return True
-    if type(value) is not list or (length is not None and len(value) != length):
-        return False
-    return all(
-        type(step) is dict
-        and step.keys() == keys
-        and all(type(text) is str and len(text) <= MAX_TEXT_CHARS for text in step.values())
-        for step in value
-    )
-
-
-_SIGNALS = frozenset((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL))
-_EVAL_SIGNALS = frozenset((EVAL_SIGNAL,))
-_REASONS = frozenset((*REASON_CODES, None))
-_FIELD_SET = frozenset(ITEM_FIELDS)
-_RETRY_KEYS = frozenset(("change", "output"))
-_CANDIDATE_KEYS = frozenset(("model_version", "output"))
-_MODEL_KEYS = frozenset(("name", "version", "settings"))
-_TEXT = "a string (at most 1 MiB) or null"
-
-
-def _first_bad_field(item: dict[str, Any], signals: frozenset[str]) -> tuple[str, str] | None:
-    """(field, expectation) of the first invalid field: inline checks, as this is the hot path."""
-    value = item["id"]
-    if type(value) is not str or not 0 < len(value) <= 200:
-        return "id", "a string of 1-200 characters"
-    if item["signal"] not in signals:
-        return "signal", f"one of {', '.join(sorted(signals))}"
-    if item["reason_code"] not in _REASONS:
-        return "reason_code", "a known reason code or null"
-    value = item["captured_at"]
-    if type(value) is not str or len(value) > 40:
-        return "captured_at", "an RFC 3339 string"
-    for name in ("input", "intent", "output", "edited_output"):
-        if not _is_text(item[name]):
-            return name, _TEXT
-    value = item["subject_hash"]
-    if value is not None and (type(value) is not str or len(value) != 64):
-        return "subject_hash", "a sha256 hex or null"
-    model = item["model"]
-    if (
-        type(model) is not dict
-        or model.keys() != _MODEL_KEYS
-        or not _is_text(model["name"])
-        or type(model["version"]) is not str
-        or type(model["settings"]) is not dict
-    ):
-        return "model", "an object {name, version, settings}"
-    if not _valid_pairs(item["retries"], _RETRY_KEYS, None):
-        return "retries", "a list of {change, output}"
-    if not _valid_pairs(item["candidates"], _CANDIDATE_KEYS, 2):
-        return "candidates", "two {model_version, output}"
-    if type(item["picked"]) is bool or item["picked"] not in (None, 0, 1):
-        return "picked", "0, 1 or null"
-    for name in ("restricted", "overlap", "holdout"):
-        if type(item[name]) is not bool:
-            return name, "true or false"
-    if not _valid_pii(item["pii"]):
-        return "pii", "a list of {kind, start, end, field} spans"
-    value = item["content_hash"]
-    if type(value) is not str or len(value) != 64:
-        return "content_hash", "a sha256 hex"
-    return None
-
-
-def item_problem(item: Any, week: str, kind: str = "week") -> str | None:
-    """What is wrong with one bundle item, or None when it is valid."""
-    if type(item) is not dict:
-        return "must be a JSON object"
-    if item.keys() != _FIELD_SET:
-        unknown = sorted(set(item) - _FIELD_SET)
-        if unknown:
-            return f"unknown field '{unknown[0]}'"
-        missing = [name for name in ITEM_FIELDS if name not in item]
-        return f"field '{missing[0]}' is missing"
-    bad = _first_bad_field(item, _EVAL_SIGNALS if kind == "eval" else _SIGNALS)
-    if bad is not None:
-        return f"field '{bad[0]}' must be {bad[1]}"
-    if item["week"] != week:
+def item_problem(item: BundleItem, week: str, signals: frozenset[str]) -> str | None:
+    """What the declaration cannot say about a decoded item, or None when it is valid."""
+    if item.signal not in signals:
+        return f"field 'signal' must be one of {', '.join(sorted(signals))}"
+    if item.week != week:
         return "field 'week' must equal the bundle's week"
-    if content_hash(item) != item["content_hash"]:
+    for number, span in enumerate(item.pii):
+        if span.start >= span.end:
+            return f"entry {number} of 'pii' must start before it ends"
+    try:
+        digest = item_content_hash(item)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: not canonical JSON
+        return "field 'settings' of 'model' holds a number out of range"
+    if digest != item.content_hash:
         return "field 'content_hash' does not match the item's content"
     return None
+
+
+_dumps, _SORT = orjson.dumps, orjson.OPT_SORT_KEYS
+
+
+def item_content_hash(item: BundleItem) -> str:
+    """``content_hash`` of a decoded item: the same canonical JSON, built from its fields.
+
+    Equal to ``content_hash(to_builtins(item))`` (a test holds them together) without making
+    the whole dict first: this is most of the import's per-item cost.
+    """
+    model = item.model
+    retries = item.retries
+    candidates = item.candidates
+    content = {
+        "id": item.id, "signal": item.signal, "reason_code": item.reason_code,
+        "captured_at": item.captured_at, "input": item.input, "intent": item.intent,
+        "model": {"name": model.name, "version": model.version, "settings": model.settings},
+        "output": item.output, "edited_output": item.edited_output,
+        "retries": None if retries is None
+        else [{"change": r.change, "output": r.output} for r in retries],
+        "candidates": None if candidates is None
+        else [{"model_version": c.model_version, "output": c.output} for c in candidates],
+        "picked": item.picked, "subject_hash": item.subject_hash,
+    }  # fmt: skip
+    return hashlib.sha256(_dumps(content, option=_SORT)).hexdigest()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from labeler.changes import Changes
 from labeler.clock import utc_now
 from labeler.errors import ValidationError
@@ -24,6 +26,7 @@ from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
 from labeler.store.writer import Writer
 from labeler.triage.bundle_file import open_bundle
+from labeler.triage.formats import BundleItem
 
 
 @dataclass(frozen=True)
@@ -35,34 +38,42 @@ class ImportResult:
     skipped_purged: int = 0
 
 
-def _row(item: dict[str, Any], bundle_id: str, seq: int) -> tuple[Any, ...]:
-    dumps = canonical_json
-    model = item["model"]
+_encode_sorted = msgspec.json.Encoder(order="sorted").encode
+
+
+def _json_text(value: Any) -> str:
+    # Retry steps, candidates and spans hold strings and integers only, which msgspec writes
+    # byte for byte as orjson does (keys sorted): the same text the store always held.
+    return _encode_sorted(value).decode("utf-8")
+
+
+def _row(item: BundleItem, bundle_id: str, seq: int) -> tuple[Any, ...]:
+    model = item.model
     return (
-        item["id"],
+        item.id,
         bundle_id,
         seq,
-        item["week"],
-        item["signal"],
-        item["reason_code"],
-        item["captured_at"],
-        item["input"],
-        item["intent"],
-        model["name"],
-        model["version"],
-        dumps(model["settings"]),
-        item["output"],
-        item["edited_output"],
-        None if item["retries"] is None else dumps(item["retries"]),
-        None if item["candidates"] is None else dumps(item["candidates"]),
-        item["picked"],
-        item["subject_hash"],
-        item["restricted"],
-        dumps(item["pii"]) if item["pii"] else "[]",
+        item.week,
+        item.signal,
+        item.reason_code,
+        item.captured_at,
+        item.input,
+        item.intent,
+        model.name,
+        model.version,
+        canonical_json(model.settings),
+        item.output,
+        item.edited_output,
+        None if item.retries is None else _json_text(item.retries),
+        None if item.candidates is None else _json_text(item.candidates),
+        item.picked,
+        item.subject_hash,
+        item.restricted,
+        _json_text(item.pii) if item.pii else "[]",
         False,
-        item["overlap"],
-        item["holdout"],
-        item["content_hash"],
+        item.overlap,
+        item.holdout,
+        item.content_hash,
     )
 
 
@@ -83,25 +94,23 @@ def import_bundle(
 
 
 def _fresh_items(
-    store: Store, entries: list[tuple[int, dict[str, Any]]]
-) -> tuple[list[tuple[int, dict[str, Any]]], int]:
+    store: Store, entries: list[tuple[int, BundleItem]]
+) -> tuple[list[tuple[int, BundleItem]], int]:
     """The entries not in the workspace yet, and how many a deletion request covers."""
-    known = item_rows.content_hashes(store, [item["id"] for _, item in entries])
-    purged = tombstoned(
-        store, {item["subject_hash"] for _, item in entries if item["subject_hash"]}
-    )
+    known = item_rows.content_hashes(store, [item.id for _, item in entries])
+    purged = tombstoned(store, {item.subject_hash for _, item in entries if item.subject_hash})
     fresh = []
     skipped = 0
     for seq, item in entries:
-        if item["subject_hash"] in purged:
+        if item.subject_hash in purged:
             skipped += 1  # a deletion request covers this subject: never import it again
             continue
-        digest = known.get(item["id"])
+        digest = known.get(item.id)
         if digest is None:
             fresh.append((seq, item))
-        elif digest != item["content_hash"]:
+        elif digest != item.content_hash:
             raise ValidationError(
-                f"item {seq} (id {item['id']!r}): the workspace already holds different "
+                f"item {seq} (id {item.id!r}): the workspace already holds different "
                 "content under this id; nothing was imported."
             )
     return fresh, skipped
@@ -129,13 +138,13 @@ def _import(
         kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
         item_rows.insert_rows(tx, (_row(item, source.id, seq) for seq, item in fresh), kind=kind)
         if source.manifest.get("kind") == "eval":
-            eval_rows.record(tx, source.manifest, [item["id"] for _, item in fresh])
+            eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
         return True
 
     if not writer.run(write):
         return ImportResult(source.id, 0, len(source.lines), Changes())
     progress(3, 3, "Imported")
-    added = frozenset(item["id"] for _, item in fresh)
+    added = frozenset(item.id for _, item in fresh)
     return ImportResult(
         source.id,
         len(added),

@@ -1,9 +1,10 @@
 """Capture events: read ``.jsonl``, ``.csv`` and ``.parquet`` files and check each event.
 
-``read_events`` yields (where, event) pairs; ``check_event`` returns the event in canonical
-form, or the cause it cannot be sampled for, or raises ``ValidationError`` naming the file,
-line and field of a malformed event. Unknown fields are dropped here: capture only what you
-can defend.
+``read_events`` yields (where, event) pairs decoded into ``formats.CaptureEvent`` (the one
+declaration of an event); ``check_event`` adds what a schema cannot say (a timestamp that
+parses, with an offset) and returns the event in canonical form, or raises
+``ValidationError`` naming the file, line and field. Unknown fields are dropped here: capture
+only what you can defend.
 """
 
 from __future__ import annotations
@@ -15,20 +16,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
+import msgspec
 
-from labeler.domain import ALL_SIGNALS, LOW_INTENT_SIGNALS, REASON_CODES
+from labeler.domain import LOW_INTENT_SIGNALS
 from labeler.errors import ValidationError
+from labeler.jsonio import convert, problem
+from labeler.triage.formats import CaptureEvent
 
-TEXT_FIELDS = ("input", "intent", "output", "edited_output", "ticket_text", "subject")
 JSON_FIELDS_IN_CSV = ("model", "retries", "candidates")
-MAX_EVENT_TEXT = 1_048_576  # characters per text field, as for bundle items
 
 # Causes an otherwise well-formed event is not sampled for, counted in the manifest.
 DROP_CAUSES = ("missing_input", "missing_model_version", "missing_intent", "missing_evidence")
 
 
-def read_events(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def read_events(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         yield from _read_jsonl(path)
@@ -40,32 +41,34 @@ def read_events(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         raise ValidationError(f"{path}: unknown event file type (use .jsonl, .csv or .parquet).")
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_jsonl(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
+    decode = msgspec.json.Decoder(CaptureEvent).decode
+    # Iterating a binary file splits at b"\n" only, never inside a string holding U+2028.
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             where = f"{path.name} line {number}"
             if not raw.strip():
                 continue
             try:
-                event = orjson.loads(raw)
-            except orjson.JSONDecodeError as err:
-                raise ValidationError(f"{where}: not valid JSON or UTF-8 ({err.msg}).") from None
-            if not isinstance(event, dict):
-                raise ValidationError(f"{where}: each line must be a JSON object.")
+                event = decode(raw)
+            except msgspec.DecodeError as err:
+                found = problem(err, CaptureEvent, raw, "the line")
+                raise ValidationError(f"{where}: {found}.") from None
             yield where, event
 
 
-def _read_csv(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_csv(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             for number, row in enumerate(csv.DictReader(handle), start=2):
                 where = f"{path.name} line {number}"
-                yield where, _from_flat(where, {k: v for k, v in row.items() if v != ""})
+                flat = _from_flat(where, {k: v for k, v in row.items() if v != ""})
+                yield where, convert(flat, CaptureEvent, where)
     except UnicodeDecodeError:
         raise ValidationError(f"{path.name}: not valid UTF-8.") from None
 
 
-def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _read_parquet(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     import pyarrow.parquet as pq  # only here: pyarrow is heavy
 
     try:
@@ -77,11 +80,13 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         for row in batch.to_pylist():
             number += 1
             where = f"{path.name} row {number}"
-            yield where, _from_flat(where, {k: v for k, v in row.items() if v is not None})
+            flat = _from_flat(where, {k: v for k, v in row.items() if v is not None})
+            yield where, convert(flat, CaptureEvent, where)
 
 
 def _from_flat(where: str, row: dict[str, Any]) -> dict[str, Any]:
-    """CSV and Parquet carry nested fields as JSON strings; CSV carries numbers as text."""
+    """CSV and Parquet carry nested fields as JSON strings; CSV carries numbers as text, and
+    a Parquet integer column with gaps comes back as floats."""
     for name in JSON_FIELDS_IN_CSV:
         if isinstance(row.get(name), str):
             try:
@@ -89,29 +94,21 @@ def _from_flat(where: str, row: dict[str, Any]) -> dict[str, Any]:
             except json.JSONDecodeError:
                 raise ValidationError(f"{where}: field '{name}' is not valid JSON.") from None
     for name in ("picked", "rating"):
-        if isinstance(row.get(name), str):
+        value = row.get(name)
+        if isinstance(value, str):
             try:
-                row[name] = int(row[name])
+                row[name] = int(value)
             except ValueError:
                 raise ValidationError(f"{where}: field '{name}' must be a whole number.") from None
+        elif isinstance(value, float) and value.is_integer():
+            row[name] = int(value)
     if isinstance(row.get("redaction_confirmed"), str):
         row["redaction_confirmed"] = row["redaction_confirmed"].strip().lower() in ("true", "1")
     return row
 
 
-def _fail(where: str, name: str, problem: str) -> ValidationError:
-    return ValidationError(f"{where}: field '{name}' {problem}.")
-
-
-def _text(where: str, event: dict[str, Any], name: str) -> str | None:
-    value = event.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise _fail(where, name, "must be a string")
-    if len(value) > MAX_EVENT_TEXT:
-        raise _fail(where, name, f"is longer than {MAX_EVENT_TEXT} characters")
-    return value
+def _fail(where: str, name: str, what: str) -> ValidationError:
+    return ValidationError(f"{where}: field '{name}' {what}.")
 
 
 def parse_timestamp(where: str, value: Any) -> str:
@@ -126,86 +123,36 @@ def parse_timestamp(where: str, value: Any) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def _model(where: str, value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise _fail(where, "model", "must be an object with name, version and settings")
-    settings = value.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise _fail(where, "model.settings", "must be an object")
-    for part in ("name", "version"):
-        if value.get(part) is not None and not isinstance(value[part], str):
-            raise _fail(where, f"model.{part}", "must be a string")
-    return {"name": value.get("name"), "version": value.get("version"), "settings": settings}
-
-
-def _retries(where: str, value: Any) -> list[dict[str, str]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise _fail(where, "retries", "must be a list of {change, output}")
-    path = []
-    for index, step in enumerate(value):
-        if not isinstance(step, dict):
-            raise _fail(where, f"retries[{index}]", "must be an object")
-        for part in ("change", "output"):
-            if not isinstance(step.get(part), str):
-                raise _fail(where, f"retries[{index}].{part}", "must be a string")
-        path.append({"change": step["change"], "output": step["output"]})
-    return path
-
-
-def _candidates(where: str, value: Any) -> list[dict[str, str]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) != 2:
-        raise _fail(where, "candidates", "must be a list of exactly two {model_version, output}")
-    pair = []
-    for index, candidate in enumerate(value):
-        if not isinstance(candidate, dict):
-            raise _fail(where, f"candidates[{index}]", "must be an object")
-        for part in ("model_version", "output"):
-            if not isinstance(candidate.get(part), str):
-                raise _fail(where, f"candidates[{index}].{part}", "must be a string")
-        pair.append({"model_version": candidate["model_version"], "output": candidate["output"]})
-    return pair
-
-
-def _choice(where: str, event: dict[str, Any], name: str, allowed: tuple[Any, ...]) -> Any:
-    value = event.get(name)
-    if value is not None and (value not in allowed or isinstance(value, bool)):
-        raise _fail(where, name, f"must be one of {', '.join(map(str, allowed))} or null")
-    return value
-
-
-def check_event(where: str, event: dict[str, Any]) -> dict[str, Any]:
-    """The event in canonical form (known fields only); raises on malformed fields."""
-    event_id = event.get("event_id")
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 200:
+def check_event(where: str, event: CaptureEvent) -> dict[str, Any]:
+    """The event in canonical form (known fields only); raises on what decoding let through."""
+    if not event.event_id.strip():
         raise _fail(where, "event_id", "must be a non-empty string of at most 200 characters")
-    signal = event.get("signal")
-    if signal not in ALL_SIGNALS:
-        raise _fail(where, "signal", f"must be one of {', '.join(ALL_SIGNALS)}")
-    clean: dict[str, Any] = {
-        "event_id": event_id,
-        "captured_at": parse_timestamp(where, event.get("captured_at")),
-        "signal": signal,
-        "reason_code": _choice(where, event, "reason_code", REASON_CODES),
-        "model": _model(where, event.get("model")),
-        "retries": _retries(where, event.get("retries")),
-        "candidates": _candidates(where, event.get("candidates")),
-        "picked": _choice(where, event, "picked", (0, 1)),
-        "rating": _choice(where, event, "rating", (1, 2, 3, 4, 5)),
-        "reaction": _choice(where, event, "reaction", ("up", "down")),
+    model = event.model
+    return {
+        "event_id": event.event_id,
+        "captured_at": parse_timestamp(where, event.captured_at),
+        "signal": event.signal,
+        "reason_code": event.reason_code,
+        "model": None
+        if model is None
+        else {"name": model.name, "version": model.version, "settings": model.settings or {}},
+        "retries": None
+        if event.retries is None
+        else [{"change": step.change, "output": step.output} for step in event.retries],
+        "candidates": None
+        if event.candidates is None
+        else [{"model_version": c.model_version, "output": c.output} for c in event.candidates],
+        "picked": event.picked,
+        "rating": event.rating,
+        "reaction": event.reaction,
+        "input": event.input,
+        "intent": event.intent,
+        "output": event.output,
+        "edited_output": event.edited_output,
+        "ticket_text": event.ticket_text,
+        "subject": event.subject,
+        "redaction_confirmed": bool(event.redaction_confirmed),
     }
-    for name in TEXT_FIELDS:
-        clean[name] = _text(where, event, name)
-    confirmed = event.get("redaction_confirmed")
-    if confirmed is not None and not isinstance(confirmed, bool):
-        raise _fail(where, "redaction_confirmed", "must be true, false or absent")
-    clean["redaction_confirmed"] = bool(confirmed)
-    return clean
 
 
 def drop_cause(event: dict[str, Any]) -> str | None:

@@ -85,14 +85,16 @@ def test_pack_export_runs_off_the_gui_thread_and_verifies(
     assert verify_pack(tmp_path / "pack", key)["pack_id"] == results[0]["pack_id"]
 
 
-def test_eval_tab_and_the_cli_chart(tmp_path: Path, lead_window: MainWindow) -> None:
+def test_eval_tab_and_the_cli_chart(qtbot, tmp_path: Path, lead_window: MainWindow) -> None:
     from click.testing import CliRunner
 
     from labeler.cli import cli
 
     lead_window.show_tab("Eval")
     view = lead_window.eval_view
-    assert view is not None and "(candidate) vs" in view.text.toPlainText()
+    assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=10_000)
+    assert "(candidate) vs" in view.text.toPlainText()
     assert view.data is not None
     assert view.losses.count() == sum(
         len(g.losses_driven_by) for g in view.data.case_types.values()

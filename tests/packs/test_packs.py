@@ -222,3 +222,48 @@ def test_no_holdout_or_unredacted_restricted_item_ever_reaches_training(
         assert not weeks or row["week"] in weeks
     relabeled = {items[index % len(items)].id for index, _ in relabel}
     assert label_rows.count_for(lead.store, me.id) >= len(relabeled)  # every save landed
+
+
+def _signed_pack(folder: Path, manifest: dict) -> Path:
+    """A pack folder whose manifest says what the test wants, signed by a fresh key."""
+    import secrets
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from labeler.crypto import minisign
+    from labeler.crypto.signing import SigningKey
+
+    key = SigningKey(secrets.token_bytes(8), Ed25519PrivateKey.generate())
+    folder.mkdir()
+    data = (json.dumps(manifest, indent=2) + "\n").encode()
+    (folder / "manifest.json").write_bytes(data)
+    (folder / "manifest.json.minisig").write_text(minisign.sign(key, data, "manifest.json"))
+    public = folder.parent / f"{folder.name}.pub"
+    public.write_text(key.public.minisign_file())
+    return public
+
+
+def test_a_signed_but_malformed_manifest_is_one_sentence(tmp_path: Path, lead) -> None:
+    export_pack(lead, PackOptions("eval"), tmp_path / "real")
+    good = json.loads((tmp_path / "real" / "manifest.json").read_text())
+    cases = {
+        "size": (
+            lambda m: m["files"][0].update(size="12"),
+            r"manifest\.json: field 'size' of 'files\[0\]' must be a whole number, not a string\.$",
+        ),
+        "kind": (
+            lambda m: m.update(kind="gold"),
+            r"manifest\.json: field 'kind' must be one of eval, training \(not 'gold'\)\.$",
+        ),
+        "files": (lambda m: m.pop("files"), r"manifest\.json: field 'files' is missing\.$"),
+        "twice": (
+            lambda m: m["files"].append(dict(m["files"][0])),
+            r"manifest\.json lists a file twice\.$",
+        ),
+    }
+    for name, (edit, message) in cases.items():
+        manifest = json.loads(json.dumps(good))
+        edit(manifest)
+        public = _signed_pack(tmp_path / name, manifest)
+        with pytest.raises(ValidationError, match=message):
+            verify_pack(tmp_path / name, public)

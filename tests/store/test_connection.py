@@ -140,20 +140,48 @@ def test_missing_file_is_not_created(tmp_path: Path, memory_keyring) -> None:
     assert not path.exists()
 
 
-def test_foreign_sqlcipher_database_refused(tmp_path: Path, no_keyring) -> None:
+def _foreign_database(path: Path, *statements: str) -> None:
+    """An SQLCipher file under the key the passphrase "pw" gives, with our cipher settings:
+    it opens with the right key, so only what is inside can tell it is not a workspace."""
     from labeler.crypto.keys import derive_from_passphrase
 
-    path = tmp_path / "other.db"
     salt = bytes(range(16))
     key = derive_from_passphrase("pw", salt)
     conn = sqlcipher3.connect(str(path))
     conn.execute(f"PRAGMA key = \"x'{key.hex()}{salt.hex()}'\"")
-    for name, value in CIPHER_SETTINGS:  # our cipher settings, so only the schema differs
+    for name, value in CIPHER_SETTINGS:
         conn.execute(f"PRAGMA {name} = {value}")
-    conn.execute("CREATE TABLE t(x)")
+    for statement in statements:
+        conn.execute(statement)
     conn.commit()
     conn.close()
+
+
+def test_foreign_sqlcipher_database_refused(tmp_path: Path, no_keyring) -> None:
+    path = tmp_path / "other.db"
+    _foreign_database(path, "CREATE TABLE t(x)")
     before = digest(path)
     with pytest.raises(WorkspaceError, match="not a Labeler workspace"):
         Workspace.open(path, passphrase="pw")
     assert digest(path) == before
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        ["INSERT INTO meta VALUES ('app', 'notes-app')"],  # another program's own meta table
+        ["INSERT INTO meta VALUES ('schema', '3')"],  # a meta table without our app id
+    ],
+)
+def test_encrypted_file_with_a_meta_table_but_not_ours_is_refused_unchanged(
+    tmp_path: Path, no_keyring, rows: list[str]
+) -> None:
+    path = tmp_path / "other.db"
+    _foreign_database(path, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT)", *rows)
+    before = digest(path)
+    with pytest.raises(
+        WorkspaceError, match="is an encrypted database, but not a Labeler workspace"
+    ):
+        Workspace.open(path, passphrase="pw")
+    assert digest(path) == before
+    assert not path.with_name(path.name + "-wal").exists()

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from labeler.cli import cli
 from labeler.clock import utc_now
+from labeler.crypto.signed_files import write_signed
 from labeler.crypto.signing import signing_key
 from labeler.demo.events import synthetic_events
 from labeler.errors import ValidationError
@@ -185,3 +186,81 @@ def test_cli_keys_and_labels(tmp_path: Path, memory_keyring, bundle: Path) -> No
         == 0
     )
     assert pub.read_text().startswith("untrusted comment: minisign public key ")
+
+
+def _resigned(source: Path, target: Path, key, edit=None) -> Path:
+    """``source``'s payload, optionally edited, signed by ``key`` with our own writer."""
+    payload = json.loads(json.loads(source.read_text())["payload"])
+    if edit is not None:
+        edit(payload)
+    write_signed(target, "labeler-labels", 1, payload, key)
+    return target
+
+
+def test_a_known_labeler_signed_by_another_key_is_refused(
+    tmp_path: Path, memory_keyring, bundle: Path
+) -> None:
+    ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
+    mallory = seat(tmp_path, "Mallory", "labeler", bundle)
+    trust(lead, ana)
+    label_some(ana, 3)
+    genuine = tmp_path / "ana.llabels"
+    export_labels(ana, genuine)
+    import_labels(lead, genuine)
+    ana_id = ana.profile.id  # type: ignore[union-attr]
+    mallory_key = signing_key(mallory.store)
+    lead.writer.run(
+        lambda tx: exchange.trust(tx, mallory_key.public.encoded(), "Mallory", utc_now())
+    )
+
+    def overrule(payload: dict) -> None:  # Ana's id, newer, every verdict turned
+        payload["exported_at"] = utc_now()
+        for entry in payload["labels"]:
+            entry["answers"]["verdict"] = "wrong"
+
+    forged = _resigned(genuine, tmp_path / "forged.llabels", mallory_key, overrule)
+    before = lead.store.query("SELECT item_id, answers FROM labels WHERE labeler_id = ?", (ana_id,))
+    _refused(lead, forged, f"labeler {ana_id} is known here with another key")
+    after = lead.store.query("SELECT item_id, answers FROM labels WHERE labeler_id = ?", (ana_id,))
+    assert after == before and len(after) == 3
+
+
+def test_a_malformed_payload_is_one_sentence(tmp_path: Path, memory_keyring, bundle: Path) -> None:
+    ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
+    trust(lead, ana)
+    label_some(ana, 3)
+    genuine = tmp_path / "ana.llabels"
+    export_labels(ana, genuine)
+    key = signing_key(ana.store)
+    cases = {
+        "seconds": (
+            lambda p: p["labels"][1].update(seconds_spent="2"),
+            r"^seconds\.llabels: field 'seconds_spent' of 'labels\[1\]' must be a number, "
+            r"not a string\.$",
+        ),
+        "role": (
+            lambda p: p["labeler"].update(role="boss"),
+            r"^role\.llabels: field 'role' of 'labeler' must be one of labeler, lead "
+            r"\(not 'boss'\)\.$",
+        ),
+        "bundles": (
+            lambda p: p.update(bundle_ids=[{"id": "w48"}]),
+            r"^bundles\.llabels: entry 0 of 'bundle_ids' must be a string, not an object\.$",
+        ),
+        "side order": (
+            lambda p: p["labels"][0].update(side_order="left"),
+            r"^side order\.llabels: field 'side_order' of 'labels\[0\]' must be one of AB, BA "
+            r"\(not 'left'\)\.$",
+        ),
+        "missing": (
+            lambda p: p["labels"][2].pop("item_id"),
+            r"^missing\.llabels: field 'item_id' of 'labels\[2\]' is missing\.$",
+        ),
+    }
+    for name, (edit, message) in cases.items():
+        _refused(lead, _resigned(genuine, tmp_path / f"{name}.llabels", key, edit), message)
+    payload_list = tmp_path / "list.llabels"
+    write_signed(payload_list, "labeler-labels", 1, [1, 2], key)
+    _refused(
+        lead, payload_list, r"^list\.llabels: the payload must be a JSON object, not a list\.$"
+    )

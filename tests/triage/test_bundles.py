@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,20 +22,8 @@ from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_file import content_hash, read_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
+from tests.triage.conftest import rewrite_bundle
 from tests.triage.test_sampling import make_events, write
-
-
-@pytest.fixture
-def bundle_path(tmp_path: Path) -> Path:
-    events = make_events([(r, n % 7, n) for r in range(6) for n in range(30)])
-    events[0]["input"] = "Call me on +1 415-555-0132 about it"
-    events[1]["signal"] = "rating"
-    events[1]["rating"] = 1
-    events[2]["intent"] = None
-    path = tmp_path / "week.lbundle"
-    options = BuildOptions(week="2026-W48", per_reason=50, normal=50)
-    build_bundle([write(tmp_path / "e.jsonl", events)], options, path)
-    return path
 
 
 def snapshot(ws: Workspace) -> dict[str, int]:
@@ -63,22 +53,6 @@ def test_import_then_reimport_changes_nothing(workspace: Workspace, bundle_path:
     assert item is not None and item.restricted and item.model_version == "1"
 
 
-def _rewrite(src: Path, dst: Path, edit) -> Path:
-    """Copy a bundle, letting ``edit`` change the manifest and item dicts; hashes recomputed."""
-    with zipfile.ZipFile(src) as archive:
-        manifest = json.loads(archive.read("manifest.json"))
-        items = [json.loads(line) for line in archive.read("items.jsonl").splitlines()]
-    edit(manifest, items)
-    body = "".join(json.dumps(i) + "\n" for i in items).encode()
-    import hashlib
-
-    manifest["files"]["items.jsonl"]["sha256"] = hashlib.sha256(body).hexdigest()
-    with zipfile.ZipFile(dst, "w") as archive:
-        archive.writestr("manifest.json", json.dumps(manifest))
-        archive.writestr("items.jsonl", body)
-    return dst
-
-
 def test_different_content_under_existing_id_refused(
     workspace: Workspace, bundle_path: Path, tmp_path: Path
 ) -> None:
@@ -90,7 +64,7 @@ def test_different_content_under_existing_id_refused(
         items[3]["input"] = "changed text"
         items[3]["content_hash"] = content_hash(items[3])
 
-    other = _rewrite(bundle_path, tmp_path / "other.lbundle", change)
+    other = rewrite_bundle(bundle_path, tmp_path / "other.lbundle", change)
     with pytest.raises(ValidationError, match=r"item 3 .*different content"):
         import_bundle(workspace.store, workspace.writer, other)
     assert snapshot(workspace) == before
@@ -129,7 +103,7 @@ def test_malformed_bundles_refused_with_nothing_written(
     workspace: Workspace, bundle_path: Path, tmp_path: Path, case: str
 ) -> None:
     edit, message = HOSTILE_EDITS[case]
-    bad = _rewrite(bundle_path, tmp_path / "bad.lbundle", edit)
+    bad = rewrite_bundle(bundle_path, tmp_path / "bad.lbundle", edit)
     with pytest.raises(ValidationError, match=message):
         import_bundle(workspace.store, workspace.writer, bad)
     assert snapshot(workspace) == {"items": 0, "labels": 0, "bundles": 0, "restricted": 0}
@@ -212,6 +186,48 @@ def test_overlapping_entries_refused(workspace: Workspace, tmp_path: Path) -> No
     path.write_bytes(bytes(raw[:cd_start]) + directory + bytes(end))
     with pytest.raises(ValidationError, match=r"overlap|broken|damaged"):
         import_bundle(workspace.store, workspace.writer, path)
+
+
+def _stored_zip_hiding(members: dict[str, bytes]) -> bytes:
+    """A zip whose items.jsonl local header carries manifest.json's whole local entry in its
+    extra field: every header, size and CRC is right and each member reads back intact, so
+    zipfile (3.11.7) accepts it, but the two entries overlap on disk."""
+
+    def local(name: bytes, data: bytes, extra: bytes) -> bytes:
+        crc = zlib.crc32(data)
+        fixed = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0x21, crc, len(data),
+                            len(data), len(name), len(extra))  # fmt: skip
+        return fixed + name + extra + data
+
+    def central(name: bytes, data: bytes, offset: int) -> bytes:
+        crc = zlib.crc32(data)
+        return struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0x21, crc,
+                           len(data), len(data), len(name), 0, 0, 0, 0, 0o644 << 16,
+                           offset) + name  # fmt: skip
+
+    manifest, items = members["manifest.json"], members["items.jsonl"]
+    hidden = local(b"manifest.json", manifest, b"")
+    body = local(b"items.jsonl", items, hidden)
+    manifest_offset = 30 + len(b"items.jsonl")  # inside the items entry's extra field
+    directory = central(b"items.jsonl", items, 0) + central(b"manifest.json", manifest,
+                                                            manifest_offset)  # fmt: skip
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 2, 2, len(directory), len(body), 0)
+    return body + directory + end
+
+
+def test_overlap_that_zipfile_accepts_is_refused_by_our_check(
+    workspace: Workspace, bundle_path: Path, tmp_path: Path
+) -> None:
+    members = dict(_members(bundle_path))
+    path = tmp_path / "hidden.lbundle"
+    path.write_bytes(_stored_zip_hiding(members))
+    with zipfile.ZipFile(path) as archive:  # zipfile itself finds nothing wrong
+        assert archive.testzip() is None
+        assert {name: archive.read(name) for name in archive.namelist()} == members
+    with pytest.raises(ValidationError) as caught:
+        import_bundle(workspace.store, workspace.writer, path)
+    assert str(caught.value) == "hidden.lbundle: zip members overlap (a zip bomb pattern)."
+    assert snapshot(workspace) == {"items": 0, "labels": 0, "bundles": 0, "restricted": 0}
 
 
 def test_invalid_utf8_refused(workspace: Workspace, bundle_path: Path, tmp_path: Path) -> None:

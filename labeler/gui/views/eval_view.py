@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 from labeler.errors import LabelerError
 from labeler.evals.results import EvalReport, GroupFigures, report
 from labeler.gui.charts import win_rate_chart
+from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
+from labeler.workspace import Workspace
 
 
 def _row(case: str, g: GroupFigures) -> str:
@@ -57,12 +59,13 @@ def eval_html(data: EvalReport) -> str:
     return "".join(parts)
 
 
-class EvalView(QWidget):
+class EvalView(LoadedView):
+    """The latest eval's report, computed off the GUI thread."""
+
     item_requested = Signal(str)
 
-    def __init__(self, session: LabelingSession, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(workspace, parent)
         self.text = QTextBrowser()
         self.chart = QChartView()
         self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -83,14 +86,19 @@ class EvalView(QWidget):
         layout.addWidget(splitter)
         self.data: EvalReport | None = None
 
-    def refresh(self) -> None:
+    def load(self, session: LabelingSession) -> EvalReport:
+        return report(session)
+
+    def show_problem(self, err: BaseException) -> None:
+        # e.g. the rubric lacks a role the eval needs: say so
         self.losses.clear()
-        try:
-            data = self.data = report(self.session)
-        except LabelerError as err:  # e.g. the rubric lacks a role the eval needs: say so
-            self.data = None
-            self.text.setHtml(f"<p><b>{html.escape(str(err))}</b></p>")
-            return
+        self.data = None
+        text = str(err) if isinstance(err, LabelerError) else "The eval report failed."
+        self.text.setHtml(f"<p><b>{html.escape(text)}</b></p>")
+
+    def show_data(self, data: EvalReport) -> None:
+        self.losses.clear()
+        self.data = data
         self.text.setHtml(eval_html(data))
         for case, group in data.case_types.items():
             for item_id in group.losses_driven_by:

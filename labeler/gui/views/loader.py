@@ -1,4 +1,5 @@
-"""ViewLoader: a view's data computed off the GUI thread, the latest request winning.
+"""ViewLoader and LoadedView: a view's data computed off the GUI thread, the latest request
+winning, and views that reload only when shown and touched by a change.
 
 A view gives ``load`` — core calls on a session that reads through the worker's own
 connection — and hears ``loaded(data)`` on the GUI thread. A request made while another runs
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from labeler.changes import Changes
 from labeler.gui.tasks import TaskThread
@@ -80,3 +82,53 @@ class ViewLoader(QObject):
 def touches_views(changes: Changes) -> bool:
     """Whether a change can alter what the lead's views and Home show."""
     return bool(changes)
+
+
+class LoadedView(QWidget):
+    """A view whose data is computed off the GUI thread and which follows ``Changes``.
+
+    Subclasses give ``load(session)`` (runs on a worker: core calls only, no widgets) and
+    ``show_data(data)`` (GUI thread). ``refresh`` asks for a reload; ``note_changes`` marks
+    the view stale and reloads it at once only if it is shown; ``refreshed`` follows each
+    painted load.
+    """
+
+    refreshed = Signal()
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.session = workspace.session
+        self.stale = True
+        self.loader = ViewLoader(workspace, self.load, self)
+        self.loader.loaded.connect(self._on_loader_loaded)
+        self.loader.failed.connect(self._on_loader_failed)
+
+    def load(self, session: LabelingSession) -> Any:
+        raise NotImplementedError
+
+    def show_data(self, data: Any) -> None:
+        raise NotImplementedError
+
+    def show_problem(self, err: BaseException) -> None:
+        """A load failed: a view shows the sentence (never a traceback)."""
+        raise NotImplementedError
+
+    def refresh(self, *_args: object) -> None:
+        self.stale = False
+        self.loader.request()
+
+    def note_changes(self, changes: Changes) -> None:
+        if not touches_views(changes):
+            return
+        self.stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def _on_loader_loaded(self, data: Any) -> None:
+        self.show_data(data)
+        self.refreshed.emit()
+
+    def _on_loader_failed(self, err: BaseException) -> None:
+        self.show_problem(err)
+        self.refreshed.emit()

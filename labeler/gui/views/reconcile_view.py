@@ -32,7 +32,7 @@ from labeler.changes import Changes
 from labeler.domain import REASON_CODES
 from labeler.errors import LabelerError
 from labeler.gui.render_cache import RenderCache
-from labeler.gui.views.loader import ViewLoader
+from labeler.gui.views.loader import LoadedView
 from labeler.gui.widgets.item_view import ItemView
 from labeler.labeling.session import LabelingSession
 from labeler.store import labelers
@@ -44,27 +44,19 @@ ANY = "any"
 DIFFERS = QColor(255, 196, 0, 70)
 
 
-def _load(session: LabelingSession, question: str | None, reason: str | None) -> list[Disagreement]:
-    return disagreements(session, question=question, reason_code=reason)
-
-
-class ReconcileView(QWidget):
+class ReconcileView(LoadedView):
     resolved = Signal(object)  # Changes
-    refreshed = Signal()  # the list shows the latest data
 
     def __init__(
         self, workspace: Workspace, cache: RenderCache, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
-        session = workspace.session
-        self.session, self.cache = session, cache
+        super().__init__(workspace, parent)
+        session = self.session
+        self.cache = cache
         self.entries: list[Disagreement] = []
         self.current: Disagreement | None = None
-        self.stale = True
         self._done: set[str] = set()  # resolved here since the list was loaded
         self._filter_values: tuple[str | None, str | None] = (None, None)
-        self.loader = ViewLoader(workspace, self._load_filtered, self)
-        self.loader.loaded.connect(self._on_loader_loaded)
         self.question = QComboBox()
         self.question.addItem(ANY)
         self.question.addItems([q.id for q in session.rubric.questions if q.kind != "free_text"])
@@ -139,27 +131,22 @@ class ReconcileView(QWidget):
         question, reason = self.question.currentText(), self.reason.currentText()
         return (None if question == ANY else question), (None if reason == ANY else reason)
 
-    def _load_filtered(self, session: LabelingSession) -> list[Disagreement]:
-        return _load(session, *self._filter_values)
+    def load(self, session: LabelingSession) -> list[Disagreement]:
+        question, reason = self._filter_values  # as they were when the load was asked for
+        return disagreements(session, question=question, reason_code=reason)
 
     def refresh(self, *_args: object) -> None:
         """Reload the disagreements off the GUI thread; ``refreshed`` follows."""
         self._filter_values = self._filters()
-        self.stale = False
-        self.loader.request()
-
-    def note_changes(self, changes: Changes) -> None:
-        """A write elsewhere: reload now if shown, else when next shown."""
-        if not changes:
-            return
-        self.stale = True
-        if self.isVisible():
-            self.refresh()
+        super().refresh()
 
     def _on_filter_changed(self, *_args: object) -> None:
         self.refresh()
 
-    def _on_loader_loaded(self, entries: list[Disagreement]) -> None:
+    def show_problem(self, err: BaseException) -> None:
+        self.message.setText(str(err) if isinstance(err, LabelerError) else "Cannot load.")
+
+    def show_data(self, entries: list[Disagreement]) -> None:
         keep = self.current.item_id if self.current is not None else None
         self.entries, self._done = entries, set()
         self._fill_list()
@@ -167,7 +154,6 @@ class ReconcileView(QWidget):
         if row is None:
             row = next((r for r, e in enumerate(entries) if e.resolution is None), None)
         self._select_row(row)
-        self.refreshed.emit()
 
     def _fill_list(self) -> None:
         self.list.blockSignals(True)

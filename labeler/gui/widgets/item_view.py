@@ -104,9 +104,10 @@ class ItemView(QWidget):
         layout.addWidget(self.notes)
         self.clear()
 
-    def clear(self) -> None:
+    def clear(self, message: str = "") -> None:
+        """No item: the header says why (``message``, rich text) or "No item selected"."""
         self.item = None
-        self.header.setHtml("<i>No item selected.</i>")
+        self.header.setHtml(message or "<i>No item selected.</i>")
         self.banner.hide()
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
@@ -213,9 +214,16 @@ class ItemView(QWidget):
         self.banner.show()
 
     def _header_html(self, item: Item) -> str:
+        """Signal and reason, the model, the intent, then the input (which may scroll).
+
+        Every field is cut to a display length: a header never lays out megabytes.
+        """
         blind = item.signal in PAIR_SIGNALS and not self.revealed
-        version = "hidden until you save" if blind else html.escape(item.model_version or "—")
-        settings = ", ".join(f"{k}={v}" for k, v in sorted(item.model_settings.items())[:4])
+        version = "hidden until you save" if blind else _cut(item.model_version or "—", 80)
+        settings = ", ".join(
+            f"{_cut(str(k), 30)}={_cut(str(v), 40)}"
+            for k, v in sorted(item.model_settings.items())[:4]
+        )
         spans = [(s.start, s.end) for s in item.pii if s.field == "input"]
         snippet = _marked((item.input or "")[:600], spans, "#ffe066")
         reason = html.escape(
@@ -224,9 +232,13 @@ class ItemView(QWidget):
         flags = " · ".join(f for f, on in (("pair", item.overlap), ("holdout", item.holdout)) if on)
         return (
             f"<b>{_SIGNAL_NAMES.get(item.signal, item.signal)}</b> · reason <b>{reason}</b> · "
-            f"week {html.escape(item.week)}{' · ' + flags if flags else ''}<br>"
-            f"<b>Trying to:</b> {html.escape(item.intent or '—')}<br>"
-            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span><br>"
-            f"<span style='color:gray'>Model {html.escape(item.model_name or '—')} "
-            f"{version} · {html.escape(settings)}</span>"
+            f"week {html.escape(item.week)}{' · ' + flags if flags else ''} · "
+            f"<span style='color:gray'>model {html.escape(_cut(item.model_name or '—', 60))} "
+            f"{html.escape(version)}{' · ' if settings else ''}{html.escape(settings)}</span><br>"
+            f"<b>Trying to:</b> {html.escape(_cut(item.intent or '—', 400))}<br>"
+            f"<b>Input:</b> <span style='font-family:monospace'>{snippet}</span>"
         )
+
+
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -25,7 +25,7 @@ from labeler.store.queue import STATUSES, QueueFilter
 
 ANY = "any"
 # Column widths in characters: fixed, so neither a save nor 100,000 rows re-measure them.
-_WIDTHS = {"#": 6, "Week": 10, "Signal": 13, "Reason": 15, "Status": 16, "Flags": 18}
+_WIDTHS = {"#": 5, "Week": 9, "Signal": 12, "Reason": 13, "Status": 15, "Flags": 15}
 
 
 def _combo(values: tuple[str, ...]) -> QComboBox:
@@ -54,7 +54,9 @@ class QueuePanel(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         # Uniform row heights: the view never asks every row for its size.
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._on_table_row_changed)
         filters = QGridLayout()
@@ -81,7 +83,7 @@ class QueuePanel(QWidget):
         char = self.table.fontMetrics().horizontalAdvance("0")
         for column, name in enumerate(COLUMNS):
             if name in _WIDTHS:
-                header.resizeSection(column, _WIDTHS[name] * char + 12)
+                header.resizeSection(column, _WIDTHS[name] * char + 10)
 
     def filter(self) -> QueueFilter:
         def chosen(combo: QComboBox) -> str | None:

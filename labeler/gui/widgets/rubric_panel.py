@@ -127,6 +127,13 @@ class QuestionBox(QFrame):
         self.group.setExclusive(True)
 
 
+KEYS_HINT = (
+    "<span style='color:gray'><b>Enter</b> save &amp; next · <b>1–9</b> choose · "
+    "<b>Tab</b> next question · <b>J</b>/<b>K</b> move · <b>Ctrl+Z</b> undo · "
+    "<b>F1</b> guidance</span>"
+)
+
+
 class RubricPanel(QWidget):
     submitted = Signal()  # Enter in the note
 
@@ -147,16 +154,21 @@ class RubricPanel(QWidget):
             if box.note is not None:
                 box.note.submitted.connect(self.submitted)
         column.addStretch(1)
+        # The problem and the keys sit below the scrolling questions: always in view.
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c62828;")
-        column.addWidget(self.message)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
+        self.keys = QLabel(KEYS_HINT)
+        self.keys.setWordWrap(True)
+        self.keys.setTextFormat(Qt.TextFormat.RichText)
+        self.questions_area = QScrollArea()
+        self.questions_area.setWidget(inner)
+        self.questions_area.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(self.questions_area, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.keys)
 
     def visible_boxes(self) -> list[QuestionBox]:
         return [box for box in self.boxes if not box.isHidden()]
@@ -226,6 +238,7 @@ class RubricPanel(QWidget):
             box.set_current(position == self.current)
         if boxes:
             box = boxes[self.current]
+            self.questions_area.ensureWidgetVisible(box)  # the current question is always in view
             if box.note is not None:
                 box.note.setFocus()
             elif self.focusWidget() is not None and isinstance(self.focusWidget(), NoteEdit):

@@ -1,0 +1,94 @@
+"""A label pack's ``manifest.json``, declared once: ``export`` builds it from these structs,
+``verify`` decodes what it reads into them, and ``scripts/make-schemas`` publishes the same
+declaration as docs/formats/pack-manifest.schema.json. Unknown fields are ignored, so a
+newer Labeler may add some and older verifiers still check the files.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta, Struct
+
+FORMAT_VERSION = 1
+Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="sha256, lowercase hex")]
+Count = Annotated[int, Meta(ge=0)]
+
+
+class PackFile(Struct):
+    """A file of the pack, as signed: any changed byte changes its size or hash."""
+
+    name: Annotated[str, Meta(min_length=1, pattern=r"^[^/\\]+$")]
+    size: Count
+    sha256: Sha256
+
+
+class RubricRef(Struct):
+    id: str
+    version: str
+    hash: str
+
+
+class PackCounts(Struct):
+    """Rows, per reason code, per case type, per answer per question, per decision, and the
+    items left out per cause (holdout, restricted_unredacted, unresolved_disagreement,
+    unlabeled, defective_item, low_intent, text_purged, near_duplicate_of_holdout)."""
+
+    rows: Count
+    per_reason_code: dict[str, Count]
+    per_case_type: dict[str, Count]
+    per_answer: dict[str, dict[str, Count]]
+    decided: dict[str, Count]
+    excluded: dict[str, Count]
+
+
+class LeakageGuard(Struct):
+    measure: str
+    excluded: Count
+
+
+class QuestionAgreement(Struct):
+    """Agreement on one question over the pack's weeks: paired items, Krippendorff's alpha
+    (null when undefined) and a reliability flag."""
+
+    n: Count
+    alpha: float | None
+    flag: str | None
+
+
+class EvalCounts(Struct):
+    failure_modes: Count
+    normal_traffic: Count
+
+
+class HoldoutEntry(Struct):
+    item_id: str
+    content_hash: Sha256
+
+
+class PackManifest(Struct, omit_defaults=True):
+    """manifest.json of a label pack, signed by manifest.json.minisig. Eval packs also carry
+    'eval' and 'holdout' (every holdout item id with its content hash)."""
+
+    format_version: Literal[1]
+    pack_id: str
+    kind: Literal["training", "eval"]
+    created_at: Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
+    creator_id: str
+    creator_name: str
+    signer_key_id: Annotated[str, Meta(pattern="^[0-9A-F]{16}$")]
+    workspace_id: str
+    weeks: list[str]
+    bundle_ids: list[str]
+    rubric: RubricRef
+    counts: PackCounts
+    leakage_guard: LeakageGuard
+    agreement: dict[str, QuestionAgreement]
+    files: list[PackFile]
+    eval: EvalCounts | None = None
+    holdout: list[HoldoutEntry] | None = None
+
+
+SCHEMAS: dict[str, tuple[Any, str]] = {
+    "pack-manifest.schema.json": (PackManifest, "Labeler label pack manifest (manifest.json)"),
+}
