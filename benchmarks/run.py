@@ -18,9 +18,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-from benchmarks import agreement_bench, bundle_bench, gui_bench, pack_bench, pii_bench, queue_bench
+from benchmarks import (
+    agreement_bench,
+    bundle_bench,
+    gui_bench,
+    pack_bench,
+    pii_bench,
+    queue_bench,
+    rollout_bench,
+)
 
-SUITES = [bundle_bench, pii_bench, gui_bench, queue_bench, agreement_bench, pack_bench]
+SUITES = [
+    bundle_bench,
+    pii_bench,
+    gui_bench,
+    queue_bench,
+    agreement_bench,
+    pack_bench,
+    rollout_bench,
+]
 
 
 def main() -> int:

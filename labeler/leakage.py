@@ -99,9 +99,7 @@ def comparable_texts(
     return [
         (name, text)
         for name, text in found
-        if isinstance(text, str)
-        and text
-        and (name == "input" or _long_enough(text))
+        if isinstance(text, str) and text and (name == "input" or _long_enough(text))
     ]
 
 

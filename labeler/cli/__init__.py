@@ -58,13 +58,14 @@ def _register() -> None:
         pack_cmds,
         privacy_cmds,
         profile_cmds,
+        rollout_cmds,
         status_cmds,
         workspace_cmds,
     )
 
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
-        privacy_cmds, eval_cmds, status_cmds, profile_cmds,
+        privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

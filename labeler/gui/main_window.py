@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
     from labeler.gui.views.eval_view import EvalView
     from labeler.gui.views.home_view import HomeView
     from labeler.gui.views.reconcile_view import ReconcileView
+    from labeler.gui.views.rollout_view import RolloutView
     from labeler.triage.bundle_import import ImportResult
 
 PREFETCH = 2
@@ -89,6 +90,7 @@ class MainWindow(QMainWindow):
         self.reconcile_view: ReconcileView | None = None
         self.agreement_view: AgreementView | None = None
         self.eval_view: EvalView | None = None
+        self.rollout_view: RolloutView | None = None
         self.home_view: HomeView | None = None
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.setCentralWidget(self.tabs)
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), "Reconcile")
         self.tabs.addTab(QWidget(), "Agreement")
         self.tabs.addTab(QWidget(), "Eval")
+        self.tabs.addTab(QWidget(), "Rollout")
         self.show_tab("Reconcile")  # a lead's week starts with the disagreements
 
     def tab_names(self) -> list[str]:
@@ -198,7 +201,11 @@ class MainWindow(QMainWindow):
         from labeler.gui.views.eval_view import EvalView
         from labeler.gui.views.home_view import HomeView
         from labeler.gui.views.reconcile_view import ReconcileView
+        from labeler.gui.views.rollout_view import RolloutView
 
+        if name == "Rollout":
+            self.rollout_view = RolloutView(self.workspace)
+            return self.rollout_view
         if name == "Home":
             self.home_view = HomeView(self.session, tabs=self.tab_names())
             self.home_view.open_requested.connect(self.show_tab)
@@ -219,7 +226,8 @@ class MainWindow(QMainWindow):
     def _on_tabs_current_changed(self, index: int) -> None:
         name = self.tabs.tabText(index)
         views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
-                 "Eval": self.eval_view, "Agreement": self.agreement_view}  # fmt: skip
+                 "Eval": self.eval_view, "Agreement": self.agreement_view,
+                 "Rollout": self.rollout_view}  # fmt: skip
         if name not in views:
             return
         view = views[name] or self._make_view(name)
@@ -488,7 +496,8 @@ class MainWindow(QMainWindow):
         )
 
     def _views(self) -> list[QWidget]:
-        views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view)
+        views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view,
+                 self.rollout_view)  # fmt: skip
         return [view for view in views if view is not None]
 
     def _refresh_rows(self, item_ids: frozenset[str]) -> None:

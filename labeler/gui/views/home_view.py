@@ -13,7 +13,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from labeler.labeling.session import LabelingSession
-from labeler.status import GateStatus, SignalPoint, WeekStatus, week_status
+from labeler.status import GateStatus, RolloutStatus, SignalPoint, WeekStatus, week_status
 
 SIGNALS = (
     ("high_intent_share", "High-intent correction share"),
@@ -63,6 +63,37 @@ def _gate_text(gate: GateStatus | None) -> str:
     return "<br>".join([head, *(html.escape(r) for r in gate.reasons)])
 
 
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.4f}"
+
+
+def _rollout_text(checks: Sequence[RolloutStatus]) -> str:
+    """Each candidate's last recorded rollout check: its guarded signals and, per model
+    version, the signals' rates."""
+    if not checks:
+        return "No rollout check yet."
+    parts = []
+    for check in checks:
+        lines = [
+            f"<b>{html.escape(check.verdict)}</b> {html.escape(check.candidate)} vs "
+            f"{html.escape(check.baseline)}, stage {html.escape(check.stage)}"
+        ]
+        for s in check.signals:
+            guard = s.max_worsening if s.worse == "higher" else -s.max_worsening
+            lines.append(
+                f"{html.escape(s.signal)}: {_signed(s.estimate)} [{_signed(s.low)}, "
+                f"{_signed(s.high)}], guard {guard:+.4f} — {html.escape(s.state)}"
+            )
+        for v in check.versions:
+            rates = ", ".join(
+                f"{html.escape(k.removesuffix('_rate'))} {'—' if r is None else f'{r:.3f}'}"
+                for k, r in v.rates.items()
+            )
+            lines.append(f"<i>{html.escape(v.version)}</i>: {rates}")
+        parts.append("<br>".join(lines))
+    return "<hr>".join(parts)
+
+
 class HomeView(QWidget):
     open_requested = Signal(str)  # the name of the tab to open
 
@@ -96,6 +127,7 @@ class HomeView(QWidget):
             ("disagreements", "Disagreements", "Reconcile"),
             ("packs", "Packs", None),
             ("gate", "Last eval gate", "Eval"),
+            ("rollout", "Rollout", "Rollout"),
         )
         for index, (key, title, tab) in enumerate(placements):
             box = QGroupBox(title)
@@ -134,5 +166,6 @@ class HomeView(QWidget):
         ]
         self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
         self.blocks["gate"].setText(_gate_text(data.gate))
+        self.blocks["rollout"].setText(_rollout_text(data.rollouts))
         for view, (key, title) in zip(self.charts, SIGNALS, strict=True):
             view.setChart(_spark(data.signals, key, title))
