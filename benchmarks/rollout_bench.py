@@ -24,11 +24,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from labeler.resources import shipped_path  # noqa: E402
-from labeler.rollout.check import check_rollout  # noqa: E402
-from labeler.rollout.plan import Plan, read_plan  # noqa: E402
-from labeler.rollout.signals import read_tally  # noqa: E402
-from labeler.rollout.simulation import simulate  # noqa: E402
+from labeler.resources import shipped_path
+from labeler.rollout.check import check_rollout
+from labeler.rollout.plan import Plan, read_plan
+from labeler.rollout.signals import read_tally
+from labeler.rollout.simulation import simulate
 
 SEEDS = 4000
 EXTRA_DAYS = 20  # the widest stage runs on, so slow detections are seen too
