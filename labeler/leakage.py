@@ -244,19 +244,29 @@ class _BitSet:
 @dataclass(frozen=True)
 class _Frozen:
     sigs: np.ndarray
-    orders: list[np.ndarray]  # per band: entries in the order of their band key
-    sorted_keys: list[np.ndarray]
+    # Per band: the distinct keys (sorted), where each one's entries start in ``entries``
+    # (one more start at the end), and the entries in key order: one binary search a key.
+    keys: list[np.ndarray]
+    starts: list[np.ndarray]
+    entries: list[np.ndarray]
     bands: _BitSet  # every entry's band keys (mixed with the band number)
 
 
 # Rows hashed together: ~4k texts keep the working arrays in cache (8x faster than 100k here).
 CHUNK = 4096
+# Candidates joined with the index together: their (text, entry) pairs, sorted, stay in cache.
+NEAR_ROWS = 1024
 _BAND_SALT = (np.arange(BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0xD6E8FEB86659FD93)
 
 
 def _salted(keys: np.ndarray) -> np.ndarray:
-    """Band keys made distinct per band, for one bitmap over all bands."""
-    return keys ^ _BAND_SALT
+    """Band keys made distinct per band and mixed (splitmix64's finaliser), for one bitmap
+    over all bands: a key's low bits come from two of its four bins only, and bins often
+    hold the same common shingle, so unmixed keys crowded a few slots (90% false hits)."""
+    z = keys ^ _BAND_SALT
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 @dataclass
@@ -290,15 +300,23 @@ class HoldoutIndex:
         for (owner, name, norm), sig in zip(kept, signatures(norms, normalised=True), strict=True):
             self.add(_digest(norm), sig, owner, name)
 
+    def freeze(self) -> None:
+        """Build the lookup structures now (queries from several threads then only read)."""
+        self._index()
+
     def _index(self) -> _Frozen:
         if self._frozen is None:
             sigs = np.stack(self._sigs) if self._sigs else np.zeros((0, BINS), np.uint32)
             keys = _band_keys(sigs)
-            orders = [np.argsort(keys[:, band], kind="stable") for band in range(BANDS)]
-            sorted_keys = [keys[orders[band], band] for band in range(BANDS)]
+            found: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] = ([], [], [])
+            for band in range(BANDS):
+                order = np.argsort(keys[:, band], kind="stable")
+                distinct, first = np.unique(keys[order, band], return_index=True)
+                found[0].append(distinct)
+                found[1].append(np.append(first, len(order)))
+                found[2].append(order)
             present = keys != _EMPTY_BAND
-            bands = _BitSet(_salted(keys)[present])
-            self._frozen = _Frozen(sigs, orders, sorted_keys, bands)
+            self._frozen = _Frozen(sigs, *found, _BitSet(_salted(keys)[present]))
         return self._frozen
 
     def leaking(self, texts: Sequence[str]) -> list[bool]:
@@ -334,18 +352,21 @@ class HoldoutIndex:
         present = keys != _EMPTY_BAND
         hits = (index.bands.contains(_salted(keys)) & present).sum(axis=1)
         # A near duplicate shares >= MIN_BANDS bands; an exact copy shares all of them, or,
-        # shorter than one shingle, none: those few go to the exact lookup as they are.
-        rows = np.flatnonzero((hits >= MIN_BANDS) | (lengths < SHINGLE))
+        # shorter than one shingle, none. Only those two kinds need the exact lookup (a
+        # Python hash of the text); the rest are settled on their signatures.
+        short = lengths < SHINGLE
+        rows = np.flatnonzero((hits >= MIN_BANDS) & ~short)
+        whole = (hits == present.sum(axis=1)) & (hits > 0)
         found: dict[tuple[int, int], Match] = {}
-        for row in rows.tolist():
+        for row in np.flatnonzero(short | whole).tolist():
             norm = norm_of(row)
             for entry in self._digests.get(_digest(norm), ()) if norm else ():
                 owner, name = self._owners[entry]
                 found[(row, entry)] = Match(row, owner, name, 1.0, True)
-        shingled = rows[lengths[rows] >= SHINGLE]
-        if len(shingled):
-            for row, entry, share in _near(sigs[shingled], keys[shingled], index):
-                key = (int(shingled[row]), entry)
+        for start in range(0, len(rows), NEAR_ROWS):
+            part = rows[start : start + NEAR_ROWS]
+            for row, entry, share in _near(sigs[part], keys[part], index):
+                key = (int(part[row]), entry)
                 if key not in found:
                     owner, name = self._owners[entry]
                     found[key] = Match(key[0], owner, name, share, False)
@@ -359,19 +380,23 @@ def _near(
     estimated at >= THRESHOLD, all bands looked up at once."""
     pairs = []
     for band in range(BANDS):
-        keys = query_keys[:, band]
-        low = np.searchsorted(index.sorted_keys[band], keys, "left")
-        high = np.searchsorted(index.sorted_keys[band], keys, "right")
-        width = np.where(keys == _EMPTY_BAND, 0, high - low)
-        if not width.any():
-            continue
-        rows = np.repeat(np.arange(len(keys), dtype=np.int64), width)
+        keys, distinct = query_keys[:, band], index.keys[band]
+        at = np.minimum(np.searchsorted(distinct, keys), max(len(distinct) - 1, 0))
+        hit = (distinct[at] == keys) & (keys != _EMPTY_BAND) if len(distinct) else keys < 0
+        rows, at = np.flatnonzero(hit), at[hit]
+        low, high = index.starts[band][at], index.starts[band][at + 1]
+        width = high - low
+        rows = np.repeat(rows.astype(np.int64), width)
         starts = np.repeat(low - np.cumsum(width) + width, width) + np.arange(len(rows))
-        pairs.append(rows << 32 | index.orders[band][starts].astype(np.int64))
-    if not pairs:
+        pairs.append(rows << 32 | index.entries[band][starts].astype(np.int64))
+    joined = np.sort(np.concatenate(pairs))
+    if not len(joined):
         return []
-    unique, shared = np.unique(np.concatenate(pairs), return_counts=True)
-    unique = unique[shared >= MIN_BANDS]
+    # Runs of equal pairs in the sorted list: a run of MIN_BANDS or more shares that many bands.
+    edges = np.flatnonzero(np.diff(joined)) + 1
+    run_starts = np.concatenate(([0], edges))
+    run_lengths = np.diff(np.concatenate((run_starts, [len(joined)])))
+    unique = joined[run_starts[run_lengths >= MIN_BANDS]]
     rows, entries = unique >> 32, unique & 0xFFFFFFFF
     shares = (query[rows] == index.sigs[entries]).mean(axis=1)
     keep = shares >= THRESHOLD
@@ -402,3 +427,36 @@ def group_matches(
             flat.append(text)
             where.append((number, name))
     return [GroupMatch(*where[m.row], m) for m in index.matches(flat)]
+
+
+# ASCII text normalised inside Arrow (RE2), exactly as ``normalise`` does it: punctuation
+# (not "_", a word character) removed, whitespace runs (str.split's ASCII set) one space.
+_ARROW_PUNCT = r"[!-/:-@\[-\^`{-~]+"
+_ARROW_SPACE = r"[\t-\r\x1c-\x1f ]{2,}|[\t-\r\x1c-\x1f]"
+
+
+def arrow_codes(strings: Any) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    """(code points, lengths, normalised text of row i) of a pyarrow string array, for
+    ``HoldoutIndex.matches_of_codes``; nulls are empty texts. ASCII rows are normalised in
+    Arrow (2.5x Python's loop here) and read straight from its buffer (one byte a code
+    point); the others go through ``normalise``. Feed at most ``CHUNK`` rows at a time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    strings = pc.fill_null(strings.cast(pa.string()), "")
+    if not pc.all(pc.string_is_ascii(strings)).as_py():
+        norms = [normalise(text) for text in strings.to_pylist()]
+        codes, lengths = codes_of(norms)
+        return codes, lengths, norms.__getitem__
+    lowered = pc.ascii_lower(strings)
+    cleaned = pc.replace_substring_regex(lowered, pattern=_ARROW_PUNCT, replacement="")
+    spaced = pc.replace_substring_regex(cleaned, pattern=_ARROW_SPACE, replacement=" ")
+    normed = pc.utf8_trim(spaced, characters=" ")
+    if isinstance(normed, pa.ChunkedArray):
+        normed = normed.combine_chunks()
+    offsets = np.frombuffer(normed.buffers()[1], dtype=np.int32)
+    offsets = offsets[normed.offset : normed.offset + len(normed) + 1]
+    data = normed.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    codes = raw[offsets[0] : offsets[-1]].astype(np.uint32)
+    return codes, np.diff(offsets).astype(np.int64), lambda row: str(normed[row].as_py())

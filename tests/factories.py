@@ -32,3 +32,28 @@ def week_bundle(path: Path, count: int, week: str = "2026-W48", *, size: int = 1
                 "week": week, "created_at": "2026-11-24T00:00:00Z"}  # fmt: skip
     write_bundle(path, manifest, [edit_item(n, week, size=size) for n in range(count)])
     return path
+
+
+def lead_keys(session: Any) -> list[Any]:
+    """The public key a lead's packs verify against (``build_eval(..., keys=...)``)."""
+    from labeler.crypto.signing import signing_key
+
+    return [signing_key(session.store).public]
+
+
+def resign(pack: Path, session: Any) -> Path:
+    """Sign a pack again after a test changed its files, as the lead's key would have signed
+    a pack made that way (an old layout, another rubric): the manifest lists the new files."""
+    import json
+
+    from labeler.crypto import minisign
+    from labeler.crypto.signing import signing_key
+    from labeler.packs.files import file_entry
+
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["files"] = [file_entry(pack / entry["name"]) for entry in manifest["files"]]
+    data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    (pack / "manifest.json").write_bytes(data)
+    signature = minisign.sign(signing_key(session.store), data, "manifest.json")
+    (pack / "manifest.json.minisig").write_text(signature)
+    return pack

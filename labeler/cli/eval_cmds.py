@@ -10,6 +10,7 @@ import click
 from labeler.cli.common import chosen_workspace, echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:
+    from labeler.crypto.signing import PublicKey
     from labeler.evals.gate import GateInputs, Verdict
     from labeler.evals.results import EvalReport
 
@@ -83,11 +84,12 @@ def _record_gate(
 
 
 @eval_.command()
+@workspace_option
 @click.option(
     "--holdout",
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="An eval pack folder or a bundle file.",
+    help="An eval pack folder (verified) or a week's bundle file.",
 )
 @click.option(
     "--current",
@@ -102,30 +104,95 @@ def _record_gate(
     help="Outputs of the candidate model (JSON lines).",
 )
 @click.option(
+    "--trained-on",
+    "trained_on",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A training pack the candidate was trained on (repeatable; verified).",
+)
+@click.option(
+    "--pubkey",
+    "pubkeys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A key the packs may be signed by (repeatable; default: the workspace's own and "
+    "trusted keys).",
+)
+@click.option(
     "--size",
     default=100,
     show_default=True,
     type=click.IntRange(50, 200),
     help="Items to sample (50-200).",
 )
+@click.option(
+    "--allow-fewer",
+    is_flag=True,
+    help="Build the eval even when fewer items than --size are eligible (said loudly).",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--week", help="ISO week the eval belongs to (default: this week).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def build(
+    workspace: str | None,
     holdout: Path,
     current: Path,
     candidate: Path,
+    trained_on: tuple[Path, ...],
+    pubkeys: tuple[Path, ...],
     size: int,
+    allow_fewer: bool,
     seed: int,
     week: str | None,
     output: Path,
 ) -> None:
-    """Build an eval bundle: holdout items answered by both models, as blind pairs."""
+    """Build an eval bundle: holdout items answered by both models, as blind pairs.
+
+    The holdout pack and every --trained-on pack must verify against a trusted key; holdout
+    items those training packs hold, or nearly copy in any text field, are left out, and the
+    manifest names every pack (the eval's lineage). Fewer eligible items than --size is an
+    error unless --allow-fewer.
+    """
     from labeler.evals.build import build_eval
 
-    manifest = build_eval(holdout, current, candidate, size, output, seed, week)
-    per_case = ", ".join(f"{k} {v}" for k, v in manifest["statistics"]["per_case_type"].items())
+    keys = _trusted_keys(workspace, pubkeys)
+    manifest = build_eval(
+        holdout, current, candidate, size, output, seed, week,
+        keys=keys, trained_on=trained_on, allow_fewer=allow_fewer,
+    )  # fmt: skip
+    stats, lineage = manifest["statistics"], manifest["eval"]["lineage"]
+    per_case = ", ".join(f"{k} {v}" for k, v in stats["per_case_type"].items())
     click.echo(f"Wrote {output}: {manifest['item_count']} pairs ({per_case}).")
+    if manifest["item_count"] < size:
+        click.echo(
+            f"WARNING: only {manifest['item_count']} pairs, not the {size} asked for "
+            "(--allow-fewer): the gate sees this eval at its real size.",
+            err=True,
+        )
+    if lineage["holdout_pack"]:
+        ref = lineage["holdout_pack"]
+        click.echo(f"Holdout: eval pack {ref['pack_id']} (verified, key {ref['signer_key_id']}).")
+    for ref in lineage["trained_on"]:
+        click.echo(f"Trained on: {ref['pack_id']} ({ref['rows']} rows, verified).")
+    for entry in lineage["left_out"]:
+        click.echo(f"Left out {entry['item_id']}: {entry['cause']} ({entry['pack_id']}).")
+
+
+def _trusted_keys(workspace: str | None, pubkeys: tuple[Path, ...]) -> list[PublicKey]:
+    """The keys given, else the workspace's own key and the keys it trusts (none: no
+    workspace, and a pack then cannot be verified)."""
+    from labeler.crypto.signing import parse_public_key, signing_key
+    from labeler.packs.verify import read_public_key
+    from labeler.store import exchange
+    from labeler.workspace import resolve_path
+
+    if pubkeys:
+        return [read_public_key(path) for path in pubkeys]
+    if chosen_workspace(workspace) is None and not resolve_path(None).exists():
+        return []
+    with open_workspace(workspace) as ws:
+        own = signing_key(ws.store).public
+        return [own, *(parse_public_key(key) for _, key in exchange.trusted(ws.store))]
 
 
 @eval_.command(name="export-judgments")

@@ -32,7 +32,8 @@ class RubricRef(Struct):
 class PackCounts(Struct):
     """Rows, per reason code, per case type, per answer per question, per decision, and the
     items left out per cause (holdout, restricted_unredacted, unresolved_disagreement,
-    unlabeled, defective_item, low_intent, text_purged, near_duplicate_of_holdout)."""
+    unlabeled, defective_item, low_intent, text_purged, near_duplicate_of_holdout; eval
+    packs: in_training_pack, near_duplicate_of_training)."""
 
     rows: Count
     per_reason_code: dict[str, Count]
@@ -42,9 +43,21 @@ class PackCounts(Struct):
     excluded: dict[str, Count]
 
 
-class LeakageGuard(Struct):
+class FlaggedItem(Struct):
+    """A holdout item left out of an eval pack: a training pack exported from this workspace
+    held it (``in_training_pack``) or a row nearly copying it (``near_duplicate_of_training``)."""
+
+    item_id: str
+    cause: Literal["in_training_pack", "near_duplicate_of_training"]
+
+
+class LeakageGuard(Struct, omit_defaults=True):
+    """What the guard compared and how many items it left out; eval packs also list the
+    holdout items it flagged."""
+
     measure: str
     excluded: Count
+    flagged: list[FlaggedItem] | None = None
 
 
 class QuestionAgreement(Struct):

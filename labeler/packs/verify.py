@@ -8,13 +8,14 @@ Imports neither Qt nor the workspace: the training team's machine runs it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from labeler.crypto import minisign
-from labeler.crypto.signing import parse_public_key
+from labeler.crypto.signing import PublicKey, parse_public_key
 from labeler.errors import ValidationError
 from labeler.jsonio import decode
 from labeler.packs.formats import PackManifest
@@ -32,10 +33,31 @@ def _sha256(path: Path) -> str:
 
 def verify_pack(directory: Path, public_key_file: Path) -> dict[str, Any]:
     """The manifest of a pack that checks out; ``ValidationError`` naming the first problem."""
+    return verify_pack_key(directory, read_public_key(public_key_file))
+
+
+def read_public_key(path: Path) -> PublicKey:
     try:
-        public = parse_public_key(public_key_file.read_text(encoding="utf-8"))
+        return parse_public_key(path.read_text(encoding="utf-8"))
     except OSError as err:
-        raise ValidationError(f"{public_key_file}: cannot be read ({err.strerror}).") from None
+        raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
+
+
+def verify_with_any(directory: Path, keys: Sequence[PublicKey]) -> tuple[dict[str, Any], PublicKey]:
+    """(manifest, the key that signed it) of a pack signed by one of ``keys``; a pack signed
+    by none of them, or failing any other check, is refused naming the first problem."""
+    other = "The signature was made with another key than the one given."
+    for key in keys:
+        try:
+            return verify_pack_key(directory, key), key
+        except ValidationError as err:
+            if str(err) != other:
+                raise
+    raise ValidationError(f"{directory}: signed by a key that is not trusted here.")
+
+
+def verify_pack_key(directory: Path, public: PublicKey) -> dict[str, Any]:
+    """``verify_pack`` with the public key itself."""
     if not directory.is_dir():
         raise ValidationError(f"{directory} is not a pack folder.")
     for name in (MANIFEST, SIGNATURE):

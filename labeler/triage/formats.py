@@ -184,6 +184,7 @@ class BuildOptionsRecord(Struct):
     ) = None
     size: Count | None = None
     holdout: str | None = None
+    allow_fewer: bool | None = None
 
 
 class BundleStatistics(Struct):
@@ -201,16 +202,49 @@ class BundleStatistics(Struct):
     overlap: int | None = None
     holdout: HoldoutCounts | None = None
     holdout_items: int | None = None
+    left_out: int | None = None
     eligible: int | None = None
+    sampled: int | None = None
     per_case_type: dict[str, int] | None = None
 
 
+class PackRef(Struct):
+    """A label pack verified when the eval was built: its id, kind, manifest hash and key."""
+
+    pack_id: str
+    kind: Literal["training", "eval"]
+    manifest_sha256: Sha256
+    signer_key_id: str
+    created_at: str
+    rows: Count
+    weeks: list[str]
+
+
+class LeftOut(Struct):
+    """A holdout item the eval left out: a training pack holds it or a near copy of it."""
+
+    item_id: str
+    cause: Literal["in_training_pack", "near_duplicate_of_training"]
+    pack_id: str
+
+
+class EvalLineage(Struct):
+    """Where the eval's items come from (the eval pack; null for a week's bundle file), the
+    training packs the candidate was trained on, and the holdout items left out for them."""
+
+    holdout_pack: PackRef | None
+    trained_on: list[PackRef]
+    left_out: list[LeftOut]
+
+
 class EvalSection(Struct):
-    """An eval bundle's two model versions and each item's case type (item id -> case type)."""
+    """An eval bundle's two model versions and each item's case type (item id -> case type);
+    ``lineage`` from eval bundles built since the release-safety work."""
 
     current_version: str
     candidate_version: str
     case_types: dict[str, str]
+    lineage: EvalLineage | None = None
 
 
 class BundleManifest(Struct):

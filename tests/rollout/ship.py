@@ -13,6 +13,7 @@ from labeler.evals.gate_runs import run_in_workspace
 from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.triage.bundle_import import import_bundle
+from tests.factories import lead_keys
 
 LENIENT = """\
 critical_case_types: []
@@ -40,7 +41,10 @@ def ship_candidate(session: LabelingSession, folder: Path, candidate: str) -> in
     export_pack(session, PackOptions("eval"), pack)
     current = _outputs(pack, folder / "current.jsonl", "current-model")
     cand = _outputs(pack, folder / "candidate.jsonl", candidate)
-    manifest = build_eval(pack, current, cand, 50, folder / "e.lbundle", seed=1, week="2026-W49")
+    manifest = build_eval(
+        pack, current, cand, 50, folder / "e.lbundle", seed=1, week="2026-W49",
+        keys=lead_keys(session), allow_fewer=True,
+    )  # fmt: skip
     import_bundle(session.store, session.writer, folder / "e.lbundle")
     for item_id in manifest["eval"]["case_types"]:
         item = session.open_item(item_id)
