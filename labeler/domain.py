@@ -95,12 +95,17 @@ class QueueRow:
     holdout: bool
     labeled: bool
     preview: str
+    draft: bool = False  # answers chosen but not saved yet
 
     @property
     def status(self) -> str:
+        if self.labeled:
+            return "labeled"
+        if self.draft:
+            return "draft"
         if self.restricted and not self.redaction_confirmed:
-            return "needs redaction" if not self.labeled else "labeled"
-        return "labeled" if self.labeled else "unlabeled"
+            return "needs redaction"
+        return "unlabeled"
 
 
 @dataclass(frozen=True)

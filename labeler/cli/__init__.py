@@ -52,6 +52,7 @@ def _register() -> None:
     from labeler.cli import (
         agreement_cmds,
         app_cmds,
+        audit_cmds,
         bundle_cmds,
         eval_cmds,
         exchange_cmds,
@@ -65,7 +66,7 @@ def _register() -> None:
 
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
-        privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds,
+        privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds, audit_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

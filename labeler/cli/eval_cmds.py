@@ -181,9 +181,8 @@ def build(
 def _trusted_keys(workspace: str | None, pubkeys: tuple[Path, ...]) -> list[PublicKey]:
     """The keys given, else the workspace's own key and the keys it trusts (none: no
     workspace, and a pack then cannot be verified)."""
-    from labeler.crypto.signing import parse_public_key, signing_key
+    from labeler.evals.lineage import workspace_keys
     from labeler.packs.verify import read_public_key
-    from labeler.store import exchange
     from labeler.workspace import resolve_path
 
     if pubkeys:
@@ -191,8 +190,7 @@ def _trusted_keys(workspace: str | None, pubkeys: tuple[Path, ...]) -> list[Publ
     if chosen_workspace(workspace) is None and not resolve_path(None).exists():
         return []
     with open_workspace(workspace) as ws:
-        own = signing_key(ws.store).public
-        return [own, *(parse_public_key(key) for _, key in exchange.trusted(ws.store))]
+        return workspace_keys(ws.store)
 
 
 @eval_.command(name="export-judgments")

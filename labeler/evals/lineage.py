@@ -47,6 +47,15 @@ class LeftOut:
     pack_id: str
 
 
+def workspace_keys(store: Any) -> list[PublicKey]:
+    """The keys a workspace accepts packs from: its own signing key and the keys it trusts."""
+    from labeler.crypto.signing import parse_public_key, signing_key
+    from labeler.store import exchange
+
+    own = signing_key(store).public
+    return [own, *(parse_public_key(key) for _, key in exchange.trusted(store))]
+
+
 def pack_rows(folder: Path) -> list[dict[str, Any]]:
     path = folder / "labels.jsonl"
     if not path.is_file():

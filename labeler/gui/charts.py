@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCharts import QBarCategoryAxis, QChart, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCharts import QBarCategoryAxis, QChart, QLineSeries, QScatterSeries
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
 
 from labeler.evals.results import EvalReport
+from labeler.gui import chart_style
 
 
 def win_rate_chart(data: EvalReport) -> QChart:
@@ -21,16 +22,17 @@ def win_rate_chart(data: EvalReport) -> QChart:
     chart.setTitle(f"Win rate of {data.candidate or 'candidate'} vs {data.current or 'current'}")
     groups = [("overall", data.overall), *data.case_types.items()]
     names = [f"{name} ({g.items})" for name, g in groups]
+    chart_style.tidy(chart)
     axis_x = QBarCategoryAxis()
     axis_x.append(names)
-    axis_y = QValueAxis()
-    axis_y.setRange(0.0, 1.0)
-    axis_y.setTitleText("win rate (ties count half)")
+    axis_x.setLabelsAngle(-30 if len(names) > 5 else 0)  # long case names stay whole
+    axis_y = chart_style.value_axis(0.0, 1.0, title="win rate (ties count half)")
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
     points = QScatterSeries()
     points.setName("win rate")
     points.setMarkerSize(11)
+    points.setColor(chart_style.colour(0))
     for index, (_, group) in enumerate(groups):
         if group.win_rate is None:
             continue

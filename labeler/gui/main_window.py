@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
-    QMenu,
     QSplitter,
     QTabWidget,
     QWidget,
@@ -28,13 +27,18 @@ from labeler.changes import Changes
 from labeler.clock import utc_now
 from labeler.domain import PAIR_SIGNALS, Item, Label
 from labeler.errors import LabelerError, ValidationError
-from labeler.gui import exchange_actions, pack_actions, session_actions, workspace_actions
+from labeler.gui import session_actions, window_layout, workspace_actions
+from labeler.gui.draft_keeper import DraftKeeper
 from labeler.gui.errors import show_error
+from labeler.gui.keys import KeyTarget, LabelKeys, ReconcileKeys, bind_keys
+from labeler.gui.lead_tabs import LeadTabs, make_view
+from labeler.gui.menus import build_menus
 from labeler.gui.render_cache import Prepared, RenderCache
 from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.queue_panel import QueuePanel
 from labeler.gui.widgets.rubric_panel import NoteEdit, RubricPanel
 from labeler.gui.writes import WriteWatcher
+from labeler.labeling.session import LabelingSession
 from labeler.render.html import Palette
 from labeler.workspace import Workspace
 
@@ -76,6 +80,14 @@ class MainWindow(QMainWindow):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(PREFETCH_DELAY_MS)
         self._prefetch_timer.timeout.connect(self._prefetch)
+        self.drafts = DraftKeeper(
+            self.session,
+            self.writes,
+            lambda: (self.current, self.rubric_panel.answers()),
+            self.changes_applied.emit,
+            lambda err: show_error(self, "The draft was not kept", err),
+            self,
+        )
         self.queue = QueuePanel(self.session.queue_rows)
         self.item_view = ItemView()
         self.rubric_panel = RubricPanel(self.session.rubric)
@@ -87,21 +99,22 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(QWidget(), "Home")
         self.tabs.addTab(self.splitter, "Label")
         self.tabs.setCurrentIndex(1)  # labeling is where a labeler's day starts
-        self.reconcile_view: ReconcileView | None = None
-        self.agreement_view: AgreementView | None = None
-        self.eval_view: EvalView | None = None
-        self.rollout_view: RolloutView | None = None
-        self.home_view: HomeView | None = None
+        self.lead_tabs = LeadTabs(self.tabs, lambda name: make_view(self, name), self)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self.setCentralWidget(self.tabs)
         self.status_counts = QLabel()
         self.statusBar().addPermanentWidget(self.status_counts)
-        self._build_menus()
-        self._build_shortcuts()
+        self.inline_action = build_menus(self)
+        bind_keys(self, self._key_target)
         self.queue.item_selected.connect(self._on_queue_item_selected)
         self.queue.filters_changed.connect(self._on_queue_filters_changed)
         self.item_view.redact_requested.connect(self._on_item_view_redact_requested)
+        self.item_view.mark_requested.connect(lambda: self._item_action(session_actions.mark_pii))
+        self.item_view.restrict_requested.connect(
+            lambda: self._item_action(session_actions.send_to_restricted)
+        )
         self.rubric_panel.submitted.connect(self.save_and_advance)
+        self.rubric_panel.answers_changed.connect(self.drafts.changed)
         self.render_cache.rendered.connect(self._on_render_cache_rendered)
         self.render_cache.lines_marked.connect(self._on_render_cache_lines_marked)
         self.changes_applied.connect(self._on_changes_applied)
@@ -112,60 +125,14 @@ class MainWindow(QMainWindow):
         self._select_start_item()
         self._add_lead_tabs()
 
-    # -- building ------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Import bundle…", self.import_bundle_dialog, "Ctrl+I")
-        self._action(file_menu, "&Profile…", self.edit_profile)
-        self._action(file_menu, "&Export my labels…", self.export_labels_dialog)
-        self._action(file_menu, "Import &labels…", self.import_labels_dialog)
-        self._action(file_menu, "Export &pack…", self.export_pack_dialog)
-        self._action(file_menu, "P&urge subject…", self.purge_dialog)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Undo last label", self.undo_last_label)
-        view_menu = self.menuBar().addMenu("&View")
-        self.inline_action = self._action(view_menu, "&Inline diff", self._on_inline_toggled, "D")
-        self.inline_action.setCheckable(True)
-        self._action(view_menu, "Show &restricted items…", self.unlock_restricted)
-        self._action(view_menu, "&Feedback from the lead…", self.show_feedback)
-        help_menu = self.menuBar().addMenu("&Help")
-        self._action(help_menu, "Rubric &guidance", self.show_guidance, "F1")
-        self._action(help_menu, "&About Labeler", self.show_about)
-
-    def _action(
-        self,
-        menu: QMenu,
-        text: str,
-        slot: Callable[..., object],
-        shortcut: str | QKeySequence.StandardKey | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_shortcuts(self) -> None:
-        bindings: list[tuple[Qt.Key | QKeySequence.StandardKey, Callable[[], object]]] = [
-            (Qt.Key.Key_Return, self.save_and_advance),
-            (Qt.Key.Key_Enter, self.save_and_advance),
-            (Qt.Key.Key_J, lambda: self.queue.step(1)),
-            (Qt.Key.Key_K, lambda: self.queue.step(-1)),
-            (Qt.Key.Key_Tab, lambda: self.rubric_panel.step_question(1)),
-            (Qt.Key.Key_Backtab, lambda: self.rubric_panel.step_question(-1)),
-            (QKeySequence.StandardKey.Undo, self.undo_last_label),
-        ]
-        for digit in range(1, 10):
-            bindings.append((getattr(Qt.Key, f"Key_{digit}"), self._choose(str(digit))))
-        for key, slot in bindings:
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.activated.connect(slot)
-
-    def _choose(self, key: str) -> Callable[[], object]:
-        return lambda: self.rubric_panel.choose_key(key)
+    # -- keys and tabs -------------------------------------------------------------------
+    def _key_target(self) -> KeyTarget | None:
+        shown = self.tabs.currentWidget()
+        if shown is self.splitter:
+            return LabelKeys(self)
+        if shown is not None and shown is self.reconcile_view:
+            return ReconcileKeys(self.reconcile_view)
+        return None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # arrows move in the queue from anywhere
         key = event.key()
@@ -174,81 +141,48 @@ class MainWindow(QMainWindow):
             return
         super().keyPressEvent(event)
 
-    # -- lead views: created on first use, refreshed from Changes ------------------------
     def _add_lead_tabs(self) -> None:
         profile = self.session.profile
-        if profile is None or profile.role != "lead" or self.tabs.count() > 2:
-            return
-        self.tabs.addTab(QWidget(), "Reconcile")
-        self.tabs.addTab(QWidget(), "Agreement")
-        self.tabs.addTab(QWidget(), "Eval")
-        self.tabs.addTab(QWidget(), "Rollout")
-        self.show_tab("Reconcile")  # a lead's week starts with the disagreements
+        if profile is not None and profile.role == "lead":
+            self.lead_tabs.add_lead_tabs()
+            self.show_tab("Reconcile")  # a lead's week starts with the disagreements
 
     def tab_names(self) -> list[str]:
-        return [self.tabs.tabText(index) for index in range(self.tabs.count())]
+        return self.lead_tabs.names()
 
     def show_tab(self, name: str) -> bool:
         """Open the tab ``name``; False when this seat has no such tab."""
-        if name not in self.tab_names():
-            return False
-        self.tabs.setCurrentIndex(self.tab_names().index(name))
-        return True
+        return self.lead_tabs.show(name)
 
-    def _make_view(self, name: str) -> QWidget | None:
-        """The view behind a tab, made the first time it is opened (start-up stays light)."""
-        from labeler.gui.views.agreement_view import AgreementView
-        from labeler.gui.views.eval_view import EvalView
-        from labeler.gui.views.home_view import HomeView
-        from labeler.gui.views.reconcile_view import ReconcileView
-        from labeler.gui.views.rollout_view import RolloutView
+    @property
+    def home_view(self) -> HomeView | None:
+        return self.lead_tabs.views.get("Home")  # type: ignore[return-value]
 
-        if name == "Rollout":
-            self.rollout_view = RolloutView(self.workspace)
-            return self.rollout_view
-        if name == "Home":
-            self.home_view = HomeView(self.session, tabs=self.tab_names())
-            self.home_view.open_requested.connect(self.show_tab)
-            return self.home_view
-        if name == "Reconcile":
-            self.reconcile_view = ReconcileView(self.workspace, self.render_cache)
-            self.reconcile_view.resolved.connect(self.changes_applied)
-            return self.reconcile_view
-        if name == "Eval":
-            self.eval_view = EvalView(self.workspace)
-            self.eval_view.item_requested.connect(self._on_eval_view_item_requested)
-            return self.eval_view
-        if name == "Agreement":
-            self.agreement_view = AgreementView(self.session)
-            return self.agreement_view
-        return None
+    @property
+    def reconcile_view(self) -> ReconcileView | None:
+        return self.lead_tabs.views.get("Reconcile")  # type: ignore[return-value]
 
-    def _on_tabs_current_changed(self, index: int) -> None:
-        name = self.tabs.tabText(index)
-        views = {"Home": self.home_view, "Reconcile": self.reconcile_view,
-                 "Eval": self.eval_view, "Agreement": self.agreement_view,
-                 "Rollout": self.rollout_view}  # fmt: skip
-        if name not in views:
-            return
-        view = views[name] or self._make_view(name)
-        if views[name] is None and view is not None:
-            self._replace_tab(index, view, name)
-        if getattr(view, "stale", True):  # views that follow Changes reload only when touched
-            view.refresh()  # type: ignore[union-attr]
+    @property
+    def agreement_view(self) -> AgreementView | None:
+        return self.lead_tabs.views.get("Agreement")  # type: ignore[return-value]
 
-    def _on_eval_view_item_requested(self, item_id: str) -> None:
+    @property
+    def eval_view(self) -> EvalView | None:
+        return self.lead_tabs.views.get("Eval")  # type: ignore[return-value]
+
+    @property
+    def rollout_view(self) -> RolloutView | None:
+        return self.lead_tabs.views.get("Rollout")  # type: ignore[return-value]
+
+    def views_loading(self) -> bool:
+        return self.lead_tabs.loading()
+
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        self.drafts.flush()
+
+    def open_item_in_label_tab(self, item_id: str) -> None:
         self.show_tab("Label")
         self.queue.select(item_id)
-
-    def _replace_tab(self, index: int, widget: QWidget, name: str) -> None:
-        self.tabs.blockSignals(True)
-        placeholder = self.tabs.widget(index)
-        self.tabs.removeTab(index)
-        self.tabs.insertTab(index, widget, name)
-        self.tabs.setCurrentIndex(index)
-        self.tabs.blockSignals(False)
-        if placeholder is not None:
-            placeholder.deleteLater()
 
     # -- state ---------------------------------------------------------------------------
     def _settings_key(self, name: str) -> str:
@@ -256,43 +190,19 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         """The last session's size and panes; on a first run, most of the screen."""
-        geometry = self.settings.value("window/geometry")
-        if geometry is None or not self.restoreGeometry(geometry):
-            self._first_run_geometry()
-        sizes = self.settings.value("window/splitter")
-        if sizes is None or not self.splitter.restoreState(sizes):
-            self.splitter.setSizes(self._pane_widths(self.width()))
+        window_layout.restore(self, self.splitter, self.settings)
         inline = self.settings.value("view/inline", False, type=bool)
         self.inline_action.setChecked(bool(inline))
         self.item_view.set_inline(bool(inline))
 
-    def _first_run_geometry(self) -> None:
-        screen = QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(1440, 900)
-            return
-        area = screen.availableGeometry()
-        width = max(min(area.width(), 1280), int(area.width() * 0.9))
-        height = max(min(area.height(), 800), int(area.height() * 0.9))
-        self.resize(min(width, area.width()), min(height, area.height()))
-        frame = self.frameGeometry()
-        frame.moveCenter(area.center())
-        self.move(frame.topLeft())
-
-    @staticmethod
-    def _pane_widths(total: int) -> list[int]:
-        """Queue, item and rubric: the item gets what the other two leave."""
-        queue, rubric = total * 27 // 100, total * 23 // 100
-        return [queue, total - queue - rubric, rubric]
-
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
+        window_layout.save(self, self.splitter, self.settings)
         self.settings.setValue("view/inline", self.inline_action.isChecked())
         if self.current is not None:  # on close, not per item: a settings write costs ~2 ms
             self.settings.setValue(self._settings_key("last_item"), self.current.id)
         self.settings.sync()  # now, while the settings folder (a demo's) still exists
         self._prefetch_timer.stop()
+        self.drafts.flush()
         self.writes.wait()  # every label the person saved is committed before we go
         # The style hints outlive this window: stop listening before its workspace closes.
         if self._listening_to_scheme:
@@ -301,10 +211,7 @@ class MainWindow(QMainWindow):
             )
             self._listening_to_scheme = False
         self.render_cache.wait_idle(2000)
-        for view in self._views():
-            loader = getattr(view, "loader", None)
-            if loader is not None:
-                loader.wait()
+        self.lead_tabs.wait()
         super().closeEvent(event)
 
     def _select_start_item(self) -> None:
@@ -350,6 +257,7 @@ class MainWindow(QMainWindow):
         self.rubric_panel.clear()
 
     def _on_queue_item_selected(self, item_id: str) -> None:
+        self.drafts.flush()
         try:
             item = self.session.open_item(item_id)
         except LabelerError as err:
@@ -367,7 +275,8 @@ class MainWindow(QMainWindow):
         self.item_view.show_item(
             item, self.render_cache.show(item, order), order, label is not None
         )
-        self.rubric_panel.set_item(item.signal, label.answers if label else None)
+        draft = self.session.draft_of(item.id) if self.session.profile else None
+        self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None))
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()
@@ -410,7 +319,7 @@ class MainWindow(QMainWindow):
         if self.current is not None:
             self._on_queue_item_selected(self.current.id)
 
-    def _on_inline_toggled(self, checked: bool) -> None:
+    def set_inline(self, checked: bool) -> None:
         self.item_view.set_inline(checked)
         if self.current is not None:
             order = self.item_view.side_order
@@ -435,6 +344,7 @@ class MainWindow(QMainWindow):
         except LabelerError as err:
             show_error(self, "Cannot save the label", err)
             return
+        self.drafts.forget()  # the save drops the draft in its own transaction
         self.queue.model.set_saving(item.id, True)
         self.writes.watch(
             self.session.submit_label(label),
@@ -483,22 +393,7 @@ class MainWindow(QMainWindow):
         current = self.current
         if current is not None and current.id in changes.items:
             self._on_queue_item_selected(current.id)  # its texts changed (a redaction)
-        for view in self._views():
-            note = getattr(view, "note_changes", None)
-            if note is not None:
-                note(changes)  # it reloads if shown, else when next shown
-
-    def views_loading(self) -> bool:
-        """Whether a view is still computing what it will show (screenshots wait for it)."""
-        return any(
-            getattr(view, "loader", None) is not None and view.loader.busy()  # type: ignore[attr-defined]
-            for view in self._views()
-        )
-
-    def _views(self) -> list[QWidget]:
-        views = (self.home_view, self.reconcile_view, self.agreement_view, self.eval_view,
-                 self.rollout_view)  # fmt: skip
-        return [view for view in views if view is not None]
+        self.lead_tabs.note_changes(changes)
 
     def _refresh_rows(self, item_ids: frozenset[str]) -> None:
         changed = self.queue.model.refresh_rows(item_ids)
@@ -520,6 +415,15 @@ class MainWindow(QMainWindow):
     def unlock_restricted(self) -> None:
         changes = session_actions.unlock_restricted(self, self.session)
         if changes is not None:
+            self.changes_applied.emit(changes)
+
+    def _item_action(
+        self, action: Callable[[QWidget, LabelingSession, Item], Changes | None]
+    ) -> None:
+        """An action on the shown item; its Changes go to every panel."""
+        item = self.current
+        changes = action(self, self.session, item) if item is not None else None
+        if changes:
             self.changes_applied.emit(changes)
 
     def _on_item_view_redact_requested(self) -> None:
@@ -549,28 +453,3 @@ class MainWindow(QMainWindow):
                 self.queue.step(1)
 
         self._import_thread = workspace_actions.start_import(self, self.workspace, bundle, done)
-
-    def export_labels_dialog(self) -> None:
-        self._exchange_thread = exchange_actions.export_labels_dialog(self, self.workspace)
-
-    def import_labels_dialog(self) -> None:
-        self._exchange_thread = exchange_actions.import_labels_dialog(
-            self, self.workspace, self.changes_applied.emit
-        )
-
-    def show_feedback(self) -> None:
-        exchange_actions.show_feedback(self, self.session)
-
-    def export_pack_dialog(self) -> None:
-        self._pack_thread = pack_actions.export_pack_dialog(self, self.workspace, self.session)
-
-    def purge_dialog(self) -> None:
-        self._purge_thread = pack_actions.purge_dialog(
-            self, self.session, self.changes_applied.emit
-        )
-
-    def show_guidance(self) -> None:
-        workspace_actions.show_guidance(self, self.session)
-
-    def show_about(self) -> None:
-        workspace_actions.show_about(self, self.workspace)

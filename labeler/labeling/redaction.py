@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from labeler.domain import Item, PiiSpan
-from labeler.triage.pii import redact
+from labeler.triage.pii import PLACEHOLDERS
 
 _INDEXED = re.compile(r"^(retries|candidates)\[(\d+)\]\.(change|output)$")
 
@@ -30,6 +30,35 @@ def field_text(item: Item, field: str) -> str | None:
         else None
     )
     return value if isinstance(value, str) else None
+
+
+# Kinds a person marks (labeling/pii_marks.py) -> the placeholder that replaces them.
+MANUAL_KINDS = {
+    "name": "[NAME]",
+    "address": "[ADDRESS]",
+    "date_of_birth": "[DATE OF BIRTH]",
+    "passport_number": "[PASSPORT NUMBER]",
+    "account_number": "[ACCOUNT NUMBER]",
+    "other": "[PERSONAL DATA]",
+}
+
+
+def _placeholder(kind: str) -> str:
+    return PLACEHOLDERS.get(kind) or MANUAL_KINDS.get(kind) or "[REDACTED]"
+
+
+def redact(text: str, spans: list[PiiSpan]) -> str:
+    """Replace each span with its typed placeholder, e.g. ``[EMAIL]`` or ``[NAME]``."""
+    pieces: list[str] = []
+    cursor = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        if span.start < cursor:
+            continue  # overlapping spans: the first one already covers it
+        pieces.append(text[cursor : span.start])
+        pieces.append(_placeholder(span.kind))
+        cursor = span.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 def redacted_fields(item: Item, spans: list[PiiSpan]) -> dict[str, Any]:

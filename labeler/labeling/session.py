@@ -15,7 +15,7 @@ from __future__ import annotations
 import hmac
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from labeler import sides
 from labeler.changes import Changes
@@ -23,10 +23,11 @@ from labeler.clock import utc_now
 from labeler.crypto import keys
 from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
+from labeler.labeling import pii_marks
 from labeler.labeling.redaction import redacted_fields
 from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.resources import default_rubric_path
-from labeler.store import audit, connection, labelers, labels, meta, queue
+from labeler.store import audit, connection, drafts, labelers, labels, meta, queue
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
 from labeler.store.queue import QueueFilter
@@ -47,7 +48,6 @@ class LabelingSession:
     writer: Writer
     workspace_id: str = ""
     unlocked: bool = False
-    _undo: list[tuple[str, Label | None]] = field(default_factory=list)
     _rubric: Rubric | None = None
     _profile: Profile | bool | None = None  # None: not read yet; False: there is none
 
@@ -217,16 +217,32 @@ class LabelingSession:
         )
 
     def submit_label(self, label: Label) -> Future[Changes]:
-        """Queue the commit of ``label``; the future completes once it is on disk."""
+        """Queue the commit of ``label`` (its draft goes, what it replaced joins the undo
+        log, in the same transaction); the future completes once it is on disk."""
 
         def save(tx: WriteStore) -> Changes:
             previous = labels.get(tx, label.item_id, label.labeler_id)
             labels.put(tx, label)
-            # Pushed by the write itself: saves and undos happen in the writer's order.
-            self._undo.append((label.item_id, previous))
+            drafts.drop(tx, label.item_id, label.labeler_id)
+            drafts.push_undo(tx, label.labeler_id, label.item_id, previous, utc_now())
             return Changes(labels=frozenset({label.item_id}))
 
         return self.writer.submit(save)
+
+    def draft_of(self, item_id: str) -> dict[str, object] | None:
+        """The answers chosen on this item but not saved yet, if any."""
+        me = self.profile
+        return drafts.get(self.store, item_id, me.id) if me else None
+
+    def save_draft(self, item_id: str, answers: dict[str, object]) -> Future[Changes]:
+        """Keep unsaved answers in the workspace (none at all: drop the draft)."""
+        me = self._me()
+
+        def keep(tx: WriteStore) -> Changes:
+            drafts.put(tx, item_id, me.id, answers, utc_now())
+            return Changes(labels=frozenset({item_id}))
+
+        return self.writer.submit(keep)
 
     def save_label(
         self, item: Item, answers: dict[str, object], started_at: str, seconds: float
@@ -235,13 +251,15 @@ class LabelingSession:
         return self.submit_label(self.prepare_label(item, answers, started_at, seconds)).result()
 
     def undo_last_label(self) -> tuple[str | None, Changes]:
-        """Put back what the last save replaced; returns the item id it touched."""
+        """Put back what the last save replaced (kept in the workspace: a restart does not
+        lose it); returns the item id it touched."""
         me = self._me()
 
         def undo(tx: WriteStore) -> tuple[str | None, Changes]:
-            if not self._undo:
+            last = drafts.pop_undo(tx, me.id)
+            if last is None:
                 return None, Changes()
-            item_id, previous = self._undo.pop()
+            item_id, previous = last
             if previous is None:
                 labels.delete(tx, item_id, me.id)
             else:
@@ -249,6 +267,38 @@ class LabelingSession:
             return item_id, Changes(labels=frozenset({item_id}))
 
         return self.writer.run(undo)
+
+    # -- personal data a person marks -----------------------------------------------------
+    def mark_pii(self, item: Item, spans: list[PiiSpan]) -> Changes:
+        """Add marked spans to the item's personal data; it becomes restricted (a person with
+        restricted access, unlocked: they are reading its text)."""
+        me = self._me()
+        if not (me.restricted_access and self.unlocked):
+            raise RestrictedError("Unlock restricted items to mark personal data.")
+        if not spans:
+            raise ValidationError("That text is not in this item.")
+        merged_spans = pii_marks.merged(item.pii, spans)
+
+        def mark(tx: WriteStore) -> None:
+            item_rows.mark_restricted(tx, item.id, merged_spans)
+            audit.record(tx, utc_now(), me.id, f"mark_pii:{len(spans)}", item.id)
+
+        self.writer.run(mark)
+        return Changes(items=frozenset({item.id}), all_items=True)
+
+    def send_to_restricted(self, item: Item) -> Changes:
+        """Anyone may route an item to the restricted queue (it leaves their own queue when
+        they have no access); the audit log keeps who did."""
+        me = self._me()
+        if item.restricted:
+            return Changes()
+
+        def send(tx: WriteStore) -> None:
+            item_rows.mark_restricted(tx, item.id)
+            audit.record(tx, utc_now(), me.id, "send_restricted", item.id)
+
+        self.writer.run(send)
+        return Changes(items=frozenset({item.id}), all_items=True)
 
     # -- redaction -----------------------------------------------------------------------
     def confirm_redaction(self, item: Item, spans: list[PiiSpan]) -> Changes:

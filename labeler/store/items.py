@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from labeler.domain import Item, PiiSpan
-from labeler.store.connection import Store
+from labeler.store.connection import Store, WriteStore
 
 ITEM_COLUMNS = (
     "id", "bundle_id", "seq", "week", "signal", "reason_code", "captured_at", "input", "intent",
@@ -103,6 +103,20 @@ def _item(row: Sequence[Any]) -> Item:
 def get(store: Store, item_id: str) -> Item | None:
     rows = store.query(f"SELECT {_READ_COLUMNS} FROM items WHERE id = ?", (item_id,))
     return _item(rows[0]) if rows else None
+
+
+def mark_restricted(tx: WriteStore, item_id: str, spans: list[PiiSpan] | None = None) -> None:
+    """Route the item to the restricted queue (with ``spans`` as its personal data, when
+    given): a redaction must then be confirmed before it can train."""
+    if spans is None:
+        tx.conn.execute(
+            "UPDATE items SET restricted = 1, redaction_confirmed = 0 WHERE id = ?", (item_id,)
+        )
+        return
+    tx.conn.execute(
+        "UPDATE items SET restricted = 1, redaction_confirmed = 0, pii = ? WHERE id = ?",
+        (orjson.dumps([span.as_dict() for span in spans]).decode(), item_id),
+    )
 
 
 def apply_redaction(store: Store, item_id: str, values: dict[str, Any]) -> None:

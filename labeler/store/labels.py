@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,14 @@ def _label(row: Sequence[Any]) -> Label:
         seconds_spent=row[8],
         side_order=row[9],
     )
+
+
+def label_to_json(label: Label) -> dict[str, Any]:
+    return dataclasses.asdict(label)
+
+
+def label_from_json(value: dict[str, Any]) -> Label:
+    return Label(**value)
 
 
 def get(store: Store, item_id: str, labeler_id: str) -> Label | None:

@@ -9,7 +9,9 @@ from typing import Any
 from labeler.store.connection import Store
 
 _IN_IDS = "(SELECT value FROM json_each(?))"
-DEPENDENT_TABLES = ("labels", "resolutions", "feedback", "input_fingerprints", "audit_log")
+DEPENDENT_TABLES = (
+    "labels", "resolutions", "feedback", "input_fingerprints", "audit_log", "drafts", "undo_log",
+)  # fmt: skip
 
 
 def tombstone_keys(store: Store) -> set[str]:

@@ -15,7 +15,12 @@ from typing import Any
 from labeler.domain import QueueRow
 from labeler.store.connection import Store
 
-STATUSES = ("unlabeled", "labeled", "needs redaction")
+STATUSES = ("unlabeled", "draft", "labeled", "needs redaction")
+# Each row joined with this labeler's label and draft (the same labeler id twice).
+_JOINS = (
+    "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
+    "LEFT JOIN drafts d ON d.item_id = i.id AND d.labeler_id = ?"
+)
 _ORDER = "ORDER BY i.week DESC, i.bundle_id, i.seq"
 
 
@@ -46,10 +51,12 @@ def _where(include_restricted: bool, flt: QueueFilter) -> tuple[str, list[Any]]:
     blocked = "(i.restricted AND NOT i.redaction_confirmed)"
     if flt.status == "labeled":
         clauses.append("l.id IS NOT NULL")
+    elif flt.status == "draft":
+        clauses.append("l.id IS NULL AND d.item_id IS NOT NULL")
     elif flt.status == "unlabeled":
-        clauses.append(f"l.id IS NULL AND NOT {blocked}")
+        clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND NOT {blocked}")
     elif flt.status == "needs redaction":
-        clauses.append(f"l.id IS NULL AND {blocked}")
+        clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND {blocked}")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -58,10 +65,8 @@ def queue_ids(
 ) -> list[str]:
     """Ids of the items the queue shows, in queue order."""
     where, params = _where(include_restricted, flt)
-    join = "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ?"
-    rows = store.query(
-        f"SELECT i.id FROM items i {join}{where} {_ORDER}", [labeler_id or "", *params]
-    )
+    me = labeler_id or ""
+    rows = store.query(f"SELECT i.id FROM items i {_JOINS}{where} {_ORDER}", [me, me, *params])
     return [r[0] for r in rows]
 
 
@@ -70,10 +75,9 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
     rows = store.query(
         "SELECT i.id, i.seq, i.week, i.signal, i.reason_code, i.restricted, "
         "i.redaction_confirmed, i.overlap, i.holdout, l.id IS NOT NULL, "
-        "substr(coalesce(i.intent, ''), 1, 120) "
-        "FROM items i LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
-        "WHERE i.id IN (SELECT value FROM json_each(?))",
-        (labeler_id or "", json.dumps(list(ids))),
+        "substr(coalesce(i.intent, ''), 1, 120), d.item_id IS NOT NULL "
+        f"FROM items i {_JOINS} WHERE i.id IN (SELECT value FROM json_each(?))",
+        (labeler_id or "", labeler_id or "", json.dumps(list(ids))),
     )
     return {
         r[0]: QueueRow(
@@ -88,6 +92,7 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
             holdout=bool(r[8]),
             labeled=bool(r[9]),
             preview=r[10],
+            draft=bool(r[11]),
         )
         for r in rows
     }

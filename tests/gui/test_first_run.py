@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 
 from labeler.gui.app import open_workspace
 from labeler.gui.main_window import MainWindow
+from labeler.gui.window_layout import pane_widths
 from labeler.workspace import Workspace
 
 
@@ -71,7 +72,7 @@ def test_the_first_window_is_usable_and_its_geometry_is_remembered(
     assert first.height() >= min(area.height(), 800) * 0.9
     queue, item, rubric = first.splitter.sizes()
     assert item >= queue and item >= rubric  # the evidence gets the most room
-    assert MainWindow._pane_widths(1600) == [432, 800, 368]
+    assert pane_widths(1600) == [432, 800, 368]
     assert first.rubric_panel.keys.isVisible() and "Enter" in first.rubric_panel.keys.text()
     first.resize(first.width(), 520)
     saved = (first.width(), first.height())
@@ -80,5 +81,32 @@ def test_the_first_window_is_usable_and_its_geometry_is_remembered(
     qtbot.addWidget(second)
     second.show()
     assert second.height() == saved[1] == 520
-    assert abs(second.width() - min(saved[0], area.width())) <= 4  # kept on screen
+    assert min(saved[0], area.width()) - 4 <= second.width() <= saved[0]  # kept on screen
     second.close()
+
+
+def test_charts_draw_one_week_with_round_ticks_and_distinct_colours(qtbot) -> None:
+    from PySide6.QtCharts import QCategoryAxis, QLineSeries, QValueAxis
+    from PySide6.QtCore import Qt
+
+    from labeler.gui import chart_style
+    from labeler.gui.views.home_view import _spark
+    from labeler.status import SignalPoint
+
+    one = [SignalPoint(week="2026-W48", high_intent_share=0.4, retry_rate=0.1,
+                       restricted_share=0.2)]  # fmt: skip
+    charts = [_spark(one, key, key, index) for index, key in
+              enumerate(("high_intent_share", "retry_rate", "restricted_share"))]  # fmt: skip
+    colours = set()
+    for chart in charts:
+        (series,) = chart.series()
+        assert isinstance(series, QLineSeries) and series.count() == 1
+        assert series.pointsVisible()  # one week is one point a person can see
+        colours.add(series.pen().color().name())
+        week_axis = next(a for a in chart.axes() if isinstance(a, QCategoryAxis))
+        assert week_axis.min() < 0 < week_axis.max()  # the label is not on the clipped edge
+        (value,) = chart.axes(Qt.Orientation.Vertical)
+        assert isinstance(value, QValueAxis)
+        assert value.tickCount() == 6 and value.labelFormat() == "%.1f"  # 0.0, 0.2, 0.4…
+    assert len(colours) == 3
+    assert len(set(chart_style.PALETTE)) == 10

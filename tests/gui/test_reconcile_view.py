@@ -44,6 +44,9 @@ def test_a_resolution_cannot_be_saved_without_a_note(qtbot, lead_window: MainWin
     assert history(lead_window.session.store, entry.item_id) == []
     view.cause.setCurrentIndex(view.cause.findData("labeler_slip"))
     qtbot.keyClicks(view.note, "Ana misread the edit.")
+    assert not view.save.isEnabled()  # the final answer where they differ starts empty
+    for _question in view.answers.undecided():
+        view.choose_key("1")
     assert view.save.isEnabled()
     with qtbot.waitSignal(view.resolved, timeout=2000):
         view.save.click()
@@ -136,6 +139,8 @@ def test_saving_resolutions_in_a_row_lands_each_on_the_item_shown(
         shown = view.item_view.item
         assert shown is not None and shown.id == entry.item_id  # panels show what is saved
         view.cause.setCurrentIndex(view.cause.findData("labeler_slip"))
+        for _question in view.answers.undecided():
+            view.choose_key("1")
         qtbot.keyClicks(view.note, f"Note {number}.")
         with qtbot.waitSignal(view.resolved, timeout=2000):
             view.save.click()
@@ -153,3 +158,37 @@ def test_saving_resolutions_in_a_row_lands_each_on_the_item_shown(
     for item_id in resolved:
         assert len(history(lead_window.session.store, item_id)) == 1
     assert all(e.resolution is not None for e in view.entries)
+
+
+def test_reconcile_by_keyboard_alone_with_the_default_cause(qtbot, lead_window: MainWindow) -> None:
+    """Choose with the number keys, write the note, Enter saves — the cause as it comes (a
+    guideline gap citing the question that differs) saves the first time."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    with qtbot.waitActive(lead_window):
+        lead_window.activateWindow()
+    view = lead_window.reconcile_view
+    assert view is not None and view.current is not None
+    entry = view.current
+    label_answers = lead_window.rubric_panel.answers()
+    for _ in view.answers.undecided():
+        qtbot.keyClick(QApplication.focusWidget() or lead_window, Qt.Key.Key_1)
+    assert view.answers.undecided() == []
+    assert QApplication.focusWidget() is view.note  # the keys go on to the note
+    assert lead_window.rubric_panel.answers() == label_answers  # the Label tab untouched
+    assert view.cause.currentData() == "guideline_gap"
+    assert view.clause.currentData() == entry.questions[0]
+    qtbot.keyClicks(view.note, "The guide is silent on this.")
+    with qtbot.waitSignal(view.resolved, timeout=2000):
+        qtbot.keyClick(view.note, Qt.Key.Key_Return)
+    past = history(lead_window.session.store, entry.item_id)
+    assert [(p.cause, p.clause) for p in past] == [("guideline_gap", entry.questions[0])]
+    assert view.current is not None and view.current.item_id != entry.item_id
+    row = view.list.currentRow()
+    qtbot.keyClick(lead_window, Qt.Key.Key_J)
+    assert view.list.currentRow() == row + 1
+    qtbot.keyClick(lead_window, Qt.Key.Key_K)
+    assert view.list.currentRow() == row
+    me = lead_window.session.profile
+    assert me is not None and lead_window.session.label_of(entry.item_id) is None

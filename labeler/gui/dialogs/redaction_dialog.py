@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from PySide6.QtWidgets import (
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.domain import Item, PiiSpan
+from labeler.labeling.pii_marks import text_fields
 from labeler.labeling.redaction import field_text, redacted_fields
 
 
@@ -56,9 +58,11 @@ class RedactionDialog(QDialog):
         return [span for box, span in self.boxes if box.isChecked()]
 
     def _on_box_toggled(self, *_args: object) -> None:
+        """The preview shows every text field as it will be: retries and candidates too."""
         values = redacted_fields(self.item, self.chosen())
-        parts = []
-        for name in ("input", "output", "edited_output"):
-            if values[name]:
-                parts.append(f"<b>{name}</b><pre>{html.escape(values[name][:4000])}</pre>")
+        after = dataclasses.replace(self.item, **values)
+        parts = [
+            f"<b>{html.escape(name)}</b><pre>{html.escape(text[:4000])}</pre>"
+            for name, text in text_fields(after)
+        ]
         self.preview.setHtml("".join(parts))

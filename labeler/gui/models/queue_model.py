@@ -29,6 +29,8 @@ def _flags(row: QueueRow) -> str:
         marks.append("holdout")
     if row.restricted:
         marks.append("restricted")
+    if row.draft and row.labeled:
+        marks.append("draft")  # an unsaved change to a saved label
     return " ".join(marks)
 
 

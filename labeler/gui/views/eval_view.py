@@ -69,6 +69,7 @@ class EvalView(LoadedView):
         self.text = QTextBrowser()
         self.chart = QChartView()
         self.chart.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart.setMinimumHeight(320)  # room for the axis labels and the intervals
         self.losses = QListWidget()
         self.losses.itemDoubleClicked.connect(self._on_losses_item_double_clicked)
         side = QWidget()
@@ -82,6 +83,7 @@ class EvalView(LoadedView):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(top)
         splitter.addWidget(self.chart)
+        splitter.setSizes([420, 420])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.data: EvalReport | None = None

@@ -7,11 +7,12 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCharts import QCategoryAxis, QChart, QChartView, QLineSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from labeler.gui import chart_style
 from labeler.labeling.session import LabelingSession
 from labeler.status import GateStatus, RolloutStatus, SignalPoint, WeekStatus, week_status
 
@@ -22,23 +23,21 @@ SIGNALS = (
 )
 
 
-def _spark(points: Sequence[SignalPoint], key: str, title: str) -> QChart:
+def _spark(points: Sequence[SignalPoint], key: str, title: str, index: int) -> QChart:
+    """One signal's share per week (0 to 1), each week a marked point."""
     chart = QChart()
     chart.setTitle(title)
     chart.legend().hide()
+    chart_style.tidy(chart)
     series = QLineSeries()
-    for index, point in enumerate(points):
+    chart_style.style_line(series, index)
+    for position, point in enumerate(points):
         value = getattr(point, key)
         if value is not None:
-            series.append(index, value)
+            series.append(position, value)
     chart.addSeries(series)
-    axis_x = QCategoryAxis()
-    for index, point in enumerate(points):
-        axis_x.append(point.week, index)
-    axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-    axis_y = QValueAxis()
-    axis_y.setRange(0, 1)
-    axis_y.setLabelFormat("%.1f")
+    axis_x = chart_style.week_axis([point.week for point in points])
+    axis_y = chart_style.value_axis(0.0, 1.0)
     chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
     chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
     series.attachAxis(axis_x)
@@ -167,5 +166,5 @@ class HomeView(QWidget):
         self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
         self.blocks["gate"].setText(_gate_text(data.gate))
         self.blocks["rollout"].setText(_rollout_text(data.rollouts))
-        for view, (key, title) in zip(self.charts, SIGNALS, strict=True):
-            view.setChart(_spark(data.signals, key, title))
+        for index, (view, (key, title)) in enumerate(zip(self.charts, SIGNALS, strict=True)):
+            view.setChart(_spark(data.signals, key, title, index))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -32,8 +30,10 @@ from labeler.changes import Changes
 from labeler.domain import REASON_CODES
 from labeler.errors import LabelerError
 from labeler.gui.render_cache import RenderCache
+from labeler.gui.views.finals_table import FinalsTable
 from labeler.gui.views.loader import LoadedView
 from labeler.gui.widgets.item_view import ItemView
+from labeler.gui.widgets.rubric_panel import NoteEdit
 from labeler.labeling.session import LabelingSession
 from labeler.store import labelers
 from labeler.store.resolutions import history
@@ -41,7 +41,11 @@ from labeler.team.reconcile import CAUSES, Disagreement, canonical_answers, disa
 from labeler.workspace import Workspace
 
 ANY = "any"
-DIFFERS = QColor(255, 196, 0, 70)
+LIST_COLUMNS = ("Status", "Differs on", "Reason", "Week", "Item")
+KEYS_HINT = (
+    "<span style='color:gray'><b>1–9</b> choose the final answer · <b>Tab</b> next question "
+    "· <b>J</b>/<b>K</b> next/previous · <b>Enter</b> (in the note) saves</span>"
+)
 
 
 class ReconcileView(LoadedView):
@@ -62,12 +66,16 @@ class ReconcileView(LoadedView):
         self.question.addItems([q.id for q in session.rubric.questions if q.kind != "free_text"])
         self.reason = QComboBox()
         self.reason.addItems([ANY, *REASON_CODES, "none"])
-        self.list = QTableWidget(0, 5)
-        self.list.setHorizontalHeaderLabels(["Item", "Week", "Reason", "Differs on", "Status"])
+        self.list = QTableWidget(0, len(LIST_COLUMNS))
+        # The columns a lead decides by come first; the long item id last, stretched.
+        self.list.setHorizontalHeaderLabels(list(LIST_COLUMNS))
         self.list.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # J/K move, as in the queue
         self.list.verticalHeader().hide()
-        self.list.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.list.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.list.currentCellChanged.connect(self._on_list_current_cell_changed)
         self.summary = QLabel()
         left = QWidget()
@@ -82,25 +90,26 @@ class ReconcileView(LoadedView):
         left_layout.addWidget(self.list, 1)
         self.item_view = ItemView()
         self.item_view.redact_button.hide()
-        self.answers = QTableWidget(0, 0)
-        self.answers.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.finals: dict[str, QComboBox] = {}
+        self.answers = FinalsTable()
+        self.answers.finals_changed.connect(self._update_save)
         self.definitions = QLabel()
         self.definitions.setWordWrap(True)
         self.definitions.setTextFormat(Qt.TextFormat.RichText)
         self.cause = QComboBox()
         for key, text in CAUSES.items():
             self.cause.addItem(text, key)
+        self.cause.currentIndexChanged.connect(self._on_cause_changed)
         self.clause = QComboBox()
         self.clause.addItem("—", None)
         for question in session.rubric.questions:
             self.clause.addItem(question.id, question.id)
             for choice in question.choices:
                 self.clause.addItem(f"{question.id}/{choice.id}", f"{question.id}/{choice.id}")
-        self.note = QPlainTextEdit()
-        self.note.setPlaceholderText("Why is this the answer? (required)")
+        self.note = NoteEdit()
+        self.note.setPlaceholderText("Why is this the answer? (required; Enter saves)")
         self.note.setMaximumHeight(110)
         self.note.textChanged.connect(self._on_note_text_changed)
+        self.note.submitted.connect(self.save_current)
         self.save = QPushButton("Save resolution")
         self.save.setEnabled(False)
         self.save.clicked.connect(self._on_save_clicked)
@@ -119,6 +128,9 @@ class ReconcileView(LoadedView):
         form.addRow(self.save)
         form.addRow(self.message)
         form.addRow(self.history)
+        keys = QLabel(KEYS_HINT)
+        keys.setWordWrap(True)
+        form.addRow(keys)
         splitter = QSplitter()
         for widget in (left, self.item_view, right):
             splitter.addWidget(widget)
@@ -170,8 +182,8 @@ class ReconcileView(LoadedView):
     def _fill_row(self, row: int, entry: Disagreement) -> None:
         agree = f"open · {entry.agreement:.0%} agree"
         status = "resolved" if self._is_resolved(entry) else agree
-        cells = (entry.item_id, entry.week, entry.reason_code or "—", ", ".join(entry.questions))
-        for column, text in enumerate((*cells, status)):
+        cells = (status, ", ".join(entry.questions), entry.reason_code or "—", entry.week)
+        for column, text in enumerate((*cells, entry.item_id)):
             self.list.setItem(row, column, QTableWidgetItem(text))
 
     def _select_row(self, row: int | None) -> None:
@@ -180,10 +192,7 @@ class ReconcileView(LoadedView):
             self.current = None
             self.list.clearSelection()
             self.item_view.clear()
-            self.answers.clear()
-            self.answers.setRowCount(0)
-            self.answers.setColumnCount(0)
-            self.finals = {}
+            self.answers.empty()
             self.definitions.clear()
             self.history.clear()
             self.note.clear()
@@ -211,40 +220,18 @@ class ReconcileView(LoadedView):
         self._fill_history(entry)
         self.note.clear()
         self.message.clear()
+        # A default that saves: the cause as chosen last, a gap citing what differs.
+        self.clause.setCurrentIndex(0)
+        if self.cause.currentData() == "guideline_gap":
+            self._suggest_clause()
+        self._update_save()
 
     def _fill_answers(self, entry: Disagreement) -> None:
-        rubric = self.session.rubric
-        questions = [q for q in rubric.questions_for(entry.signal) if q.kind != "free_text"]
         names = []
         for lab in entry.labels:
             profile = labelers.get(self.session.store, lab.labeler_id)
             names.append(profile.display_name if profile else lab.labeler_id)
-        self.answers.clear()
-        self.answers.setRowCount(len(questions))
-        self.answers.setColumnCount(len(entry.labels) + 1)
-        self.answers.setHorizontalHeaderLabels([*names, "Final"])
-        self.answers.setVerticalHeaderLabels([q.id for q in questions])
-        self.finals = {}
-        decided = entry.resolution.answers if entry.resolution else {}
-        for row, question in enumerate(questions):
-            differs = question.id in entry.questions
-            for column, lab in enumerate(entry.labels):
-                value = canonical_answers(lab).get(question.id)  # sides as shown here
-                choice = question.choice(value) if value else None
-                cell = QTableWidgetItem(choice.label if choice else "—")
-                cell.setToolTip(choice.definition if choice else "")
-                if differs:
-                    cell.setBackground(QBrush(DIFFERS))
-                self.answers.setItem(row, column, cell)
-            combo = QComboBox()
-            combo.addItem("—", None)
-            for choice in question.choices:
-                combo.addItem(choice.label, choice.id)
-                combo.setItemData(combo.count() - 1, choice.definition, Qt.ItemDataRole.ToolTipRole)
-            start = decided.get(question.id, canonical_answers(entry.labels[0]).get(question.id))
-            combo.setCurrentIndex(max(0, combo.findData(start)))
-            self.finals[question.id] = combo
-            self.answers.setCellWidget(row, len(entry.labels), combo)
+        self.answers.fill(entry, self.session.rubric, names)
 
     def _fill_definitions(self, entry: Disagreement) -> None:
         """The rubric's definition of every option chosen where the labelers differ."""
@@ -277,14 +264,60 @@ class ReconcileView(LoadedView):
             lines.append(f"<b>{name}</b>, {when} — {cause}{clause}: {html.escape(res.note)}")
         self.history.setText("<br>".join(lines))
 
+    # -- keyboard: choose, next, save ---------------------------------------------------
+    def choose_key(self, key: str) -> bool:
+        """A number key chooses the current question's final answer; once every differing
+        question is decided, the note takes the keys."""
+        chosen = self.answers.choose_key(key)
+        if chosen and self.answers.done_choosing():
+            self.note.setFocus()
+        return chosen
+
+    def step_question(self, delta: int) -> None:
+        self.answers.step_question(delta)
+
+    def step(self, delta: int) -> bool:
+        """J/K: the next or previous disagreement in the list."""
+        row = self.list.currentRow() + delta
+        if not 0 <= row < len(self.entries):
+            return False
+        self._select_row(row)
+        return True
+
+    def save_current(self) -> None:
+        if self.save.isEnabled():
+            self._on_save_clicked()
+        elif self.current is not None:
+            self.message.setText(self.save.toolTip())
+
+    def _on_cause_changed(self, *_args: object) -> None:
+        """A guideline gap cites a clause: offer the first question the labelers differ on."""
+        if self.cause.currentData() == "guideline_gap" and self.clause.currentData() is None:
+            self._suggest_clause()
+
+    def _suggest_clause(self) -> None:
+        entry = self.current
+        if entry is not None and entry.questions:
+            self.clause.setCurrentIndex(max(0, self.clause.findData(entry.questions[0])))
+
     def _on_note_text_changed(self) -> None:
-        self.save.setEnabled(bool(self.note.toPlainText().strip()) and self.current is not None)
+        self._update_save()
+
+    def _update_save(self) -> None:
+        """Save is offered once every differing question has a final answer and a note."""
+        undecided = self.answers.undecided()
+        noted = bool(self.note.toPlainText().strip())
+        self.save.setEnabled(self.current is not None and noted and not undecided)
+        if undecided:
+            self.save.setToolTip(f"Choose the final answer of {', '.join(undecided)} first.")
+        else:
+            self.save.setToolTip("" if noted else "Write the note: why is this the answer?")
 
     def _on_save_clicked(self) -> None:
         entry = self.current
         if entry is None:
             return
-        answers = {qid: combo.currentData() for qid, combo in self.finals.items()}
+        answers = self.answers.answers()
         try:
             item = self.session.open_item(entry.item_id)
             changes: Changes = resolve(

@@ -71,6 +71,8 @@ class ItemView(QWidget):
     """Shows one item. ``redact_requested`` asks the window to open the redaction dialog."""
 
     redact_requested = Signal()
+    mark_requested = Signal()  # mark personal data the detector missed
+    restrict_requested = Signal()  # send the item to the restricted queue
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +90,16 @@ class ItemView(QWidget):
         self.redact_button.clicked.connect(self.redact_requested)
         banner_row.addWidget(self.banner_text, 1)
         banner_row.addWidget(self.redact_button)
+        self.privacy = QWidget()  # what a person can do about personal data they see
+        privacy_row = QHBoxLayout(self.privacy)
+        privacy_row.setContentsMargins(0, 0, 0, 0)
+        self.mark_button = QPushButton("Mark personal data…")
+        self.mark_button.clicked.connect(self.mark_requested)
+        self.restrict_button = QPushButton("Send to restricted queue")
+        self.restrict_button.clicked.connect(self.restrict_requested)
+        privacy_row.addStretch(1)
+        privacy_row.addWidget(self.mark_button)
+        privacy_row.addWidget(self.restrict_button)
         self.pair, self.single, self.plain = _Pair(), HtmlPane(), _PlainPair()
         self._pending_marks: tuple[list[int], list[int]] | None = None
         for pane in (self.plain.left, self.plain.right):
@@ -99,6 +111,7 @@ class ItemView(QWidget):
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
+        layout.addWidget(self.privacy)
         layout.addWidget(self.banner)
         layout.addWidget(self.stack, 1)
         layout.addWidget(self.notes)
@@ -196,6 +209,7 @@ class ItemView(QWidget):
                 title.setText(f"<b>{side}</b> — model hidden until you save")
 
     def _show_banner(self, item: Item) -> None:
+        self.restrict_button.setVisible(not item.restricted)
         if not item.restricted:
             self.banner.hide()
             return

@@ -136,12 +136,14 @@ KEYS_HINT = (
 
 class RubricPanel(QWidget):
     submitted = Signal()  # Enter in the note
+    answers_changed = Signal(bool)  # the person changed an answer (True: a choice, at once)
 
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rubric = rubric
         self.boxes = [QuestionBox(q) for q in rubric.questions]
         self.current = 0
+        self._loading = False  # answers being set from the store, not by the person
         inner = QWidget()
         column = QVBoxLayout(inner)
         self.heading = QLabel(
@@ -153,6 +155,7 @@ class RubricPanel(QWidget):
             box.answered.connect(self._on_box_answered)
             if box.note is not None:
                 box.note.submitted.connect(self.submitted)
+                box.note.textChanged.connect(self._on_note_text_changed)
         column.addStretch(1)
         # The problem and the keys sit below the scrolling questions: always in view.
         self.message = QLabel()
@@ -174,9 +177,11 @@ class RubricPanel(QWidget):
         return [box for box in self.boxes if not box.isHidden()]
 
     def set_item(self, signal: str, answers: dict[str, Any] | None) -> None:
+        self._loading = True
         for box in self.boxes:
             box.setHidden(not box.question.applies_to(signal))
             box.set_value((answers or {}).get(box.question.id))
+        self._loading = False
         if self.message.text():  # clearing an empty label still re-lays out the panel
             self.message.clear()
         self._focus(0)
@@ -203,6 +208,7 @@ class RubricPanel(QWidget):
             return False
         if box.choose_key(key):
             self._advance_after(box)
+            self.answers_changed.emit(True)
             return True
         return False
 
@@ -217,6 +223,11 @@ class RubricPanel(QWidget):
             if box.question.id == question_id:
                 self.current = index
                 self._advance_after(box)
+        self.answers_changed.emit(True)
+
+    def _on_note_text_changed(self) -> None:
+        if not self._loading:
+            self.answers_changed.emit(False)
 
     def _advance_after(self, box: QuestionBox) -> None:
         """Go to the next question that still needs an answer (skipping unneeded ones)."""
