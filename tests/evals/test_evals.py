@@ -119,7 +119,11 @@ def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: Labeli
     report_out = runner.invoke(cli, ["--workspace", path, "eval", "report", "--json"])
     assert report_out.exit_code == 0 and json.loads(report_out.output)["judged"] > 10
     policy = str(shipped_path("rubrics", "gate.yaml"))
-    gate = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
+    unverified = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
+    assert unverified.exit_code == 2 and "no key to check its signature" in unverified.output
+    gate = runner.invoke(
+        cli, ["--workspace", path, "eval", "gate", str(out), "--policy", policy, "--json"]
+    )  # the workspace that exported them checks their signature with its own key
     assert gate.exit_code == 1 and json.loads(gate.output)["verdict"] == "DO NOT SHIP"
 
 

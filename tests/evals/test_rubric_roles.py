@@ -19,7 +19,7 @@ from labeler.store import meta
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.evals.test_evals import outputs
-from tests.evals.test_gate import judgments
+from tests.evals.test_gate import judgments, pubkey
 from tests.factories import lead_keys, resign
 from tests.labeling.test_rubrics import without_roles
 from tests.team.test_feedback_sides import week_and_eval
@@ -58,7 +58,18 @@ def test_the_gate_refuses_to_record_into_a_workspace_without_roles(
     found = judgments(tmp_path, [("wrong", "candidate", 60)])
     policy = str(shipped_path("rubrics", "gate.yaml"))
     out = CliRunner().invoke(
-        cli, ["--workspace", team_workspace, "eval", "gate", str(found), "--policy", policy]
+        cli,
+        [
+            "--workspace",
+            team_workspace,
+            "eval",
+            "gate",
+            str(found),
+            "--pubkey",
+            str(pubkey(tmp_path)),
+            "--policy",
+            policy,
+        ],
     )
     assert out.exit_code == 2 and "role 'preference'" in out.output
     status = CliRunner().invoke(cli, ["--workspace", team_workspace, "status"])

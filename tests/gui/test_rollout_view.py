@@ -84,3 +84,18 @@ def test_home_shows_the_signals_per_version_with_their_guards(lead_window: MainW
     assert "ROLLBACK</b> 2026.11.3 vs 2026.11.2, stage canary" in text
     assert "retry_rate:" in text and "guard +0.0100 — crossed" in text
     assert "<i>2026.11.2</i>: edit" in text and "<i>2026.11.3</i>: edit" in text
+
+
+def test_the_eval_tab_lists_the_gates_actually_run(qtbot, lead_window: MainWindow) -> None:
+    from labeler.evals.gate_runs import run_in_workspace
+
+    lead_window.show_tab("Eval")
+    view = lead_window.eval_view
+    assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy() and view.data is not None, timeout=10_000)
+    text = view.text.toPlainText()
+    assert "Gates run" in text and "DO NOT SHIP" in text and "min_items" in text
+    assert len(view.runs) == 1 and view.runs[0].signature
+    run_in_workspace(lead_window.session, shipped_path("rubrics", "gate.yaml"))
+    view.note_changes(Changes(all_items=True))
+    qtbot.waitUntil(lambda: not view.loader.busy() and len(view.runs) == 2, timeout=10_000)
