@@ -25,9 +25,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +170,11 @@ def signatures(texts: Sequence[str], *, normalised: bool = False) -> np.ndarray:
     one text into the next go to a spare row that is dropped.
     """
     norms = list(texts) if normalised else [normalise(text) for text in texts]
-    return densify(raw_bins(*codes_of(norms)))
+    if len(norms) <= CHUNK:
+        return densify(raw_bins(*codes_of(norms)))
+    parts = [norms[start : start + CHUNK] for start in range(0, len(norms), CHUNK)]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # numpy frees the GIL
+        return np.concatenate(list(pool.map(lambda p: densify(raw_bins(*codes_of(p))), parts)))
 
 
 def densify(sig: np.ndarray) -> np.ndarray:
@@ -271,11 +278,17 @@ def _salted(keys: np.ndarray) -> np.ndarray:
 
 @dataclass
 class HoldoutIndex:
-    """Held-out texts (or their kept fingerprints) that queries are compared against."""
+    """Held-out texts (or their kept fingerprints) that queries are compared against.
 
-    _digests: dict[str, list[int]] = field(default_factory=dict)
-    _owners: list[tuple[str, str]] = field(default_factory=list)
+    Equal texts (after normalising) are kept once, with every (owner, field) that holds them:
+    a holdout where 10,000 items share one answer is one text to search, not 10,000, and a
+    training row copying it is one hit (expanded to owners only as far as the caller asks).
+    """
+
+    _digests: dict[str, int] = field(default_factory=dict)  # exact key -> distinct text
+    _owners: list[list[tuple[str, str]]] = field(default_factory=list)  # per distinct text
     _sigs: list[np.ndarray] = field(default_factory=list)
+    _entries: int = 0
     _frozen: _Frozen | None = None
 
     @property
@@ -283,18 +296,24 @@ class HoldoutIndex:
         return set(self._digests)
 
     def __len__(self) -> int:
-        return len(self._owners)
+        return self._entries
 
     def add(self, exact: str, signature: np.ndarray, owner: str = "", field: str = "input") -> None:
         """One entry from its exact key and signature (a purged text's kept fingerprint)."""
-        self._digests.setdefault(exact, []).append(len(self._owners))
-        self._owners.append((owner, field))
+        self._entries += 1
+        text = self._digests.get(exact)
+        if text is not None:  # the same normalised text: the same signature
+            self._owners[text].append((owner, field))
+            return
+        self._digests[exact] = len(self._sigs)
+        self._owners.append([(owner, field)])
         self._sigs.append(np.asarray(signature, dtype=np.uint32))
         self._frozen = None
 
     def add_texts(self, entries: Sequence[tuple[str, str, str]]) -> None:
         """Index (owner, field, text) entries, hashed as one batch; empty texts are skipped."""
-        kept = [(owner, name, normalise(text)) for owner, name, text in entries]
+        norms = normalise_many([text for _, _, text in entries])
+        kept = [(owner, name, norm) for (owner, name, _), norm in zip(entries, norms, strict=True)]
         kept = [entry for entry in kept if entry[2]]
         norms = [norm for _, _, norm in kept]
         for (owner, name, norm), sig in zip(kept, signatures(norms, normalised=True), strict=True):
@@ -322,29 +341,79 @@ class HoldoutIndex:
     def leaking(self, texts: Sequence[str]) -> list[bool]:
         """For each text: equal to, or a near duplicate of, some indexed text."""
         found = [False] * len(texts)
-        for match in self.matches(texts):
+        for match in self.matches(texts, per_row=1):
             found[match.row] = True
         return found
 
-    def matches(self, texts: Sequence[str], *, normalised: bool = False) -> list[Match]:
-        """Every (query text, indexed text) pair that is an exact or near duplicate."""
-        if not self._owners or not texts:
+    def matches(
+        self,
+        texts: Sequence[str],
+        *,
+        normalised: bool = False,
+        per_row: int | None = None,
+        once: bool = False,
+    ) -> list[Match]:
+        """The (query text, indexed text) pairs that are exact or near duplicates: at most
+        ``per_row`` owners a query text (None: all), and with ``once`` each indexed owner
+        only for the first query text that matched it (who is contaminated, not how often)."""
+        if not self._sigs or not texts:
             return []
-        norms = list(texts) if normalised else [normalise(text) for text in texts]
-        found = []
-        for start in range(0, len(norms), CHUNK):
-            part = norms[start : start + CHUNK]
-            for match in self.matches_of_codes(*codes_of(part), part.__getitem__):
-                found.append(dataclasses.replace(match, row=match.row + start))
+        self.freeze()  # before the threads: they only read
+        chunks = [texts[start : start + CHUNK] for start in range(0, len(texts), CHUNK)]
+
+        def hits_of(part: Sequence[str]) -> list[tuple[int, int, float, bool]]:
+            if normalised:
+                return self._hits(*codes_of(part), part.__getitem__)
+            return self._hits(*arrow_codes(_arrow_strings(part)))
+
+        found: list[Match] = []
+        seen: set[int] | None = set() if once else None
+        # Arrow's and numpy's kernels release the GIL: chunks hashed on every core at once.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for number, hits in enumerate(pool.map(hits_of, chunks)):
+                for match in self._expand(hits, per_row, seen):
+                    found.append(dataclasses.replace(match, row=match.row + number * CHUNK))
         return found
 
     def matches_of_codes(
-        self, codes: np.ndarray, lengths: np.ndarray, norm_of: Callable[[int], str]
+        self,
+        codes: np.ndarray,
+        lengths: np.ndarray,
+        norm_of: Callable[[int], str],
+        per_row: int | None = None,
     ) -> list[Match]:
         """``matches`` for normalised texts given as code points and lengths (``codes_of``);
         ``norm_of(row)`` gives a row's normalised text, asked only for the few rows that get
         as far as the exact lookup. Feed a few thousand rows at a time (``CHUNK``)."""
-        if not self._owners or not len(lengths):
+        return self._expand(self._hits(codes, lengths, norm_of), per_row, None)
+
+    def owners_of(self, text: int) -> list[tuple[str, str]]:
+        return list(self._owners[text])
+
+    def _expand(
+        self,
+        hits: list[tuple[int, int, float, bool]],
+        per_row: int | None,
+        seen: set[int] | None,
+    ) -> list[Match]:
+        found, counts = [], Counter[int]()
+        for row, text, share, exact in hits:
+            if seen is not None:
+                if text in seen:
+                    continue
+                seen.add(text)
+            for owner, name in self._owners[text]:
+                if per_row is not None and counts[row] >= per_row:
+                    break
+                counts[row] += 1
+                found.append(Match(row, owner, name, share, exact))
+        return found
+
+    def _hits(
+        self, codes: np.ndarray, lengths: np.ndarray, norm_of: Callable[[int], str]
+    ) -> list[tuple[int, int, float, bool]]:
+        """(query row, distinct indexed text, estimated Jaccard, exact) of every match."""
+        if not self._sigs or not len(lengths):
             return []
         index = self._index()
         sigs = densify(raw_bins(codes, lengths))
@@ -357,20 +426,18 @@ class HoldoutIndex:
         short = lengths < SHINGLE
         rows = np.flatnonzero((hits >= MIN_BANDS) & ~short)
         whole = (hits == present.sum(axis=1)) & (hits > 0)
-        found: dict[tuple[int, int], Match] = {}
+        found: dict[tuple[int, int], tuple[int, int, float, bool]] = {}
         for row in np.flatnonzero(short | whole).tolist():
             norm = norm_of(row)
-            for entry in self._digests.get(_digest(norm), ()) if norm else ():
-                owner, name = self._owners[entry]
-                found[(row, entry)] = Match(row, owner, name, 1.0, True)
+            text = self._digests.get(_digest(norm)) if norm else None
+            if text is not None:
+                found[(row, text)] = (row, text, 1.0, True)
         for start in range(0, len(rows), NEAR_ROWS):
             part = rows[start : start + NEAR_ROWS]
-            for row, entry, share in _near(sigs[part], keys[part], index):
-                key = (int(part[row]), entry)
-                if key not in found:
-                    owner, name = self._owners[entry]
-                    found[key] = Match(key[0], owner, name, share, False)
-        return sorted(found.values(), key=lambda m: (m.row, m.owner, m.field))
+            for row, text, share in _near(sigs[part], keys[part], index):
+                key = (int(part[row]), text)
+                found.setdefault(key, (key[0], text, share, False))
+        return sorted(found.values())
 
 
 def _near(
@@ -417,16 +484,22 @@ class GroupMatch:
 
 
 def group_matches(
-    index: HoldoutIndex, groups: Sequence[Sequence[tuple[str, str]]]
+    index: HoldoutIndex,
+    groups: Sequence[Sequence[tuple[str, str]]],
+    *,
+    per_row: int | None = None,
+    once: bool = False,
 ) -> list[GroupMatch]:
-    """Every match of the (field, text) texts of each group (e.g. ``comparable_texts``)."""
+    """Every match of the (field, text) texts of each group (e.g. ``comparable_texts``);
+    ``per_row`` and ``once`` as in ``HoldoutIndex.matches``."""
     flat: list[str] = []
     where: list[tuple[int, str]] = []
     for number, texts in enumerate(groups):
         for name, text in texts:
             flat.append(text)
             where.append((number, name))
-    return [GroupMatch(*where[m.row], m) for m in index.matches(flat)]
+    found = index.matches(flat, per_row=per_row, once=once)
+    return [GroupMatch(*where[m.row], m) for m in found]
 
 
 # ASCII text normalised inside Arrow (RE2), exactly as ``normalise`` does it: punctuation
@@ -435,25 +508,54 @@ _ARROW_PUNCT = r"[!-/:-@\[-\^`{-~]+"
 _ARROW_SPACE = r"[\t-\r\x1c-\x1f ]{2,}|[\t-\r\x1c-\x1f]"
 
 
-def arrow_codes(strings: Any) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
-    """(code points, lengths, normalised text of row i) of a pyarrow string array, for
-    ``HoldoutIndex.matches_of_codes``; nulls are empty texts. ASCII rows are normalised in
-    Arrow (2.5x Python's loop here) and read straight from its buffer (one byte a code
-    point); the others go through ``normalise``. Feed at most ``CHUNK`` rows at a time."""
+def _arrow_strings(texts: Sequence[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(texts, type=pa.string())
+
+
+def _arrow_normalised(strings: Any) -> tuple[Any, list[str] | None]:
+    """(the normalised Arrow array, or None; the normalised texts as a list, or None): ASCII
+    rows in Arrow (2.5x Python's loop here); a chunk with other rows becomes a list, its
+    ASCII rows still from Arrow and the others through ``normalise``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     strings = pc.fill_null(strings.cast(pa.string()), "")
-    if not pc.all(pc.string_is_ascii(strings)).as_py():
-        norms = [normalise(text) for text in strings.to_pylist()]
-        codes, lengths = codes_of(norms)
-        return codes, lengths, norms.__getitem__
     lowered = pc.ascii_lower(strings)
     cleaned = pc.replace_substring_regex(lowered, pattern=_ARROW_PUNCT, replacement="")
     spaced = pc.replace_substring_regex(cleaned, pattern=_ARROW_SPACE, replacement=" ")
     normed = pc.utf8_trim(spaced, characters=" ")
     if isinstance(normed, pa.ChunkedArray):
         normed = normed.combine_chunks()
+    ascii_rows = pc.string_is_ascii(strings)
+    if pc.all(ascii_rows).as_py():
+        return normed, None
+    norms = normed.to_pylist()
+    originals = strings.to_pylist()
+    for row, plain in enumerate(ascii_rows.to_pylist()):
+        if not plain:
+            norms[row] = normalise(originals[row])
+    return None, norms
+
+
+def normalise_many(texts: Sequence[str]) -> list[str]:
+    """``normalise`` of every text, through Arrow a chunk at a time."""
+    found: list[str] = []
+    for start in range(0, len(texts), CHUNK):
+        normed, norms = _arrow_normalised(_arrow_strings(texts[start : start + CHUNK]))
+        found += norms if norms is not None else normed.to_pylist()
+    return found
+
+
+def arrow_codes(strings: Any) -> tuple[np.ndarray, np.ndarray, Callable[[int], str]]:
+    """(code points, lengths, normalised text of row i) of a pyarrow string array, for
+    ``HoldoutIndex.matches_of_codes``; nulls are empty texts. An all-ASCII chunk is read
+    straight from Arrow's buffer (one byte a code point). Feed at most ``CHUNK`` rows."""
+    normed, norms = _arrow_normalised(strings)
+    if norms is not None:
+        codes, lengths = codes_of(norms)
+        return codes, lengths, norms.__getitem__
     offsets = np.frombuffer(normed.buffers()[1], dtype=np.int32)
     offsets = offsets[normed.offset : normed.offset + len(normed) + 1]
     data = normed.buffers()[2]

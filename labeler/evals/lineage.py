@@ -116,7 +116,7 @@ def left_out(
     index = leakage.HoldoutIndex()
     index.add_texts([(r["id"], name, text) for r in holdout for name, text in texts_of(r)])
     flat = [(ref, row) for ref, rows in trained for row in rows]
-    for hit in leakage.group_matches(index, [texts_of(row) for _, row in flat]):
+    for hit in leakage.group_matches(index, [texts_of(row) for _, row in flat], once=True):
         owner = hit.match.owner
         if owner not in found:
             found[owner] = LeftOut(owner, "near_duplicate_of_training", flat[hit.group][0].pack_id)

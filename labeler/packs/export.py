@@ -116,7 +116,7 @@ def _near_training(session: LabelingSession, holdout: list[Item]) -> dict[str, s
     index.add_texts([(item.id, name, text) for item in holdout for name, text in item_texts(item)])
     rows = pack_rows.trained_texts(session.store)
     groups = [leakage.comparable_texts(*row[1:]) for row in rows]
-    for hit in leakage.group_matches(index, groups):
+    for hit in leakage.group_matches(index, groups, once=True):
         found.setdefault(hit.match.owner, "near_duplicate_of_training")
     return found
 
@@ -161,7 +161,8 @@ def select(
             passed.append((item, gold))
     if options.kind == "training":  # all candidates at once: the signatures are vectorised
         groups = [item_texts(item) for item, _ in passed]
-        leaking = {hit.group for hit in leakage.group_matches(holdout_index(session), groups)}
+        index = holdout_index(session)
+        leaking = {hit.group for hit in leakage.group_matches(index, groups, per_row=1)}
         for number, (item, gold) in enumerate(passed):
             if number in leaking:
                 selection.excluded["near_duplicate_of_holdout"] += 1
