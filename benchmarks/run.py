@@ -23,6 +23,7 @@ from benchmarks import (
     bundle_bench,
     gui_bench,
     pack_bench,
+    pack_check_bench,
     pii_bench,
     queue_bench,
     rollout_bench,
@@ -35,6 +36,7 @@ SUITES = [
     queue_bench,
     agreement_bench,
     pack_bench,
+    pack_check_bench,
     rollout_bench,
 ]
 

@@ -103,3 +103,23 @@ def test_bad_input_is_exit_2_with_one_sentence(tmp_path: Path, packs) -> None:
         result = CliRunner().invoke(cli, ["pack", "check", *args])
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output and result.output.count("\n") == 1, result.output
+
+
+def test_check_loads_neither_qt_nor_the_store(tmp_path: Path, packs) -> None:
+    import subprocess
+    import sys
+
+    eval_pack, train, key = packs
+    path = tmp_path / "mix.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _training_set(eval_pack, train)))
+    code = (
+        "import sys\nfrom labeler.cli import main\n"
+        "sys.argv = ['labeler', 'pack', 'check', sys.argv[1], '--eval-pack', sys.argv[2],"
+        " '--pubkey', sys.argv[3]]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "loaded = ('PySide6', 'labeler.store', 'labeler.workspace', 'sqlcipher3')\n"
+        "print(code, [m for m in sys.modules if m.startswith(loaded)])\n"
+    )
+    args = [sys.executable, "-c", code, str(path), str(eval_pack), str(key)]
+    out = subprocess.run(args, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "1 []", out.stdout + out.stderr
