@@ -95,7 +95,8 @@ def _cold_start(path: Path) -> float:
         "w = MainWindow(Workspace.open(sys.argv[1], retention=False))\n"
         "w.show(); app.processEvents()\n"
         "assert w.current is not None\n"
-        "print(time.time()); print('pandas' in sys.modules)\n"
+        "print(time.time(), flush=True); print('pandas' in sys.modules, flush=True)\n"
+        "w.close(); w.workspace.close()\n"  # an orderly exit, as the app's
     )
     samples = []
     for _ in range(3):

@@ -22,15 +22,19 @@ from benchmarks import (
     agreement_bench,
     bundle_bench,
     gui_bench,
+    hostile_bench,
+    lake_bench,
     pack_bench,
     pack_check_bench,
     pii_bench,
     queue_bench,
     rollout_bench,
+    rubric_bench,
 )
 
 SUITES = [
     bundle_bench,
+    lake_bench,
     pii_bench,
     gui_bench,
     queue_bench,
@@ -38,6 +42,8 @@ SUITES = [
     pack_bench,
     pack_check_bench,
     rollout_bench,
+    rubric_bench,
+    hostile_bench,
 ]
 
 

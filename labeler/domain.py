@@ -96,9 +96,12 @@ class QueueRow:
     labeled: bool
     preview: str
     draft: bool = False  # answers chosen but not saved yet
+    recheck: bool = False  # a new rubric version sent it back (store/rechecks.py)
 
     @property
     def status(self) -> str:
+        if self.recheck:
+            return "re-check"
         if self.labeled:
             return "labeled"
         if self.draft:

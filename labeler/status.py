@@ -1,5 +1,6 @@
 """The week at a glance: what is imported, labeled, agreed, resolved, packed and evaluated,
-and the three signals a team acts on, with their trend across the weeks.
+and the three signals a team acts on, with their trend across the weeks. Stored manifests are
+read defensively: a malformed one shows as missing figures, never as a crash.
 
 The rollout part is the last recorded ``labeler rollout check`` of each candidate version:
 its verdict, each guarded signal against its guard, and the signals per model version.
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.rollout.record import latest_checks
 from labeler.store import bundles as bundle_rows
@@ -27,6 +29,9 @@ from labeler.store import packs as pack_rows
 from labeler.store.evals import GateRun
 from labeler.store.rollouts import RolloutRun
 from labeler.team.agreement_report import report as agreement_report
+from labeler.team.agreement_types import Disagreements
+from labeler.team.rechecks import RecheckSummary
+from labeler.team.rechecks import summary as recheck_summary
 
 
 @dataclass(frozen=True)
@@ -137,16 +142,40 @@ class RolloutStatus:
 
 
 @dataclass(frozen=True)
+class RubricStatus:
+    """The current rubric version, and how many versions the workspace has had."""
+
+    id: str
+    version: str
+    content_hash: str
+    installed_at: str
+    how: str
+    versions: int
+
+
+@dataclass(frozen=True)
+class AgreementLine:
+    """One question's agreement in the week."""
+
+    question: str
+    n: int
+    alpha: float | None
+    flag: str | None
+
+
+@dataclass(frozen=True)
 class WeekStatus:
     week: str | None
     weeks: tuple[str, ...]
     bundle: BundleCounts
     progress: tuple[LabelerProgress, ...]
-    agreement: list[dict[str, Any]]
-    disagreements: dict[str, int]
+    agreement: tuple[AgreementLine, ...]  # the agreement report's week, without intervals
+    disagreements: Disagreements
     packs: tuple[PackSummary, ...]
     gate: GateStatus | None  # None: no gate run yet
     signals: tuple[SignalPoint, ...]
+    rubric: RubricStatus | None = None
+    rechecks: RecheckSummary | None = None  # items a new rubric version sent back
     rollouts: tuple[RolloutStatus, ...] = ()  # the last check of each candidate, latest first
 
     def to_json(self) -> dict[str, Any]:
@@ -154,17 +183,28 @@ class WeekStatus:
         return dataclasses.asdict(self)
 
 
-def _signals(week: str, manifest: dict[str, Any]) -> SignalPoint:
-    stats = manifest.get("statistics", {})
-    by_signal = stats.get("by_signal", {})
+def _count(value: Any) -> int:
+    """A count from a stored manifest: whole, not negative, or nothing (0). Import checks
+    statistics now, but a workspace may hold a manifest an older Labeler let through."""
+    return value if type(value) is int and value >= 0 else 0
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _signals(week: str, manifest: Any) -> SignalPoint:
+    stats = _mapping(_mapping(manifest).get("statistics"))
+    by_signal = {str(k): _count(v) for k, v in _mapping(stats.get("by_signal")).items()}
     events = sum(by_signal.values())
     high = sum(by_signal.get(s, 0) for s in ("edit", "retry", "side_by_side"))
-    items = manifest.get("item_count", 0)
+    items = _count(_mapping(manifest).get("item_count"))
+    restricted = min(_count(stats.get("restricted")), items)
     return SignalPoint(
         week=week,
         high_intent_share=round(high / events, 4) if events else None,
         retry_rate=round(by_signal.get("retry", 0) / events, 4) if events else None,
-        restricted_share=round(stats.get("restricted", 0) / items, 4) if items else None,
+        restricted_share=round(restricted / items, 4) if items else None,
     )
 
 
@@ -181,10 +221,20 @@ def _bundle(rows: list[tuple[str, str | None, bool, bool, bool]]) -> BundleCount
 def _packs(session: LabelingSession) -> tuple[PackSummary, ...]:
     return tuple(
         PackSummary(
-            p["pack_id"], p["kind"], p["counts"]["rows"], p.get("creator_name"), p["created_at"]
+            str(p.get("pack_id", "?")), str(p.get("kind", "?")),
+            _count(_mapping(p.get("counts")).get("rows")), p.get("creator_name"),
+            str(p.get("created_at", "")),
         )
-        for p in pack_rows.listing(session.store)
-    )
+        for p in map(_mapping, pack_rows.listing(session.store))
+    )  # fmt: skip
+
+
+def _rubric(session: LabelingSession) -> RubricStatus:
+    current = session.rubric
+    history = rubric_versions.versions(session.store)
+    kept = next(v for v in history if v.row.content_hash == current.content_hash)
+    return RubricStatus(current.id, current.version, current.content_hash,
+                        kept.row.installed_at, kept.how, len(history))  # fmt: skip
 
 
 def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus:
@@ -203,13 +253,15 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         progress=tuple(
             LabelerProgress(names.get(k, k), v, len(rows)) for k, v in sorted(labeled.items())
         ),
-        agreement=[
-            {"question": q["question"], "n": q["n"], "alpha": q["alpha"], "flag": q["flag"]}
-            for q in agreement["questions"]
-        ],
-        disagreements=agreement["disagreements"],
+        agreement=tuple(
+            AgreementLine(b.stats.question, b.stats.n, b.stats.alpha, b.stats.flag)
+            for b in agreement.questions
+        ),
+        disagreements=agreement.disagreements,
         packs=_packs(session),
         gate=GateStatus.of(last) if last else None,
         signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),
+        rubric=_rubric(session),
+        rechecks=recheck_summary(session),
         rollouts=tuple(RolloutStatus.of(run) for run in latest_checks(session)),
     )

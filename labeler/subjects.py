@@ -27,3 +27,9 @@ def subject_hash(reference: str | None) -> str | None:
     if subject is None:
         return None
     return hashlib.sha256((SUBJECT_NAMESPACE + subject).encode("utf-8")).hexdigest()
+
+
+def pack_pseudonym(salt: str, digest: str) -> str:
+    """A subject hash as a workspace's packs carry it: salted per workspace, so the same
+    customer is the same value in its packs and nothing outside (docs/formats/pack.md)."""
+    return hashlib.sha256((salt + digest).encode()).hexdigest()

@@ -1,20 +1,26 @@
 """Workspace: the one object a front end holds — the open store and who is using it.
 
 Front ends never touch SQL or keys directly: they call methods here, and every write
-returns ``Changes``.
+returns ``Changes``. Opening checks the place first (a link to nothing, a folder), then the
+key, then every page's integrity (``store.connection``), and only then writes: it finishes a
+purge a reader interrupted and deletes interrupted backups' partial copies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import uuid
+from concurrent.futures import Future
 from pathlib import Path
 
 from labeler.crypto import keys, signing
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
 from labeler.labeling.session import LabelingSession
+from labeler.privacy import backups
+from labeler.privacy.purge import finish_pending_scrub
 from labeler.privacy.retention import apply_retention
 from labeler.store import connection, meta
 from labeler.store.writer import Writer
@@ -47,6 +53,7 @@ class Workspace:
         self.writer = writer
         self.store = connection.open_reader(writer.path, writer.store.key)
         self._session: LabelingSession | None = None
+        self.integrity: Future[str | None] = _checked()
         self._workspace_id: str | None = None
 
     @property
@@ -85,14 +92,32 @@ class Workspace:
         submits it itself, as the app does so that opening never waits on it)."""
         resolved = resolve_path(path)
         salt = connection.read_salt(resolved)
-        candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase)
-        store = connection.open_writable(resolved, candidates)
+        candidates = keys.candidate_keys(salt, prompt, passphrase=passphrase, where=str(resolved))
+        store = connection.open_writable(resolved, candidates, integrity=False)
         keys.settle_keychain(store.key)
         workspace = cls(Writer(store))
-        signing.ensure_signing_key(workspace.writer)
-        if retention:
-            apply_retention(workspace.writer)
+        # The page check is the writer's first job: every write waits behind it and is refused
+        # if a page is damaged, while the app shows its first item (it reads, and the check
+        # runs without the GIL). Open's own upkeep reads first and writes only when needed.
+        workspace.integrity = workspace.writer.submit(connection.guard_integrity, transaction=False)
+        try:
+            if meta.get(workspace.store, "signing_key_id") is None:
+                signing.ensure_signing_key(workspace.writer)
+            finish_pending_scrub(workspace.writer, workspace.store)
+            backups.remove_partials(workspace.writer, workspace.store)
+            if retention:  # the CLI and tests: wait for the check, and say if it failed
+                workspace.check_integrity()
+                apply_retention(workspace.writer)
+        except BaseException:
+            workspace.close()
+            raise
         return workspace
+
+    def check_integrity(self) -> None:
+        """Wait for the open's page check; ``WorkspaceError`` with its sentence if it failed."""
+        sentence = self.integrity.result()
+        if sentence is not None:
+            raise WorkspaceError(sentence)
 
     @classmethod
     def create(
@@ -103,7 +128,8 @@ class Workspace:
         passphrase: str | None = None,
     ) -> Workspace:
         resolved = resolve_path(path)
-        if resolved.exists():
+        connection.check_place(resolved)
+        if resolved.exists() or resolved.is_symlink():
             raise WorkspaceError(f"{resolved} already exists; refusing to create over it.")
         key = keys.new_key(prompt, passphrase=passphrase)
         try:
@@ -124,7 +150,7 @@ class Workspace:
         retention: bool = True,
     ) -> Workspace:
         resolved = resolve_path(path)
-        if resolved.exists():
+        if resolved.exists() or resolved.is_symlink():  # a dangling link: open says what it is
             return cls.open(resolved, prompt, retention=retention)
         return cls.create(resolved, prompt)
 
@@ -144,11 +170,21 @@ class Workspace:
             self._workspace_id = meta.get(self.store, "workspace_id") or ""
         return self._workspace_id
 
+    def counts(self) -> dict[str, int]:
+        """Items, labels, bundles and restricted items (cheaper than ``info``)."""
+        return meta.counts(self.store)
+
     def info(self) -> WorkspaceInfo:
         return _info_of(self.store, self.key_source)
 
-    def rotate_key(self, prompt: keys.PassphrasePrompt | None = None) -> None:
-        """Re-key the file; the old key is dropped only after the new one reopens it."""
+    def rotate_key(self, prompt: keys.PassphrasePrompt | None = None) -> list[str]:
+        """Re-key the file; the old key is dropped only after the new one reopens it.
+
+        Returns the backups this orphans: copies made under the old key (not the portable
+        ones), which no longer open with the keychain's key (a keychain workspace) or open
+        only with the old passphrase. The old key is not kept: a rotation is often made
+        because it may have leaked, and keeping it would keep it usable.
+        """
         old = self.key
         new = keys.rotation_key(old, prompt)
         try:
@@ -163,6 +199,7 @@ class Workspace:
         self.store = connection.open_reader(path, new)
         self._session = None
         keys.settle_keychain(new)
+        return [record.path for record in backups.orphaned_by_rotation(self.writer)]
 
     def backup(
         self, target: Path, *, portable: bool = False, prompt: keys.PassphrasePrompt | None = None
@@ -174,28 +211,51 @@ class Workspace:
         if target.resolve() == self.path.resolve():
             raise WorkspaceError("The backup cannot overwrite the workspace itself.")
         key = keys.backup_key(self.key, portable, prompt)
+        target = target.absolute()
         partial = target.with_name(target.name + ".partial")
-        for leftover in _with_sidecars(partial):
+        for leftover in backups.sidecars(partial):
             leftover.unlink(missing_ok=True)
+        # Recorded before a byte is written: if this process dies mid-copy, the next open
+        # (or a purge) finds the partial copy and deletes it.
+        backups.started(self.writer, partial, portable)
+        done = False
         try:
-            self.writer.run(lambda tx: connection.export_copy(tx, partial, key), transaction=False)
-            copy = connection.open_reader(partial, key)
+            copied = self._copy_to(partial, key)
             try:
-                copied = _info_of(copy, key.source)
-            finally:
-                copy.close()
-            expected = self.info()
-            if (copied.items, copied.labels, copied.bundles) != (
-                expected.items,
-                expected.labels,
-                expected.bundles,
-            ):
-                raise WorkspaceError("The backup copy does not match the workspace; not kept.")
-            os.replace(partial, target)
+                os.replace(partial, target)
+            except OSError as err:
+                raise WorkspaceError(f"Cannot write {target}: {err.strerror}.") from None
+            done = True
         finally:
-            for leftover in _with_sidecars(partial):
+            for leftover in backups.sidecars(partial):
                 leftover.unlink(missing_ok=True)
+            with contextlib.suppress(WorkspaceError):  # e.g. a full disk: the next open cleans
+                backups.ended(self.writer, partial, target if done else None, portable)
         return dataclasses.replace(copied, path=str(target))
+
+    def _copy_to(self, partial: Path, key: keys.WorkspaceKey) -> WorkspaceInfo:
+        """Export the encrypted copy and prove it opens with the same contents."""
+        self.writer.run(lambda tx: connection.export_copy(tx, partial, key), transaction=False)
+        copy = connection.open_reader(partial, key)
+        try:
+            copied = _info_of(copy, key.source)
+        finally:
+            copy.close()
+        expected = self.info()
+        if (copied.items, copied.labels, copied.bundles) != (
+            expected.items,
+            expected.labels,
+            expected.bundles,
+        ):
+            raise WorkspaceError("The backup copy does not match the workspace; not kept.")
+        return copied
+
+
+def _checked() -> Future[str | None]:
+    """The check of a workspace created (or re-keyed) here: nothing found."""
+    done: Future[str | None] = Future()
+    done.set_result(None)
+    return done
 
 
 def _info_of(store: connection.Store, key_source: str) -> WorkspaceInfo:
@@ -211,7 +271,3 @@ def _info_of(store: connection.Store, key_source: str) -> WorkspaceInfo:
         restricted=counts["restricted"],
         weeks=meta.weeks(store),
     )
-
-
-def _with_sidecars(path: Path) -> list[Path]:
-    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]

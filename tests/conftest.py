@@ -14,6 +14,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from labeler.crypto import keys
 from labeler.labeling.session import LabelingSession
 from labeler.workspace import Workspace
 
@@ -52,8 +53,14 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     keyring.set_keyring(previous)
 
 
+MEMORY_KEYRING = f"{MemoryKeyring.__module__}.{MemoryKeyring.__qualname__}"
+
+
 @pytest.fixture
-def memory_keyring() -> MemoryKeyring:
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    """The in-memory keychain, allowed as one that protects secrets (the allow-list in
+    labeler/crypto/keys.py names only the operating systems' own keychains)."""
+    monkeypatch.setattr(keys, "PROTECTING_BACKENDS", keys.PROTECTING_BACKENDS | {MEMORY_KEYRING})
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend

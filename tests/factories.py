@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from labeler.resources import default_rubric_path
 from labeler.triage.bundle_file import content_hash, write_bundle
 
 REASONS = ("wrong", "unsafe", "missing_info", "formatting")
@@ -57,3 +58,26 @@ def resign(pack: Path, session: Any) -> Path:
     signature = minisign.sign(signing_key(session.store), data, "manifest.json")
     (pack / "manifest.json.minisig").write_text(signature)
     return pack
+
+
+def rubric_file(
+    directory: Path,
+    version: str,
+    *,
+    replace: dict[str, str] | None = None,
+    guidance: str | None = None,
+) -> Path:
+    """A variant of the shipped rubric as a team would write it: the default's YAML with
+    ``version`` and the ``replace`` edits, and its guidance file beside it."""
+    shipped = default_rubric_path()
+    text = shipped.read_text(encoding="utf-8")
+    text = text.replace('version: "2026.11.1"', f'version: "{version}"', 1)
+    for old, new in (replace or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    directory.mkdir(parents=True, exist_ok=True)
+    md = shipped.with_suffix(".md").read_text(encoding="utf-8")
+    (directory / "default.md").write_text(md if guidance is None else guidance, encoding="utf-8")
+    path = directory / f"rubric-{version}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

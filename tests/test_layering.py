@@ -48,7 +48,14 @@ def test_sql_runs_only_in_the_store_package() -> None:
     root = Path(labeler.__path__[0])
     offenders = []
     for path in root.rglob("*.py"):
-        if path.relative_to(root).parts[0] == "store":
+        parts = path.relative_to(root).parts
+        if parts[0] == "store":
+            continue
+        if parts[:2] == ("triage", "engines"):
+            # The sampling engines query capture-event files with DuckDB or Spark: SQL, but
+            # never on the workspace (they do not import labeler.store; checked below).
+            source = path.read_text()
+            assert "labeler.store" not in source, path
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             calls_sql = (

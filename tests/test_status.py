@@ -57,7 +57,7 @@ def test_an_eval_only_week_is_not_a_week_of_the_status(
 
 def test_the_weeks_agreement_leaves_eval_pairs_out(lead: LabelingSession) -> None:
     # Only eval pairs answer the per-side questions, and the demo's team paired on some.
-    n = {q["question"]: q["n"] for q in week_status(lead, "2026-W48").agreement}
+    n = {q.question: q.n for q in week_status(lead, "2026-W48").agreement}
     assert n["safety_a"] == 0 and n["verdict"] > 0
 
 
@@ -74,3 +74,25 @@ def test_status_json_and_text_come_from_the_typed_status(lead: LabelingSession) 
     text = CliRunner().invoke(cli, ["--workspace", path, "status"]).output
     assert text.startswith(f"Week 2026-W48: {status.bundle.items} items (")
     assert f"{status.bundle.holdout} holdout" in text and "last eval gate: DO NOT SHIP" in text
+
+
+@pytest.mark.parametrize(
+    "statistics",
+    [None, "lots", {"by_signal": None}, {"by_signal": {"edit": "3", "retry": -4, "x": True}},
+     {"by_signal": [1, 2]}, {"restricted": "all"}, {"by_signal": {"edit": 2**70}}],
+)  # fmt: skip
+def test_malformed_stored_statistics_do_not_crash_status(
+    tmp_path: Path, memory_keyring, statistics: object
+) -> None:
+    """A manifest an older Labeler stored as it came: 'status' shows what it can."""
+    from labeler.workspace import Workspace
+
+    path = tmp_path / "ws.lbw"
+    with Workspace.create(path) as ws:
+        manifest = {"bundle_id": "old", "week": "2026-W48", "kind": "week",
+                    "created_at": "2026-11-24T00:00:00Z", "item_count": "many",
+                    "statistics": statistics}  # fmt: skip
+        ws.writer.run(lambda tx: bundle_rows.insert(tx, manifest, "0" * 64, "2026-11-24"))
+    for args in (["status"], ["status", "--json"]):
+        result = CliRunner().invoke(cli, ["--workspace", str(path), *args])
+        assert result.exit_code == 0, result.output

@@ -1,7 +1,9 @@
 """The ``labeler`` command: click groups, one module per group, thin over the core.
 
-Any ``LabelerError`` becomes one sentence on stderr and exit code 2. Qt is imported only
-inside the commands that open the app.
+Any ``LabelerError`` becomes one sentence on stderr and exit code 2. So do the faults of the
+machine rather than of the program — a full disk, a file that cannot be opened, the database
+driver refusing — wherever they surface (``faults.sentence``). Qt is imported only inside the
+commands that open the app.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 import click
 
 from labeler import __version__
+from labeler.cli.faults import fault_sentence
 from labeler.errors import LabelerError
 
 
@@ -23,6 +26,12 @@ class LabelerGroup(click.Group):
         except LabelerError as err:
             click.echo(f"Error: {err}", err=True)
             ctx.exit(2)
+        except Exception as err:
+            sentence = fault_sentence(err, (ctx.obj or {}).get("workspace"))
+            if sentence is None:
+                raise  # a bug: keep its traceback
+            click.echo(f"Error: {sentence}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=LabelerGroup, invoke_without_command=True)
@@ -30,7 +39,9 @@ class LabelerGroup(click.Group):
 @click.option(
     "--workspace",
     "workspace",
-    type=click.Path(dir_okay=False),
+    # A plain string: the workspace opener says in one sentence what is wrong with the path
+    # (a folder, a link to nothing), where click.Path would print a usage error.
+    type=str,
     envvar="LABELER_WORKSPACE",
     help="Workspace file (default: LABELER_WORKSPACE, else the user data dir).",
 )
@@ -60,6 +71,7 @@ def _register() -> None:
         privacy_cmds,
         profile_cmds,
         rollout_cmds,
+        rubric_cmds,
         status_cmds,
         workspace_cmds,
     )
@@ -67,6 +79,7 @@ def _register() -> None:
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
         privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds, audit_cmds,
+        rubric_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

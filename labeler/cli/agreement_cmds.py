@@ -4,47 +4,96 @@ lead's resolutions sent back to labelers."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from labeler.cli.common import echo_json, open_workspace, workspace_option
 
+if TYPE_CHECKING:  # the report's modules (and numpy) load only when the command runs
+    from labeler.team.agreement_types import AgreementReport, GapGroup
+    from labeler.team.clause_agreement import ClauseFigures, ReleaseAgreement
 
-def _figure(value: Any) -> str:
+
+def _figure(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def _print_report(data: dict[str, Any]) -> None:
-    weeks = ", ".join(data["weeks"]) or "—"
-    click.echo(f"Agreement, week {data['week'] or '—'} (weeks in workspace: {weeks})")
+def _print_report(data: AgreementReport) -> None:
+    weeks = ", ".join(data.weeks) or "—"
+    click.echo(f"Agreement, week {data.week or '—'} (weeks in workspace: {weeks})")
     header = ("question", "items", "agree", "kappa", "alpha")
     click.echo(f"{header[0]:<14} {' '.join(f'{h:>6}' for h in header[1:])}  95% CI          flag")
-    for q in data["questions"]:
-        ci = q["alpha_ci95"]
+    for block in data.questions:
+        q, ci = block.stats, block.stats.alpha_ci95
         interval = f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else "—"
         click.echo(
-            f"{q['question']:<14} {q['n']:>5} {_figure(q['percent']):>6} {_figure(q['kappa']):>6} "
-            f"{_figure(q['alpha']):>6}  {interval:<15} {q['flag'] or ''}"
+            f"{q.question:<14} {q.n:>5} {_figure(q.percent):>6} {_figure(q.kappa):>6} "
+            f"{_figure(q.alpha):>6}  {interval:<15} {q.flag or ''}"
         )
-    pooled = data["pooled"]
-    click.echo(f"\nPooled over {', '.join(pooled['weeks']) or '—'}:")
-    for q in pooled["questions"]:
-        flag = q["flag"] or ""
-        click.echo(f"  {q['question']:<14} items {q['n']:>4}  alpha {_figure(q['alpha'])}  {flag}")
-    for q in data["questions"]:
-        confusion = q["confusion"]
-        if q["n"]:
-            click.echo(f"\nConfusion, {q['question']} (rows: first labeler, columns: second):")
-            click.echo("  " + " ".join(f"{c[:10]:>10}" for c in confusion["labels"]))
-            for name, row in zip(confusion["labels"], confusion["matrix"], strict=True):
+    click.echo(f"\nPooled over {', '.join(data.pooled.weeks) or '—'}:")
+    for q in data.pooled.questions:
+        click.echo(f"  {q.question:<14} items {q.n:>4}  alpha {_figure(q.alpha)}  {q.flag or ''}")
+    for block in data.questions:
+        confusion = block.confusion
+        if block.stats.n:
+            click.echo(
+                f"\nConfusion, {block.stats.question} (rows: first labeler, columns: second):"
+            )
+            click.echo("  " + " ".join(f"{c[:10]:>10}" for c in confusion.labels))
+            for name, row in zip(confusion.labels, confusion.matrix, strict=True):
                 click.echo(f"  {' '.join(f'{v:>10}' for v in row)}  {name}")
     click.echo("\nLabelers vs gold:")
-    for entry in data["labeler_vs_gold"]:
-        weeks = ", ".join(f"{w['week']} {w['agreement']:.0%}" for w in entry["weeks"])
-        click.echo(f"  {entry['name']}: {weeks}")
-    counts = data["disagreements"]
-    click.echo(f"\nDisagreements: {counts['open']} open, {counts['resolved']} resolved.")
+    for entry in data.labeler_vs_gold:
+        weeks = ", ".join(f"{w.week} {w.agreement:.0%}" for w in entry.weeks)
+        click.echo(f"  {entry.name}: {weeks}")
+    counts = data.disagreements
+    click.echo(f"\nDisagreements: {counts.open} open, {counts.resolved} resolved.")
+    for release in data.releases:
+        click.echo(
+            f"Rubric release: {release.rubric_id} {release.version} in {release.week} "
+            "(agreement per clause before and after: --by-clause)"
+        )
+
+
+def _print_gaps(gaps: tuple[GapGroup, ...], week: str | None) -> None:
+    click.echo(f"Guideline gaps{' in ' + week if week else ''}: {sum(g.count for g in gaps)}")
+    for group in gaps:
+        click.echo(f"\n{group.clause} — {group.count} disagreement(s)")
+        for entry in group.items:
+            click.echo(f"  {entry.week} {entry.item_id}: {entry.note}")
+
+
+def _figures_text(figures: ClauseFigures, choice: bool) -> str:
+    if not figures.n:
+        return "—"
+    if choice:
+        return f"specific {_figure(figures.agreement)} ({figures.n})"
+    return f"agree {_figure(figures.agreement)} alpha {_figure(figures.alpha)} ({figures.n})"
+
+
+def _print_by_clause(releases: tuple[ReleaseAgreement, ...]) -> None:
+    if not releases:
+        click.echo("No rubric release yet: agreement per clause compares a release with the "
+                   "version it replaced ('labeler rubric install').")  # fmt: skip
+        return
+    for release in releases:
+        click.echo(
+            f"Rubric {release.rubric_id} {release.from_version} → {release.to_version} "
+            f"({release.week}): {release.before_items} paired items labeled under "
+            f"{release.from_version}, {release.after_items} under {release.to_version}, "
+            f"{release.mixed} under both (left out)"
+        )
+        click.echo(f"  {'clause':<28} {'change':<24} {'before':<30} {'after':<30} gaps")
+        for row in release.rows:
+            choice = "/" in row.clause
+            mark = " [re-check]" if row.sends_back else ""
+            click.echo(
+                f"  {row.clause:<28} {(row.change + mark)[:24]:<24} "
+                f"{_figures_text(row.before, choice):<30} {_figures_text(row.after, choice):<30} "
+                f"{row.before.gaps} → {row.after.gaps}"
+            )
+        click.echo("")
 
 
 @click.command()
@@ -58,27 +107,42 @@ def _print_report(data: dict[str, Any]) -> None:
     is_flag=True,
     help="The guideline-gap digest instead: disagreements from unclear rubric clauses.",
 )
+@click.option(
+    "--by-clause",
+    "by_clause",
+    is_flag=True,
+    help="Agreement per changed rubric clause before and after each rubric release instead.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def agreement(
-    workspace: str | None, week: str | None, pooled: int, gaps: bool, as_json: bool
-) -> None:
-    """Agreement per rubric question, reason code and week; or the guideline-gap digest."""
-    from labeler.team.agreement_report import report
-    from labeler.team.reconcile import guideline_gaps
+    workspace: str | None, week: str | None, pooled: int, gaps: bool, by_clause: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Agreement per rubric question, reason code and week; or the guideline-gap digest; or
+    agreement per clause across rubric releases."""
+    from labeler.team.agreement_report import gap_digest, report
+    from labeler.team.clause_agreement import by_clause as clause_agreement
 
     with open_workspace(workspace) as ws:
         session = ws.session
-        data: Any = guideline_gaps(session, week) if gaps else report(session, week, pooled)
-    if as_json:
-        echo_json(data)
-    elif gaps:
-        click.echo(
-            f"Guideline gaps{' in ' + week if week else ''}: {sum(g['count'] for g in data)}"
-        )
-        for group in data:
-            click.echo(f"\n{group['clause']} — {group['count']} disagreement(s)")
-            for entry in group["items"]:
-                click.echo(f"  {entry['week']} {entry['item_id']}: {entry['note']}")
+        if by_clause:
+            releases = clause_agreement(session)
+            if as_json:
+                echo_json({"releases": [r.to_json() for r in releases]})
+            else:
+                _print_by_clause(releases)
+            return
+        if gaps:
+            digest = gap_digest(session, week)
+        else:
+            data = report(session, week, pooled)
+    if gaps:
+        if as_json:
+            echo_json([group.to_json() for group in digest])
+        else:
+            _print_gaps(digest, week)
+    elif as_json:
+        echo_json(data.to_json())
     else:
         _print_report(data)
 

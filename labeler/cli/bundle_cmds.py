@@ -15,9 +15,7 @@ def bundle() -> None:
 
 
 @bundle.command()
-@click.argument(
-    "events", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("events", nargs=-1, required=True)
 @click.option("--week", required=True, help="ISO week of the bundle, e.g. 2026-W48.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -61,8 +59,32 @@ def bundle() -> None:
     default=None,
     help="Key of the holdout hash (LABELER_HOLDOUT_KEY); keep it the same every week.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "python", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="Who reads and samples the events: embedded DuckDB, the Python reference, or Spark.",
+)
+@click.option(
+    "--memory-limit",
+    default="500MB",
+    show_default=True,
+    help="DuckDB's memory cap; beyond it, it spills to a temporary folder.",
+)
+@click.option("--threads", type=click.IntRange(1, 1024), help="DuckDB threads (default: cores).")
+@click.option(
+    "--temp-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where DuckDB spills (a folder inside it, deleted afterwards).",
+)
+@click.option(
+    "--partition-column",
+    help="A hive partition column holding the day (yyyy-mm-dd): only the week's are read.",
+)
+@click.option("--spark-master", help="Spark master for --engine spark (default local[*]).")
 def build(
-    events: tuple[Path, ...],
+    events: tuple[str, ...],
     week: str,
     output: Path,
     per_reason: int,
@@ -71,15 +93,29 @@ def build(
     holdout_rate: float,
     seed: int,
     holdout_key: str | None,
+    engine: str,
+    memory_limit: str,
+    threads: int | None,
+    temp_dir: Path | None,
+    partition_column: str | None,
+    spark_master: str | None,
 ) -> None:
-    """Triage: sample the week's bundle from capture events (.jsonl, .csv, .parquet)."""
-    from labeler.errors import ValidationError
+    """Triage: sample the week's bundle from capture events.
+
+    EVENTS are .jsonl, .csv or .parquet files, globs ('lake/events/*.parquet') or folders
+    (hive-partitioned or not). Every engine picks the same items.
+    """
     from labeler.triage.build import BuildOptions, build_bundle
-    from labeler.triage.bundle_file import WEEK_PATTERN
+    from labeler.triage.engines import EngineSettings
     from labeler.triage.sampling import DEFAULT_HOLDOUT_KEY
 
-    if not WEEK_PATTERN.match(week):
-        raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
+    settings = EngineSettings(
+        memory_limit=memory_limit,
+        threads=threads,
+        temp_dir=temp_dir,
+        partition_column=partition_column,
+        spark_master=spark_master,
+    )
     options = BuildOptions(
         week=week,
         per_reason=per_reason,
@@ -89,7 +125,14 @@ def build(
         seed=seed,
         holdout_key=holdout_key or DEFAULT_HOLDOUT_KEY,
     )
-    manifest = build_bundle(list(events), options, output, progress=ProgressBar("Reading events"))
+    manifest = build_bundle(
+        list(events),
+        options,
+        output,
+        progress=ProgressBar("Reading events"),
+        engine=engine,
+        settings=settings,
+    )
     stats = manifest["statistics"]
     click.echo(
         f"Wrote {output}: {manifest['item_count']} items from {stats['events']} events "
@@ -99,7 +142,7 @@ def build(
 
 
 @bundle.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
 def inspect(file: Path, as_json: bool) -> None:
     """Show a bundle's manifest and its items' routing (validates it fully)."""
@@ -134,7 +177,7 @@ def inspect(file: Path, as_json: bool) -> None:
 
 @bundle.command(name="import")
 @workspace_option
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def import_(workspace: str | None, file: Path) -> None:
     """Validate a bundle fully, then import it in one transaction (or not at all)."""
     from labeler.triage.bundle_import import import_bundle
@@ -148,6 +191,13 @@ def import_(workspace: str | None, file: Path) -> None:
             f"Imported bundle {result.bundle_id}: {result.added} items added, "
             f"{result.already_present} already present."
         )
+        if result.rerouted:
+            click.echo(
+                f"{result.rerouted} items the bundle did not restrict were restricted: "
+                "personal data found again on import, or reason sensitive_data."
+            )
+        if result.skipped_purged:
+            click.echo(f"{result.skipped_purged} items of purged subjects were skipped.")
 
 
 COMMANDS = [bundle]

@@ -20,7 +20,7 @@ def workspace_option(func: F) -> F:
     return click.option(
         "--workspace",
         "workspace",
-        type=click.Path(dir_okay=False),
+        type=str,  # checked by the opener, in one sentence (see labeler/cli/__init__.py)
         default=None,
         help="Workspace file (overrides the global --workspace).",
     )(func)

@@ -28,9 +28,7 @@ def export_(workspace: str | None, output: Path) -> None:
 
 @labels.command(name="import")
 @workspace_option
-@click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
-)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--accept-rubric", is_flag=True, help="Take labels made under another rubric version."
 )

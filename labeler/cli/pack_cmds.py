@@ -40,7 +40,7 @@ def export_(workspace: str | None, kind: str, weeks: tuple[str, ...], output: Pa
 @click.option(
     "--pubkey",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # checked by verify_pack, in one sentence
     help="The lead's minisign public key file.",
 )
 def verify(directory: Path, pubkey: Path) -> None:

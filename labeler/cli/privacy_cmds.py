@@ -18,7 +18,11 @@ def purge(workspace: str | None, subject: str, as_json: bool) -> None:
     with open_workspace(workspace) as ws:
         result = purge_subject(ws.writer, subject)
     if as_json:
-        echo_json({"items": result.items, "labels": result.labels, "packs": result.packs})
+        echo_json(
+            {"items": result.items, "labels": result.labels, "packs": result.packs,
+             "scrubbed": result.scrubbed, "removed_partial_backups": result.removed_partials,
+             "backups": result.backups}
+        )  # fmt: skip
         return
     click.echo(f"Purged {result.items} items and {result.labels} labels of that subject.")
     if result.packs:
@@ -29,6 +33,18 @@ def purge(workspace: str | None, subject: str, as_json: bool) -> None:
             click.echo(f"  {pack_id}")
     else:
         click.echo("No exported pack held the subject.")
+    for path in result.removed_partials:
+        click.echo(f"Deleted an interrupted backup's partial copy: {path}")
+    if result.backups:
+        click.echo("Backups made from this workspace may still hold the subject (delete them):")
+        for path in result.backups:
+            click.echo(f"  {path}")
+    if not result.scrubbed:
+        click.echo(
+            "Not yet gone from the file's bytes: another program is reading the workspace. "
+            "Close it; the next open of the workspace finishes the purge.",
+            err=True,
+        )
 
 
 @click.group()

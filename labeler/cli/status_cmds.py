@@ -9,7 +9,7 @@ import click
 from labeler.cli.common import echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:
-    from labeler.status import GateStatus, RolloutStatus
+    from labeler.status import GateStatus, RolloutStatus, WeekStatus
 
 
 @click.command()
@@ -36,12 +36,11 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     for entry in data.progress:
         click.echo(f"  {entry.labeler}: {entry.labels} / {entry.of} labeled")
     for q in data.agreement:
-        alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-        click.echo(
-            f"  agreement {q['question']:<13} alpha {alpha} ({q['n']} items) {q['flag'] or ''}"
-        )
+        alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+        click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")
     dis = data.disagreements
-    click.echo(f"  disagreements: {dis['open']} open, {dis['resolved']} resolved")
+    click.echo(f"  disagreements: {dis.open} open, {dis.resolved} resolved")
+    _echo_rubric(data)
     for pack in data.packs:
         click.echo(
             f"  pack {pack.pack_id} ({pack.kind}, {pack.rows} rows, signed by {pack.signed_by})"
@@ -54,6 +53,25 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
             f"  {point.week}: high-intent share {point.high_intent_share}, "
             f"retry rate {point.retry_rate}, restricted share {point.restricted_share}"
         )
+
+
+def _echo_rubric(data: WeekStatus) -> None:
+    rubric, rechecks = data.rubric, data.rechecks
+    if rubric is not None:
+        click.echo(
+            f"  rubric: {rubric.id} {rubric.version} ({rubric.how}, {rubric.installed_at}; "
+            f"{rubric.versions} version(s))"
+        )
+    if rechecks is None or not (rechecks.open or rechecks.done):
+        return
+    click.echo(f"  re-check: {rechecks.open} item(s) waiting, {rechecks.done} done")
+    for entry in rechecks.items:
+        click.echo(
+            f"    {entry.item_id} (since {entry.rubric_version}, was {entry.decided}): "
+            + "; ".join(entry.reasons)
+        )
+    if rechecks.open > len(rechecks.items):
+        click.echo(f"    … and {rechecks.open - len(rechecks.items)} more (queue filter: re-check)")
 
 
 def _echo_gate(gate: GateStatus | None) -> None:

@@ -75,8 +75,21 @@ def keys() -> None:
 def rotate(workspace: str | None) -> None:
     """Re-key the workspace; the old key is dropped only after the new one reopens it."""
     with open_workspace(workspace) as ws:
-        ws.rotate_key(terminal_prompt())
+        orphaned = ws.rotate_key(terminal_prompt())
         click.echo(f"Re-keyed {ws.path} (key source: {ws.key_source}).")
+        source = ws.key_source
+    if orphaned:
+        opens = (
+            "no longer open: their key was the old keychain key"
+            if source == "keychain"
+            else "open only with the old passphrase"
+        )
+        click.echo(
+            f"Backups made before the rotation {opens}; make a new backup "
+            "(--portable opens anywhere):"
+        )
+        for path in orphaned:
+            click.echo(f"  {path}")
 
 
 COMMANDS = [init, info, backup, keys]

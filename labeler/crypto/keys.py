@@ -30,19 +30,47 @@ DEMO_PASSPHRASE = "labeler-demo"
 PassphrasePrompt = Callable[[str, bool], str]
 
 
-def _is_protecting(backend: object) -> bool:
-    """True for a keyring backend that really protects secrets (not fail/null/plaintext)."""
+# The keyring backends known to keep secrets encrypted by the operating system and unlocked
+# with the user's login: the only ones a workspace key is put in. An allow-list, not a
+# deny-list: keyring's fail and null backends, keyrings.alt's file backends (plaintext, or
+# encrypted under a password asked for on the terminal), and any backend not reviewed here
+# are refused, and the passphrase fallback is used instead.
+PROTECTING_BACKENDS = frozenset(
+    {
+        "keyring.backends.macOS.Keyring",
+        "keyring.backends.Windows.WinVaultKeyring",
+        "keyring.backends.SecretService.Keyring",
+        "keyring.backends.libsecret.Keyring",
+        "keyring.backends.kwallet.DBusKeyring",
+        "keyring.backends.kwallet.DBusKeyringKWallet4",
+    }
+)
+
+
+def backend_name(backend: object) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def refused_backend(backend: object) -> str | None:
+    """The name of the backend (or the member of a chain) that is not known to protect
+    secrets, or None when every one is."""
     from keyring.backends import chainer
 
+    if isinstance(backend, chainer.ChainerBackend):
+        members = list(backend.backends)
+        if not members:
+            return f"{backend_name(backend)} (an empty chain)"
+        return next((name for b in members if (name := refused_backend(b))), None)
+    name = backend_name(backend)
+    return None if name in PROTECTING_BACKENDS else name
+
+
+def _is_protecting(backend: object) -> bool:
+    """True for a keyring backend that really protects secrets (see PROTECTING_BACKENDS)."""
     if os.environ.get("LABELER_NO_KEYCHAIN"):
         return False
-    if isinstance(backend, chainer.ChainerBackend):
-        return bool(backend.backends) and all(_is_protecting(b) for b in backend.backends)
-    module = type(backend).__module__
-    # keyrings.alt's file backends keep the secret in a file next to the workspace (plaintext,
-    # or encrypted under a password it asks for on the terminal): no better than no keychain.
-    refused = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
-    return not module.startswith(refused)
+    return refused_backend(backend) is None
 
 
 def keychain_available() -> bool:
@@ -55,17 +83,63 @@ def keychain_available() -> bool:
         return False
 
 
+def no_keychain_reason() -> str:
+    """Why no keychain is used, for the sentence that asks for a passphrase instead."""
+    import keyring
+
+    if os.environ.get("LABELER_NO_KEYCHAIN"):
+        return "LABELER_NO_KEYCHAIN is set"
+    try:
+        refused = refused_backend(keyring.get_keyring())
+    except Exception as err:
+        return f"the keyring cannot be loaded ({type(err).__name__})"
+    if refused is None:
+        return "the keychain is not available"
+    return f"the keyring backend {refused} is not one known to protect secrets"
+
+
 def _account(salt: bytes, pending: bool = False) -> str:
     return f"workspace-{salt.hex()}" + ("-pending" if pending else "")
 
 
-def _keychain_get(salt: bytes, pending: bool = False) -> bytes | None:
+def keychain_load(account: str) -> str | None:
+    """The secret stored under ``account``; a locked or failing keychain is one sentence."""
     import keyring
+    from keyring.errors import KeyringLocked
 
     try:
-        value = keyring.get_password(SERVICE, _account(salt, pending))
-    except Exception:
-        return None
+        return keyring.get_password(SERVICE, account)
+    except KeyringLocked:
+        raise KeyUnavailableError(
+            "The OS keychain is locked: unlock it and try again; nothing was changed."
+        ) from None
+    except Exception as err:  # D-Bus gone, the keychain daemon refusing: say so
+        raise KeyUnavailableError(
+            f"The OS keychain could not be read ({type(err).__name__}: {str(err)[:120]}); "
+            "nothing was changed."
+        ) from None
+
+
+def keychain_store(account: str, secret: str) -> None:
+    """Store ``secret`` under ``account``; a read-only or locked keychain is one sentence."""
+    import keyring
+    from keyring.errors import KeyringLocked
+
+    try:
+        keyring.set_password(SERVICE, account, secret)
+    except KeyringLocked:
+        raise KeyUnavailableError(
+            "The OS keychain is locked: unlock it and try again; nothing was changed."
+        ) from None
+    except Exception as err:  # read-only, full, or refusing
+        raise KeyUnavailableError(
+            f"The OS keychain refused to store a key ({type(err).__name__}: "
+            f"{str(err)[:120]}); nothing was changed."
+        ) from None
+
+
+def _keychain_get(salt: bytes, pending: bool = False) -> bytes | None:
+    value = keychain_load(_account(salt, pending))
     if value is None:
         return None
     try:
@@ -76,16 +150,15 @@ def _keychain_get(salt: bytes, pending: bool = False) -> bytes | None:
 
 
 def _keychain_set(salt: bytes, raw: bytes, pending: bool = False) -> None:
-    import keyring
-
-    keyring.set_password(SERVICE, _account(salt, pending), raw.hex())
+    keychain_store(_account(salt, pending), raw.hex())
 
 
 def _keychain_delete(salt: bytes, pending: bool = False) -> None:
     import keyring
-    from keyring.errors import PasswordDeleteError
 
-    with contextlib.suppress(PasswordDeleteError):
+    # A key that cannot be deleted (already gone, a read-only or locked keychain) is left:
+    # an old pending key is only ever tried after the current one.
+    with contextlib.suppress(Exception):
         keyring.delete_password(SERVICE, _account(salt, pending))
 
 
@@ -104,14 +177,21 @@ def derive_from_passphrase(passphrase: str, salt: bytes) -> bytes:
     )
 
 
-def _ask(prompt: PassphrasePrompt | None, env: str, message: str, confirm: bool) -> str:
+def _ask(
+    prompt: PassphrasePrompt | None,
+    env: str,
+    message: str,
+    confirm: bool,
+    missing: str | None = None,
+) -> str:
+    """A passphrase from ``env`` or the prompt; ``missing`` says why none came otherwise."""
     value = os.environ.get(env)
     if value:
         return value
     if prompt is None:
-        raise KeyUnavailableError(
-            f"No keychain is available and no passphrase was given: set {env} or run interactively."
-        )
+        if missing is None:
+            missing = f"No keychain is used ({no_keychain_reason()}) and no passphrase was given"
+        raise KeyUnavailableError(f"{missing}: set {env} or run interactively.")
     value = prompt(message, confirm)
     if not value:
         raise KeyUnavailableError("No passphrase was entered.")
@@ -135,13 +215,18 @@ def new_key(
 
 
 def candidate_keys(
-    salt: bytes, prompt: PassphrasePrompt | None = None, *, passphrase: str | None = None
+    salt: bytes,
+    prompt: PassphrasePrompt | None = None,
+    *,
+    passphrase: str | None = None,
+    where: str | None = None,
 ) -> list[WorkspaceKey]:
     """Keys to try, in order, for an existing file with this salt.
 
     A pending keychain key is offered after the current one: it is there only when a rotation
     was interrupted after the re-key, and then it is the key that opens the file.
     """
+    missing = None
     if passphrase is None and keychain_available():
         keys = [
             WorkspaceKey(raw, salt, SOURCE_KEYCHAIN)
@@ -150,8 +235,18 @@ def candidate_keys(
         ]
         if keys:
             return keys
+        # Nothing in the file says which it was made with: say both what may have happened
+        # and what to do, rather than ask for a passphrase that may never have existed.
+        missing = (
+            f"The OS keychain holds no key for {where or 'this workspace'}: if it was made on "
+            "this computer, its keychain entry was deleted (restore the keychain from its "
+            "backup, or open a --portable backup of the workspace); if it was made with a "
+            "passphrase"
+        )
     if passphrase is None:
-        passphrase = _ask(prompt, "LABELER_PASSPHRASE", "Passphrase for the workspace", False)
+        passphrase = _ask(
+            prompt, "LABELER_PASSPHRASE", "Passphrase for the workspace", False, missing
+        )
     return [WorkspaceKey(derive_from_passphrase(passphrase, salt), salt, SOURCE_PASSPHRASE)]
 
 
@@ -160,7 +255,10 @@ def settle_keychain(key: WorkspaceKey) -> None:
     if key.source != SOURCE_KEYCHAIN:
         return
     if _keychain_get(key.salt) != key.raw:
-        _keychain_set(key.salt, key.raw)
+        try:
+            _keychain_set(key.salt, key.raw)
+        except KeyUnavailableError:
+            return  # a read-only keychain: the pending key keeps opening it; settle next time
     _keychain_delete(key.salt, pending=True)
 
 

@@ -123,9 +123,7 @@ def ensure_signing_key(writer: Writer) -> None:
         raw = private.private_bytes_raw()
         meta.put(tx, "signing_key_id", secrets.token_bytes(8).hex())
         if tx.key.source == _keys().SOURCE_KEYCHAIN:
-            import keyring
-
-            keyring.set_password(_keys().SERVICE, _account(tx), raw.hex())
+            _keys().keychain_store(_account(tx), raw.hex())  # a refusal is one sentence
         else:
             meta.put(tx, "signing_private_key", raw.hex())
 
@@ -151,9 +149,7 @@ def _load_private(store: Store) -> Ed25519PrivateKey:
 
     stored = meta.get(store, "signing_private_key")
     if stored is None and store.key.source == _keys().SOURCE_KEYCHAIN:
-        import keyring
-
-        stored = keyring.get_password(_keys().SERVICE, _account(store))
+        stored = _keys().keychain_load(_account(store))
     if stored is None:
         raise LabelerError("This workspace's signing key is missing from the keychain.")
     return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))

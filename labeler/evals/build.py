@@ -4,7 +4,8 @@
 (JSON lines ``{"item_id", "model_version", "output"}``), samples ``size`` items across case
 types (deterministic with the seed) and writes a bundle of kind "eval" whose items have the
 signal "eval": candidates[0] is the current model, candidates[1] the candidate; the workbench
-shows them blind and shuffled per labeler, like side-by-side picks.
+shows them blind and shuffled per labeler, like side-by-side picks. Each pair keeps its holdout
+item's subject (the bundle's hash, or the pack's salted pseudonym), so a purge reaches it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ from labeler.triage.bundle_file import (
 from labeler.triage.sampling import choose_overlap, keyed_rank, round_robin
 
 SIZE_RANGE = (50, 200)
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 def _check_pack_rubric(folder: Path) -> None:
@@ -52,7 +55,9 @@ def _check_pack_rubric(folder: Path) -> None:
     eval_questions(parse_rubric(text, guidance, f"{folder.name}/rubric.yaml"), "an eval")
 
 
-def _holdout_row(row: dict[str, Any], case: str, model_name: Any) -> dict[str, Any]:
+def _holdout_row(
+    row: dict[str, Any], case: str, model_name: Any, subject: str | None
+) -> dict[str, Any]:
     """What the eval keeps of a holdout item: its context and, for the contamination check,
     every text and its content hash."""
     return {
@@ -61,17 +66,22 @@ def _holdout_row(row: dict[str, Any], case: str, model_name: Any) -> dict[str, A
         "model_name": model_name, "output": row.get("output"),
         "edited_output": row.get("edited_output"), "retries": row.get("retries"),
         "candidates": row.get("candidates"), "content_hash": row.get("content_hash"),
+        "subject_hash": subject,
     }  # fmt: skip
 
 
 def _holdout_from_pack(folder: Path) -> list[dict[str, Any]]:
     _check_pack_rubric(folder)
-    return [
-        _holdout_row(row, row["case_type"], row["model_name"])
-        for row in lineage.pack_rows(folder)
-        # an eval pair (packs made before items had kinds held them): not holdout
-        if row.get("signal") != EVAL_SIGNAL
-    ]
+    rows = []
+    for number, row in enumerate(lineage.pack_rows(folder), start=1):
+        if row.get("signal") == EVAL_SIGNAL:
+            continue  # an eval pair (packs made before items had kinds held them): not holdout
+        subject = row.get("subject")
+        if subject is not None and not (isinstance(subject, str) and _SHA256.fullmatch(subject)):
+            raise ValidationError(f"labels.jsonl line {number}: field 'subject' is not a sha256.")
+        # the pack's salted pseudonym: the workspace that made the pack purges by it
+        rows.append(_holdout_row(row, row["case_type"], row["model_name"], subject))
+    return rows
 
 
 def _holdout_from_bundle(path: Path) -> list[dict[str, Any]]:
@@ -81,7 +91,12 @@ def _holdout_from_bundle(path: Path) -> list[dict[str, Any]]:
             f"{path.name} is an eval bundle; build an eval from a week's bundle or an eval pack."
         )
     return [
-        _holdout_row(item, case_type(item["signal"], item["reason_code"]), item["model"]["name"])
+        _holdout_row(
+            item,
+            case_type(item["signal"], item["reason_code"]),
+            item["model"]["name"],
+            item["subject_hash"],
+        )
         for item in bundle.items
         if item["holdout"]
     ]
@@ -228,7 +243,8 @@ def _records(
                 {"model_version": current_version, "output": current_out[source["id"]]},
                 {"model_version": candidate_version, "output": candidate_out[source["id"]]},
             ],
-            "picked": None, "subject_hash": None,
+            # The pair copies the item's text, so it keeps its subject: a purge reaches it.
+            "picked": None, "subject_hash": source["subject_hash"],
         }  # fmt: skip
         record["content_hash"] = content_hash(record)
         spans = scan_pii(record)

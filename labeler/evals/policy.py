@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from labeler import yamlio
 from labeler.errors import ValidationError
 
 REQUIRED = {
@@ -86,8 +85,8 @@ def _typed(name: str, key: str, value: Any, kind: type) -> Any:
 def parse_policy(text: str, name: str) -> Policy:
     """Validate a policy's YAML text; ``name`` names it in errors."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError:
+        raw = yamlio.safe_load(text)
+    except yamlio.YAMLError:
         raise ValidationError(f"{name}: not valid YAML.") from None
     if not isinstance(raw, dict):
         raise ValidationError(f"{name}: the policy must be a YAML mapping.")

@@ -42,6 +42,10 @@ def value_axis(low: float, high: float, ticks: int = 6, title: str = "") -> QVal
     axis = QValueAxis()
     axis.setRange(low, high)
     axis.setTickCount(ticks)
+    # Ticks anchored at 0 in even steps: -0.2, 0, 0.2… (a count alone gives "-0.0").
+    axis.setTickType(QValueAxis.TickType.TicksDynamic)
+    axis.setTickAnchor(0.0)
+    axis.setTickInterval((high - low) / max(ticks - 1, 1))
     axis.setLabelFormat("%.1f" if (high - low) / max(ticks - 1, 1) >= 0.1 else "%.2f")
     axis.setLabelsFont(_font(9))
     if title:

@@ -97,7 +97,7 @@ def make_view(window: MainWindow, name: str) -> QWidget | None:
     if name == "Rollout":
         return RolloutView(window.workspace)
     if name == "Home":
-        home = HomeView(window.session, tabs=window.tab_names())
+        home = HomeView(window.workspace, tabs=window.tab_names())
         home.open_requested.connect(window.show_tab)
         return home
     if name == "Reconcile":
@@ -109,5 +109,5 @@ def make_view(window: MainWindow, name: str) -> QWidget | None:
         evals.item_requested.connect(window.open_item_in_label_tab)
         return evals
     if name == "Agreement":
-        return AgreementView(window.session)
+        return AgreementView(window.workspace)
     return None

@@ -16,6 +16,7 @@ from labeler.gui import (
     team_actions,
     workspace_actions,
 )
+from labeler.gui.dialogs.rubric_dialog import show_rubric_dialog
 
 if TYPE_CHECKING:
     from labeler.gui.main_window import MainWindow
@@ -79,6 +80,7 @@ def build_menus(window: MainWindow) -> QAction:
     help_menu = bar.addMenu("&Help")
     _action(window, help_menu, "Rubric &guidance",
             lambda: workspace_actions.show_guidance(window, window.session), "F1")  # fmt: skip
+    _action(window, help_menu, "&Rubric…", lambda: show_rubric_dialog(window))
     _action(window, help_menu, "&About Labeler",
             lambda: workspace_actions.show_about(window, ws))  # fmt: skip
     return inline

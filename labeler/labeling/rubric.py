@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from labeler import yamlio
 from labeler.domain import LABELED_SIGNALS
 from labeler.errors import ValidationError
 
@@ -283,8 +282,8 @@ def _inferred_roles(rubric_id: str, questions: tuple[Question, ...]) -> tuple[Qu
 def parse_rubric(text: str, guidance: str, source: str) -> Rubric:
     """Validate a rubric's YAML text; ``source`` names it in errors."""
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as err:
+        raw = yamlio.safe_load(text)
+    except yamlio.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f" at line {mark.line + 1}" if mark else ""
         raise ValidationError(f"{source}: not valid YAML{line}.") from None
@@ -325,8 +324,8 @@ def load_rubric(path: Path) -> Rubric:
     except (OSError, UnicodeDecodeError) as err:
         raise ValidationError(f"{path.name}: cannot be read ({err}).") from None
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError:
+        raw = yamlio.safe_load(text)
+    except yamlio.YAMLError:
         raw = None  # parse_rubric reports it with its line
     guidance = ""
     name = raw.get("guidance") if isinstance(raw, dict) else None

@@ -23,11 +23,10 @@ from labeler.clock import utc_now
 from labeler.crypto import keys
 from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
-from labeler.labeling import pii_marks
+from labeler.labeling import pii_marks, rubric_versions
 from labeler.labeling.redaction import redacted_fields
-from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
-from labeler.resources import default_rubric_path
-from labeler.store import audit, connection, drafts, labelers, labels, meta, queue
+from labeler.labeling.rubric import Rubric
+from labeler.store import audit, connection, drafts, labelers, labels, queue
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
 from labeler.store.queue import QueueFilter
@@ -99,24 +98,15 @@ class LabelingSession:
     # -- rubric --------------------------------------------------------------------------
     @property
     def rubric(self) -> Rubric:
-        """The workspace's rubric: kept in the workspace, first taken from the default file."""
+        """The workspace's current rubric version (its first use keeps the shipped default)."""
         if self._rubric is None:
-            text = meta.get(self.store, "rubric_yaml")
-            if text is None:
-                path = default_rubric_path()
-                rubric = load_rubric(path)
-                yaml_text = path.read_text(encoding="utf-8")
-
-                def keep(tx: WriteStore) -> None:
-                    meta.put(tx, "rubric_yaml", yaml_text)
-                    meta.put(tx, "rubric_guidance", rubric.guidance)
-
-                self.writer.run(keep)
-                self._rubric = rubric
-            else:
-                guidance = meta.get(self.store, "rubric_guidance") or ""
-                self._rubric = parse_rubric(text, guidance, "workspace rubric")
+            found = rubric_versions.current_rubric(self.store)
+            self._rubric = found or self.writer.run(rubric_versions.keep_default)
         return self._rubric
+
+    def forget_rubric(self) -> None:
+        """Read the current version again (after a new one was installed or imported)."""
+        self._rubric = None
 
     # -- queue and items -----------------------------------------------------------------
     def _sees_restricted(self) -> bool:

@@ -7,7 +7,7 @@ state and options give identical ``labels.jsonl`` and ``labels.parquet`` bytes.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import secrets
 import uuid
@@ -25,6 +25,7 @@ from labeler.domain import LOW_INTENT_SIGNALS, NORMAL_CASE, Item
 from labeler.errors import LabelerError, ValidationError
 from labeler.gcpause import gc_paused
 from labeler.jsonio import canonical_json
+from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.packs.files import (
     EVAL_NOTES,
@@ -42,7 +43,8 @@ from labeler.store import meta
 from labeler.store import packs as pack_rows
 from labeler.store import privacy as privacy_rows
 from labeler.store.connection import WriteStore
-from labeler.team.agreement_report import answer_units, paired_labels, question_stats
+from labeler.subjects import pack_pseudonym
+from labeler.team.agreement_report import question_figures
 from labeler.team.reconcile import Gold, gold_labels
 
 KINDS = ("training", "eval")
@@ -180,9 +182,7 @@ def select(
 
 
 def _salted(salt: str, subject_hash: str | None) -> str | None:
-    if subject_hash is None:
-        return None
-    return hashlib.sha256((salt + subject_hash).encode()).hexdigest()
+    return None if subject_hash is None else pack_pseudonym(salt, subject_hash)
 
 
 def _row(item: Item, gold: Gold, questions: list[str], salt: str, rubric: Any) -> dict[str, Any]:
@@ -213,9 +213,33 @@ def export_pack(
     progress: ProgressCallback = no_progress,
     should_cancel: CancelCheck = never_cancel,
 ) -> dict[str, Any]:
-    """Write the pack into ``out_dir`` (new or empty) and return its manifest."""
-    with gc_paused():
-        return _export(session, options, out_dir, progress, should_cancel)
+    """Write the pack into ``out_dir`` (new or empty) and return its manifest.
+
+    A pack is complete or absent: on any failure (a full disk, a cancel) the files written
+    so far are deleted, and the folder too when this export made it.
+    """
+    made = not out_dir.exists()
+    try:
+        with gc_paused():
+            return _export(session, options, out_dir, progress, should_cancel)
+    except BaseException as err:
+        _remove_partial(out_dir, made)
+        if isinstance(err, OSError):
+            raise LabelerError(
+                f"Cannot write the pack in {out_dir}: {err.strerror or err}; nothing was kept."
+            ) from None
+        raise
+
+
+def _remove_partial(out_dir: Path, made: bool) -> None:
+    """Delete what a failed export wrote (only our files: the folder was new or empty)."""
+    names = ("labels.jsonl", "labels.parquet", "rubric.yaml", "guidance.md", "README.md",
+             MANIFEST, SIGNATURE)  # fmt: skip
+    for name in names:
+        (out_dir / name).unlink(missing_ok=True)
+    if made:
+        with contextlib.suppress(OSError):
+            out_dir.rmdir()
 
 
 def _export(
@@ -243,9 +267,8 @@ def _export(
     columns = list(rows[0]) if rows else ["item_id"]
     write_jsonl(out_dir / "labels.jsonl", rows)
     write_parquet(out_dir / "labels.parquet", rows, columns)
-    (out_dir / "rubric.yaml").write_text(
-        meta.get(session.store, "rubric_yaml") or "", encoding="utf-8"
-    )
+    kept = rubric_versions.by_hash(session.store, rubric.content_hash)
+    (out_dir / "rubric.yaml").write_text(kept.row.yaml if kept else "", encoding="utf-8")
     (out_dir / "guidance.md").write_text(rubric.guidance, encoding="utf-8")
     check_cancel(should_cancel)
     progress(2, 4, "Signing")
@@ -345,12 +368,7 @@ def _guard_summary(kind: str, selection: _Selection) -> dict[str, Any]:
 
 
 def _agreement_summary(session: LabelingSession, weeks: set[str]) -> dict[str, Any]:
-    paired = paired_labels(session)
-    rows = [row for row in paired.rows if row[1] in weeks]
-    summary = {}
-    for question in session.rubric.questions:
-        if question.kind == "free_text":
-            continue
-        stats = question_stats(answer_units(paired, question, rows), question, None)
-        summary[question.id] = {"n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
-    return summary
+    return {
+        s.question: {"n": s.n, "alpha": s.alpha, "flag": s.flag}
+        for s in question_figures(session, weeks)
+    }

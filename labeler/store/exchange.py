@@ -22,6 +22,15 @@ def trusted_name(store: Store, public_key: str) -> str | None:
     return None if value is None else str(value)
 
 
+def labeler_id_of_key(store: Store, public_key: str) -> str | None:
+    """The id of the (other) labeler whose labels this key signed here before, if any."""
+    value = store.scalar(
+        "SELECT id FROM labelers WHERE public_key = ? AND NOT is_self ORDER BY created_at LIMIT 1",
+        (public_key,),
+    )
+    return None if value is None else str(value)
+
+
 def trusted(store: Store) -> list[tuple[str, str]]:
     return [
         (r[0], r[1]) for r in store.query("SELECT name, public_key FROM trusted_keys ORDER BY name")
@@ -58,3 +67,14 @@ def known_item_ids(store: Store, ids: list[str]) -> set[str]:
         "SELECT id FROM items WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
     )
     return {r[0] for r in rows}
+
+
+def item_signals(store: Store, ids: list[str]) -> dict[str, str]:
+    """item id -> signal, for the ids this workspace holds."""
+    import json
+
+    rows = store.query(
+        "SELECT id, signal FROM items WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {r[0]: r[1] for r in rows}

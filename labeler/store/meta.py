@@ -19,6 +19,10 @@ def put(store: Store, key: str, value: str) -> None:
     )
 
 
+def delete(store: Store, key: str) -> None:
+    store.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
 def counts(store: Store) -> dict[str, int]:
     row = store.query(
         "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM labels), "

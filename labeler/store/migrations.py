@@ -5,8 +5,11 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
+
+import yaml
 
 from labeler.clock import utc_now
 
@@ -257,7 +260,74 @@ def _v6_drafts_undo_and_queue(conn: Any) -> None:
     )
 
 
-def _v7_signed_verdicts_and_rollout_checks(conn: Any) -> None:
+def _v7_rubric_versions(conn: Any) -> None:
+    """Keep every installed rubric version, and what a rubric change sends back for re-check.
+
+    ``rubrics``: one row per version (its YAML and guidance, who installed it and how, who
+    signed the file it came in), exactly one of them ``current``. The rubric a workspace kept
+    in ``meta`` becomes its first version, and ``resolutions.rubric_hash`` (the version a
+    decision was made under) is filled with it: until now a workspace only ever had that one.
+    ``rechecks``: items whose gold label was decided under a clause a later version changed.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE rubrics (
+            seq INTEGER PRIMARY KEY,
+            rubric_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            yaml TEXT NOT NULL,
+            guidance TEXT NOT NULL,
+            installed_at TEXT NOT NULL,
+            installed_by TEXT,
+            installed_by_name TEXT,
+            source TEXT NOT NULL CHECK (source IN ('default', 'workspace', 'install', 'import')),
+            signed_by_key TEXT,
+            signed_by_name TEXT,
+            file_sha256 TEXT,
+            current INTEGER NOT NULL DEFAULT 0 CHECK (current IN (0, 1))
+        );
+        CREATE UNIQUE INDEX rubrics_one_current ON rubrics(current) WHERE current = 1;
+        CREATE TABLE rechecks (
+            item_id TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            rubric_seq INTEGER NOT NULL REFERENCES rubrics(seq),
+            decided TEXT NOT NULL,
+            reasons TEXT NOT NULL,
+            queued_at TEXT NOT NULL
+        );
+        ALTER TABLE resolutions ADD COLUMN rubric_hash TEXT
+        """,
+    )
+    rows = dict(
+        conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('rubric_yaml', 'rubric_guidance')"
+        ).fetchall()
+    )
+    text = rows.get("rubric_yaml")
+    if text is None:
+        return  # never used: the first use keeps the shipped default as version 1
+    guidance = rows.get("rubric_guidance") or ""
+    created = conn.execute("SELECT value FROM meta WHERE key = 'created_at'").fetchone()
+    # The content hash as labeling/rubric.py computes it (this migration must not import the
+    # labeling layer, and must keep the formula it shipped with; a test pins the two equal).
+    digest = hashlib.sha256(text.encode("utf-8") + b"\0" + guidance.encode("utf-8")).hexdigest()
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raw = None
+    raw = raw if isinstance(raw, dict) else {}
+    conn.execute(
+        "INSERT INTO rubrics(rubric_id, version, content_hash, yaml, guidance, installed_at, "
+        "source, current) VALUES (?, ?, ?, ?, ?, ?, 'workspace', 1)",
+        (str(raw.get("id", "workspace")), str(raw.get("version", "1")), digest, text, guidance,
+         created[0] if created else utc_now()),
+    )  # fmt: skip
+    conn.execute("UPDATE resolutions SET rubric_hash = ?", (digest,))
+    conn.execute("DELETE FROM meta WHERE key IN ('rubric_yaml', 'rubric_guidance')")
+
+
+def _v8_signed_verdicts_and_rollout_checks(conn: Any) -> None:
     """Signed verdicts, and the rollout checks beside the gate run that let a model ship.
 
     ``gate_runs.document``/``signature``: the verdict as a canonical JSON document (naming the
@@ -300,7 +370,8 @@ MIGRATIONS: list[Migration] = [
     _v4_evals,
     _v5_item_kinds_and_gate_runs,
     _v6_drafts_undo_and_queue,
-    _v7_signed_verdicts_and_rollout_checks,
+    _v7_rubric_versions,
+    _v8_signed_verdicts_and_rollout_checks,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

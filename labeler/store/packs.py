@@ -24,12 +24,24 @@ def record(
     )
 
 
-def with_subject(store: Store, subject_hash: str) -> list[str]:
+def with_subject(store: Store, subject_hashes: list[str]) -> list[str]:
+    """The packs that held the subject kept in any of these forms."""
     rows = store.query(
-        "SELECT DISTINCT pack_id FROM pack_items WHERE subject_hash = ? ORDER BY pack_id",
-        (subject_hash,),
+        "SELECT DISTINCT pack_id FROM pack_items WHERE subject_hash IN "
+        "(SELECT value FROM json_each(?)) ORDER BY pack_id",
+        (json.dumps(subject_hashes),),
     )
     return [r[0] for r in rows]
+
+
+def replace_subject(store: Store, subject_hashes: list[str], keyed: str) -> None:
+    """A purged subject's pack rows keep only ``keyed`` (the tombstone's hash), so the packs
+    can still be named and the plain hash is gone (caller holds the transaction)."""
+    store.conn.execute(
+        "UPDATE pack_items SET subject_hash = ? WHERE subject_hash IN "
+        "(SELECT value FROM json_each(?))",
+        (keyed, json.dumps(subject_hashes)),
+    )
 
 
 def listing(store: Store) -> list[dict[str, Any]]:

@@ -18,10 +18,12 @@ def tombstone_keys(store: Store) -> set[str]:
     return {r[0] for r in store.query("SELECT key_hash FROM tombstones")}
 
 
-def subject_item_ids(store: Store, subject_hash: str) -> list[str]:
-    return [
-        r[0] for r in store.query("SELECT id FROM items WHERE subject_hash = ?", (subject_hash,))
-    ]
+def subject_item_ids(store: Store, subject_hashes: list[str]) -> list[str]:
+    """The items carrying any of these forms of one subject."""
+    rows = store.query(
+        f"SELECT id FROM items WHERE subject_hash IN {_IN_IDS}", (json.dumps(subject_hashes),)
+    )
+    return [r[0] for r in rows]
 
 
 def delete_items(store: Store, ids: list[str]) -> int:

@@ -14,8 +14,11 @@ from typing import Any
 
 from labeler.domain import QueueRow
 from labeler.store.connection import Store
+from labeler.store.rechecks import OPEN as RECHECK_OPEN
 
-STATUSES = ("unlabeled", "draft", "labeled", "needs redaction")
+RECHECK = "re-check"  # sent back by a new rubric version (store/rechecks.py)
+STATUSES = ("unlabeled", "draft", "labeled", "needs redaction", RECHECK)
+_RECHECK = f"EXISTS (SELECT 1 FROM rechecks r WHERE r.item_id = i.id AND {RECHECK_OPEN})"
 # Each row joined with this labeler's label and draft (the same labeler id twice).
 _JOINS = (
     "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ? "
@@ -57,6 +60,8 @@ def _where(include_restricted: bool, flt: QueueFilter) -> tuple[str, list[Any]]:
         clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND NOT {blocked}")
     elif flt.status == "needs redaction":
         clauses.append(f"l.id IS NULL AND d.item_id IS NULL AND {blocked}")
+    elif flt.status == RECHECK:
+        clauses.append(_RECHECK)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -65,6 +70,9 @@ def queue_ids(
 ) -> list[str]:
     """Ids of the items the queue shows, in queue order."""
     where, params = _where(include_restricted, flt)
+    if flt.status is None:  # no label state asked for: the covering index alone answers
+        rows = store.query(f"SELECT i.id FROM items i{where} {_ORDER}", params)
+        return [r[0] for r in rows]
     me = labeler_id or ""
     rows = store.query(f"SELECT i.id FROM items i {_JOINS}{where} {_ORDER}", [me, me, *params])
     return [r[0] for r in rows]
@@ -75,7 +83,7 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
     rows = store.query(
         "SELECT i.id, i.seq, i.week, i.signal, i.reason_code, i.restricted, "
         "i.redaction_confirmed, i.overlap, i.holdout, l.id IS NOT NULL, "
-        "substr(coalesce(i.intent, ''), 1, 120), d.item_id IS NOT NULL "
+        f"substr(coalesce(i.intent, ''), 1, 120), d.item_id IS NOT NULL, {_RECHECK} "
         f"FROM items i {_JOINS} WHERE i.id IN (SELECT value FROM json_each(?))",
         (labeler_id or "", labeler_id or "", json.dumps(list(ids))),
     )
@@ -93,6 +101,7 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
             labeled=bool(r[9]),
             preview=r[10],
             draft=bool(r[11]),
+            recheck=bool(r[12]),
         )
         for r in rows
     }

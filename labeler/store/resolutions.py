@@ -26,22 +26,26 @@ class Resolution:
     note: str
     resolved_by: str
     resolved_at: str
+    rubric_hash: str | None = None  # the rubric version it was decided under
 
 
-_COLUMNS = "id, item_id, answers, cause, clause, note, resolved_by, resolved_at"
+_COLUMNS = "id, item_id, answers, cause, clause, note, resolved_by, resolved_at, rubric_hash"
 
 
 def _resolution(row: Sequence[Any]) -> Resolution:
-    return Resolution(row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], row[7])
+    return Resolution(
+        row[0], row[1], json.loads(row[2]), row[3], row[4], row[5], row[6], row[7], row[8]
+    )
 
 
 def add(store: Store, item_id: str, answers: dict[str, Any], cause: str, clause: str | None,
-        note: str, resolved_by: str, at: str) -> int:  # fmt: skip
+        note: str, resolved_by: str, at: str, rubric_hash: str | None = None) -> int:  # fmt: skip
     cursor = store.conn.execute(
-        "INSERT INTO resolutions(item_id, answers, cause, clause, note, resolved_by, resolved_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (item_id, json.dumps(answers, sort_keys=True), cause, clause, note, resolved_by, at),
-    )
+        "INSERT INTO resolutions(item_id, answers, cause, clause, note, resolved_by, resolved_at, "
+        "rubric_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (item_id, json.dumps(answers, sort_keys=True), cause, clause, note, resolved_by, at,
+         rubric_hash),
+    )  # fmt: skip
     return int(cursor.lastrowid)
 
 
@@ -93,7 +97,8 @@ def put_feedback(store: Store, entry: dict[str, Any]) -> None:
 
 def feedback(store: Store) -> list[Resolution]:
     rows = store.query(
-        "SELECT 0, item_id, answers, cause, clause, note, resolved_by, resolved_at FROM feedback "
+        "SELECT 0, item_id, answers, cause, clause, note, resolved_by, resolved_at, NULL "
+        "FROM feedback "
         "ORDER BY resolved_at"
     )
     return [_resolution(row) for row in rows]

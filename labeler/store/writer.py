@@ -18,7 +18,7 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from labeler.store.connection import Store, WriteStore
-from labeler.store.errors import DatabaseError, explain
+from labeler.store.errors import DatabaseError, StoreError, explain
 
 T = TypeVar("T")
 Work = Callable[[WriteStore], T]
@@ -90,6 +90,8 @@ class Writer:
     def _execute(self, work: Callable[[WriteStore], Any], transaction: bool) -> Any:
         conn = self.store.conn
         tx = WriteStore(self.store)
+        if self.store.refusal is not None:  # a damaged page: nothing is written into it
+            raise StoreError(self.store.refusal)
         try:
             if not transaction:
                 return work(tx)

@@ -1,7 +1,9 @@
 """Inter-annotator agreement: percent agreement, Cohen's kappa, Krippendorff's alpha.
 
 Pure numpy, no Qt: numbers in, numbers out. Labels are mapped to integer codes once per
-call; the statistics themselves are vectorised (≈1 ms for 100k pairs).
+call; the statistics themselves are vectorised (≈1 ms for 100k pairs). The report works on
+codes already (labeler.team.unit_stats) and shares the last step of each statistic with
+these functions: ``kappa_from_counts``, ``alpha_from_coincidences``, ``nominal_alpha``.
 """
 
 from __future__ import annotations
@@ -59,9 +61,15 @@ def cohen_kappa(
         return math.nan
     order = list(categories) if categories is not None else sorted(set(a) | set(b), key=repr)
     k = len(order)
-    observed = np.zeros((k, k))
-    np.add.at(observed, (_codes(a, order), _codes(b, order)), 1)
-    observed /= len(a)
+    counts = np.zeros((k, k))
+    np.add.at(counts, (_codes(a, order), _codes(b, order)), 1)
+    return kappa_from_counts(counts, weights)
+
+
+def kappa_from_counts(counts: np.ndarray, weights: str | None = None) -> float:
+    """Cohen's kappa from the (k x k) table of how often the pair gave (row, column)."""
+    k = len(counts)
+    observed = counts / counts.sum()
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
     w = _weights(k, weights)
     disagreement_expected = float((w * expected).sum())
@@ -71,7 +79,7 @@ def cohen_kappa(
 
 
 def _coincidences(units: Sequence[Sequence[Any]]) -> tuple[np.ndarray, list[Any]]:
-    values = sorted({v for row in units for v in row if v is not None}, key=_sort_key)
+    values = sorted({v for row in units for v in row if v is not None}, key=sort_key)
     index = {value: code for code, value in enumerate(values)}
     width = max((len(row) for row in units), default=0)
     index[None] = -1
@@ -94,7 +102,8 @@ def _coincidences(units: Sequence[Sequence[Any]]) -> tuple[np.ndarray, list[Any]
     return counts.T @ weighted - np.diag(weighted.sum(axis=0)), values
 
 
-def _sort_key(value: Any) -> tuple[int, Any]:
+def sort_key(value: Any) -> tuple[int, Any]:
+    """The order of values in a coincidence matrix: numbers by value, then the rest by repr."""
     return (
         (0, value)
         if isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -127,6 +136,11 @@ def krippendorff_alpha(units: Sequence[Sequence[Any]], level: str = "nominal") -
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     o, values = _coincidences(units)
+    return alpha_from_coincidences(o, values, level)
+
+
+def alpha_from_coincidences(o: np.ndarray, values: list[Any], level: str) -> float:
+    """Alpha from the coincidence matrix of ``values`` (sorted as ``sort_key`` sorts)."""
     n_c = o.sum(axis=1)
     n = n_c.sum()
     if n <= 1:
@@ -137,3 +151,20 @@ def krippendorff_alpha(units: Sequence[Sequence[Any]], level: str = "nominal") -
     if expected == 0:
         return math.nan
     return 1.0 - observed / expected
+
+
+def nominal_alpha(disagreeing: np.ndarray, n_c: np.ndarray) -> np.ndarray:
+    """Nominal alpha of many coincidence matrices at once, from their off-diagonal sums and
+    their value totals (last axis); nan where ``alpha_from_coincidences`` gives nan.
+
+    The same floating-point steps as ``alpha_from_coincidences`` on nominal data: its two
+    sums are these exact integers (or halves) whenever at most three labelers share an item,
+    so the results are equal to the last bit.
+    """
+    n = n_c.sum(axis=-1)
+    pairs = n * n - (n_c * n_c).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        observed = disagreeing / n
+        expected = pairs / (n * (n - 1))
+        alpha = 1.0 - observed / expected
+    return np.where((n <= 1) | (expected == 0), np.nan, alpha)

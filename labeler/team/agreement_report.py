@@ -1,180 +1,153 @@
 """Agreement reports: per rubric question, reason code and week, with item counts, 95%
-bootstrap intervals, pooled figures, confusion matrices, reliability flags, and each labeler's
-agreement with the gold labels over the weeks. Used by the CLI, the app and packs."""
+bootstrap intervals, pooled figures, confusion matrices, reliability flags, each labeler's
+agreement with the gold labels over the weeks, and the guideline-gap digest. Used by the
+CLI, the app, ``labeler status`` and packs; results are the records of agreement_types.
+
+One read of the labels that are compared (store.agreement, never item texts), coded once
+(agreement_codes); every figure is numpy over those codes (unit_stats, bootstrap).
+"""
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+import json
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from labeler.domain import Label
 from labeler.labeling.rubric import Question
 from labeler.labeling.session import LabelingSession
-from labeler.store import items as item_rows
-from labeler.store import labelers, resolutions
-from labeler.team.agreement import cohen_kappa, krippendorff_alpha
-from labeler.team.reconcile import canonical_answers, gold_labels
+from labeler.store import agreement as rows_of
+from labeler.store import connection, labelers
+from labeler.store.connection import Store
+from labeler.team.agreement_codes import CodedLabels, Units, code_labels, paired_units
+from labeler.team.agreement_codes import units_of_values as _units_of_values
+from labeler.team.agreement_types import (
+    AgreementReport,
+    Disagreements,
+    GapGroup,
+    GapItem,
+    GoldWeek,
+    LabelerVsGold,
+    Pooled,
+    QuestionBlock,
+    QuestionStats,
+    ReasonStats,
+    Thresholds,
+    Trend,
+    TrendPoint,
+)
+from labeler.team.bootstrap import RESAMPLES
+from labeler.team.clause_agreement import release_markers
+from labeler.team.unit_stats import (
+    MIN_ITEMS,
+    RELIABLE_ALPHA,
+    UnitTypes,
+    alpha_over,
+    confusion,
+    figures,
+    flag_of,
+    unit_types,
+)
 
-RELIABLE_ALPHA = 0.667  # Krippendorff: below this, too unreliable to train on
-MIN_ITEMS = 10  # fewer paired items make a weekly figure meaningless
-BOOTSTRAP = 1000
-
-
-def _level(question: Question) -> str:
-    return "ordinal" if question.kind == "ordinal" else "nominal"
-
-
-@dataclass
-class Paired:
-    """The labels of items labeled by two or more people, ready for statistics."""
-
-    labeler_ids: list[str]
-    rows: list[tuple[str, str, str | None, dict[str, Label]]]  # (item, week, reason, by labeler)
-
-
-def paired_labels(session: LabelingSession) -> Paired:
-    grouped = resolutions.labels_by_item(session.store, paired_only=True)
-    rows = []
-    ids: set[str] = set()
-    for item_id, labels in sorted(grouped.items()):
-        if len(labels) < 2:
-            continue
-        item = item_rows.get(session.store, item_id)
-        if item is None or item.kind != item_rows.WEEK:
-            continue  # the week's agreement: eval pairs are not the week's items
-        rows.append((item_id, item.week, item.reason_code, {lab.labeler_id: lab for lab in labels}))
-        ids.update(lab.labeler_id for lab in labels)
-    return Paired(sorted(ids), rows)
-
-
-def answer_units(paired: Paired, question: Question, rows: list[Any]) -> list[list[Any]]:
-    order = {c.id: rank for rank, c in enumerate(question.choices)}
-    units = []
-    for _, _, _, by_labeler in rows:
-        row = []
-        for labeler_id in paired.labeler_ids:
-            label = by_labeler.get(labeler_id)
-            value = canonical_answers(label).get(question.id) if label else None
-            if value is not None and question.kind == "ordinal":
-                value = order.get(value)
-            row.append(value)
-        if sum(v is not None for v in row) >= 2:
-            units.append(row)
-    return units
+BOOTSTRAP = RESAMPLES
+__all__ = ["BOOTSTRAP", "MIN_ITEMS", "RELIABLE_ALPHA", "gap_digest", "question_figures",
+           "report", "stats_of_units"]  # fmt: skip
 
 
-def _bootstrap(units: list[list[Any]], level: str, rng: np.random.Generator) -> list[float] | None:
-    if len(units) < 2:
-        return None
-    draws = rng.integers(0, len(units), size=(BOOTSTRAP, len(units)))
-    values = [krippendorff_alpha([units[i] for i in draw], level) for draw in draws]
-    finite = [v for v in values if not math.isnan(v)]
-    if len(finite) < BOOTSTRAP // 2:
-        return None
-    low, high = np.percentile(finite, [2.5, 97.5])
-    return [round(float(low), 4), round(float(high), 4)]
+@dataclass(frozen=True)
+class _Question:
+    units: Units  # one row per paired item
+    types: UnitTypes
+
+    def rows(self, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask & self.units.unit)
 
 
-def _pair_kappa(units: list[list[Any]]) -> float:
-    """Cohen's kappa of the two labelers who share the most items."""
-    if not units:
-        return math.nan
-    width = len(units[0])
-    best: tuple[int, int] | None = None
-    shared_best = 0
-    for i in range(width):
-        for j in range(i + 1, width):
-            shared = sum(row[i] is not None and row[j] is not None for row in units)
-            if shared > shared_best:
-                best, shared_best = (i, j), shared
-    if best is None:
-        return math.nan
-    i, j = best
-    both = [(row[i], row[j]) for row in units if row[i] is not None and row[j] is not None]
-    return cohen_kappa([a for a, _ in both], [b for _, b in both])
+@dataclass(frozen=True)
+class _ItemFacts:
+    """Weeks of items, and the reason codes of one week's items (likely the one reported)."""
+
+    all_weeks: list[str]
+    week_of_item: dict[str, int]
+    reasons_week: str | None
+    reasons: dict[str, str | None]
 
 
-def _finite(value: float) -> float | None:
-    return None if math.isnan(value) else round(float(value), 4)
+def _item_facts(store: Store, week: str | None) -> _ItemFacts:
+    """Read on a reader of its own, on another thread, while the labels are read and coded:
+    SQLite decrypts pages without holding the GIL, so the two reads overlap (~0.2 s less
+    for 100k items). Items are never changed, only added or purged, so reading them a
+    moment apart from the labels is safe: a label on an item added meanwhile is skipped."""
+    reader = connection.open_reader(store.path, store.key)
+    try:
+        all_weeks, week_of_item = rows_of.item_weeks(reader)
+        chosen = week or (all_weeks[-1] if all_weeks else None)
+        reasons = rows_of.item_reasons(reader, chosen) if chosen else {}
+    finally:
+        reader.close()
+    return _ItemFacts(all_weeks, week_of_item, chosen, reasons)
 
 
-def question_stats(
-    units: list[list[Any]], question: Question, rng: np.random.Generator | None
-) -> dict[str, Any]:
-    level = _level(question)
-    n = len(units)
-    alpha = krippendorff_alpha(units, level) if units else math.nan
-    agree = sum(len({v for v in row if v is not None}) == 1 for row in units)
-    flag = None
-    if n < MIN_ITEMS:
-        flag = "too few items"
-    elif math.isnan(alpha):
-        # Every label gave the same answer: agreement is perfect but alpha is undefined, and
-        # the question tells nothing about reliability this week.
-        flag = "one answer throughout"
-    elif alpha < RELIABLE_ALPHA:
-        flag = "unreliable"
-    return {
-        "question": question.id,
-        "level": level,
-        "n": n,
-        "percent": round(agree / n, 4) if n else None,
-        "kappa": _finite(_pair_kappa(units)),
-        "alpha": _finite(alpha),
-        "alpha_ci95": _bootstrap(units, level, rng) if rng is not None else None,
-        "flag": flag,
-    }
+@dataclass(frozen=True)
+class _Compared:
+    """The coded labels, which items are paired, and the week of each."""
+
+    facts: _ItemFacts
+    labels: CodedLabels
+    known: np.ndarray  # (items,) a week's item (it exists, and is no eval pair)
+    all_weeks: list[str]  # every week with items
+    item_week: np.ndarray  # (items,) index into all_weeks, -1 for an unknown item
+    paired: np.ndarray  # indexes of items labeled by two or more people
+    weeks: list[str]  # sorted weeks of paired items
+    week_of_paired: np.ndarray  # (paired,) index into weeks
+    questions: list[Question]
+
+    def in_weeks(self, chosen: Iterable[str]) -> np.ndarray:
+        wanted = [self.weeks.index(w) for w in chosen if w in self.weeks]
+        return np.isin(self.week_of_paired, wanted)
+
+    def question(self, column: int) -> _Question:
+        units = paired_units(self.labels, self.paired, column, self.questions[column])
+        return _Question(units, unit_types(units))
 
 
-def _confusion(units: list[list[Any]], question: Question) -> dict[str, Any]:
-    labels = [c.id for c in question.choices]
-    index: dict[Any, int] = {c.id: i for i, c in enumerate(question.choices)}
-    if question.kind == "ordinal":
-        index = {i: i for i in range(len(labels))}
-    matrix = [[0] * len(labels) for _ in labels]
-    for row in units:
-        present = [v for v in row if v is not None]
-        if len(present) >= 2 and present[0] in index and present[1] in index:
-            matrix[index[present[0]]][index[present[1]]] += 1
-    return {"labels": labels, "matrix": matrix}
+def _choice_questions(session: LabelingSession) -> list[Question]:
+    return [q for q in session.rubric.questions if q.kind != "free_text"]
 
 
-def _pooled_weeks(weeks: list[str], chosen: str | None, count: int) -> set[str]:
-    if chosen not in weeks:
-        return set()
-    at = weeks.index(chosen)
-    return set(weeks[max(0, at - count + 1) : at + 1])
-
-
-def _trend(paired: Paired, question: Question, weeks: list[str]) -> list[dict[str, Any]]:
-    points = []
-    for week in weeks:
-        rows = [row for row in paired.rows if row[1] == week]
-        stats = question_stats(answer_units(paired, question, rows), question, None)
-        points.append(
-            {"week": week, "n": stats["n"], "alpha": stats["alpha"], "flag": stats["flag"]}
-        )
-    return points
-
-
-def _question_block(
-    paired: Paired, question: Question, rows: list[Any], rng: np.random.Generator | None
-) -> dict[str, Any]:
-    units = answer_units(paired, question, rows)
-    stats = question_stats(units, question, rng)
-    stats["confusion"] = _confusion(units, question)
-    by_reason: dict[str, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_reason[row[2] or "none"].append(row)
-    stats["by_reason"] = {
-        reason: question_stats(answer_units(paired, question, reason_rows), question, None)
-        for reason, reason_rows in sorted(by_reason.items())
-    }
-    return stats
+def _compared(session: LabelingSession, week: str | None = None) -> _Compared:
+    """Everything the figures are computed from; ``week``: the one likely reported."""
+    questions = _choice_questions(session)
+    free_text = [q.id for q in session.rubric.questions if q.kind == "free_text"]
+    with ThreadPoolExecutor(1, thread_name_prefix="labeler-agreement") as side:
+        facts = side.submit(_item_facts, session.store, week)
+        labels = code_labels(rows_of.compared_labels(session.store, free_text), questions)
+        found = facts.result()
+    all_weeks, week_of_item = found.all_weeks, found.week_of_item
+    item_week = np.fromiter(
+        (week_of_item.get(item_id, -1) for item_id in labels.item_ids),
+        dtype=np.int64,
+        count=len(labels.item_ids),
+    )
+    known = item_week >= 0
+    count = np.bincount(labels.item_of, minlength=len(labels.item_ids))
+    paired = np.flatnonzero((count >= 2) & known)
+    used, week_of_paired = np.unique(item_week[paired], return_inverse=True)
+    weeks = [all_weeks[i] for i in used]
+    return _Compared(
+        found,
+        labels,
+        known,
+        all_weeks,
+        item_week,
+        paired,
+        weeks,
+        week_of_paired.ravel(),
+        questions,
+    )
 
 
 def report(
@@ -183,77 +156,208 @@ def report(
     pooled_weeks: int = 4,
     seed: int = 0,
     intervals: bool = True,
-) -> dict[str, Any]:
+) -> AgreementReport:
     """The agreement report for ``week`` (default: the latest week with paired labels);
-    ``intervals=False`` skips the bootstrap (the home view needs only the figures)."""
+    ``intervals=False`` skips the bootstrap (the home view needs only the figures).
+
+    The intervals draw from one seeded generator in a fixed order (the week's questions,
+    then the pooled ones), so the same labels always give the same intervals.
+    """
     rng = np.random.default_rng(seed) if intervals else None
-    paired = paired_labels(session)
-    weeks = sorted({row[1] for row in paired.rows})
-    chosen = week or (weeks[-1] if weeks else None)
-    questions = [q for q in session.rubric.questions if q.kind != "free_text"]
-    week_rows = [row for row in paired.rows if row[1] == chosen]
-    pooled = _pooled_weeks(weeks, chosen, pooled_weeks)
-    pooled_rows = [row for row in paired.rows if row[1] in pooled]
-    decided = resolutions.latest(session.store)
-    return {
-        "week": chosen,
-        "weeks": weeks,
-        "labelers": {p.id: p.display_name for p in labelers.all_profiles(session.store)},
-        "thresholds": {"alpha": RELIABLE_ALPHA, "min_items": MIN_ITEMS},
-        "questions": [_question_block(paired, q, week_rows, rng) for q in questions],
-        "pooled": {
-            "weeks": sorted(pooled),
-            "questions": [
-                question_stats(answer_units(paired, q, pooled_rows), q, rng) for q in questions
-            ],
-        },
-        "trend": {q.id: _trend(paired, q, weeks) for q in questions},
-        "labeler_vs_gold": labeler_vs_gold(session, questions),
-        "disagreements": {
-            "open": sum(
-                1 for row in paired.rows if row[0] not in decided and _differs(row[3], questions)
-            ),
-            "resolved": sum(1 for row in paired.rows if row[0] in decided),
-        },
-    }
-
-
-def _differs(by_labeler: dict[str, Label], questions: list[Question]) -> bool:
-    return any(
-        len({repr(canonical_answers(lab).get(q.id)) for lab in by_labeler.values()}) > 1
-        for q in questions
+    data = _compared(session, week)
+    chosen = week or (data.weeks[-1] if data.weeks else None)
+    in_week = data.in_weeks([chosen] if chosen else [])
+    pooled = _pooled_weeks(data.weeks, chosen, pooled_weeks)
+    in_pooled = data.in_weeks(pooled)
+    reasons = _reasons(session, data, chosen, in_week)
+    coded = [data.question(column) for column in range(len(data.questions))]
+    blocks = tuple(_block(q, in_week, reasons, rng) for q in coded)
+    pooled_stats = tuple(figures(q.units, q.types, q.rows(in_pooled), rng) for q in coded)
+    decided = _decided(session, data)
+    return AgreementReport(
+        week=chosen,
+        weeks=tuple(data.weeks),
+        labelers={p.id: p.display_name for p in labelers.all_profiles(session.store)},
+        thresholds=Thresholds(RELIABLE_ALPHA, MIN_ITEMS),
+        questions=blocks,
+        pooled=Pooled(tuple(sorted(pooled)), pooled_stats),
+        trend=tuple(_trend(data, q) for q in coded),
+        labeler_vs_gold=_labeler_vs_gold(session, data, decided),
+        disagreements=_disagreements(data, decided),
+        releases=release_markers(session, data.weeks),
     )
 
 
-def labeler_vs_gold(session: LabelingSession, questions: list[Question]) -> list[dict[str, Any]]:
+def _pooled_weeks(weeks: list[str], chosen: str | None, count: int) -> list[str]:
+    if chosen not in weeks:
+        return []
+    at = weeks.index(chosen)
+    return weeks[max(0, at - count + 1) : at + 1]
+
+
+@dataclass(frozen=True)
+class _Reasons:
+    names: list[str]  # sorted reason codes of the week's paired items ("none" for none)
+    of_paired: np.ndarray  # (paired,) index into names; -1 outside the week
+
+
+def _reasons(
+    session: LabelingSession, data: _Compared, chosen: str | None, in_week: np.ndarray
+) -> _Reasons:
+    rows = np.flatnonzero(in_week)
+    if chosen is None or not len(rows):
+        return _Reasons([], np.full(len(data.paired), -1, dtype=np.int64))
+    facts = data.facts
+    by_id = (
+        facts.reasons
+        if facts.reasons_week == chosen
+        else rows_of.item_reasons(session.store, chosen)
+    )
+    ids = data.labels.item_ids
+    found = [by_id.get(ids[data.paired[row]]) or "none" for row in rows]
+    names, codes = np.unique(np.array(found, dtype=object), return_inverse=True)
+    of_paired = np.full(len(data.paired), -1, dtype=np.int64)
+    of_paired[rows] = codes.ravel()
+    return _Reasons([str(n) for n in names], of_paired)
+
+
+def _block(
+    q: _Question, in_week: np.ndarray, reasons: _Reasons, rng: np.random.Generator | None
+) -> QuestionBlock:
+    rows = q.rows(in_week)
+    stats = figures(q.units, q.types, rows, rng)
+    by_reason = tuple(
+        ReasonStats(name, figures(q.units, q.types, q.rows(reasons.of_paired == code), None))
+        for code, name in enumerate(reasons.names)
+    )
+    return QuestionBlock(stats, confusion(q.units, rows), by_reason)
+
+
+def _trend(data: _Compared, q: _Question) -> Trend:
+    points = []
+    for index, week in enumerate(data.weeks):
+        rows = q.rows(data.week_of_paired == index)
+        alpha = alpha_over(q.types, rows, q.units.level)
+        points.append(TrendPoint(week, len(rows), _rounded(alpha), flag_of(len(rows), alpha)))
+    return Trend(q.units.question.id, tuple(points))
+
+
+def _rounded(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), 4)
+
+
+def _decided(session: LabelingSession, data: _Compared) -> dict[int, dict[str, Any]]:
+    """The current resolution's answers of each fetched item, by item index."""
+    index = {item_id: i for i, item_id in enumerate(data.labels.item_ids)}
+    return {
+        index[item_id]: json.loads(answers)
+        for item_id, answers in rows_of.resolved_answers(session.store).items()
+        if item_id in index
+    }
+
+
+def _differs(labels: CodedLabels) -> np.ndarray:
+    """(items,) whether any question's answers differ among the item's labels (as repr)."""
+    if not len(labels.item_ids):
+        return np.zeros(0, dtype=bool)
+    starts = labels.first_of_item
+    top = np.maximum.reduceat(labels.raw, starts, axis=0)
+    low = np.minimum.reduceat(labels.raw, starts, axis=0)
+    return np.asarray((top != low).any(axis=1))
+
+
+def _disagreements(data: _Compared, decided: dict[int, dict[str, Any]]) -> Disagreements:
+    resolved = np.zeros(len(data.labels.item_ids), dtype=bool)
+    resolved[list(decided)] = True
+    differs = _differs(data.labels)
+    open_ = int((differs[data.paired] & ~resolved[data.paired]).sum())
+    return Disagreements(open_, int(resolved[data.paired].sum()))
+
+
+def _labeler_vs_gold(
+    session: LabelingSession, data: _Compared, decided: dict[int, dict[str, Any]]
+) -> tuple[LabelerVsGold, ...]:
     """Per labeler and week: the share of answers equal to the gold label (items others
-    labeled too, so a labeler is never compared with their own single label)."""
-    gold = gold_labels(session)
-    grouped = resolutions.labels_by_item(session.store)
+    labeled too, or that the lead resolved; never one labeler's own single label)."""
+    labels, items = data.labels, len(data.labels.item_ids)
+    in_gold = np.zeros((items, len(data.questions)), dtype=bool)
+    gold = np.full((items, len(data.questions)), -2, dtype=np.int64)
+    for item, answers in decided.items():
+        for column, question in enumerate(data.questions):
+            if question.id in answers:
+                in_gold[item, column] = True
+                gold[item, column] = labels.codes[column].equal_code(answers[question.id])
+    count = np.bincount(labels.item_of, minlength=items)
+    resolved = np.zeros(items, dtype=bool)
+    resolved[list(decided)] = True
+    agreed = (count >= 2) & ~resolved & ~_differs(labels)
+    # An agreed item's gold answers are its first label's: every label gave them.
+    in_gold[agreed] = labels.present[labels.first_of_item[agreed]]
+    rows = data.known[labels.item_of]
+    item = labels.item_of[rows]
+    counted = in_gold[item]
+    equal = np.zeros((len(item), len(data.questions)), dtype=np.int64)
+    for column, codes in enumerate(labels.codes):
+        equal[:, column] = codes.equal_table()[labels.raw[rows, column]]
+    hit = counted & (agreed[item][:, None] | (equal == gold[item]))
+    return _tally(session, data, labels.labeler_of[rows], item, counted, hit)
+
+
+def _tally(
+    session: LabelingSession,
+    data: _Compared,
+    labeler: np.ndarray,
+    item: np.ndarray,
+    counted: np.ndarray,
+    hit: np.ndarray,
+) -> tuple[LabelerVsGold, ...]:
+    weeks = data.all_weeks
+    cell = labeler * max(len(weeks), 1) + data.item_week[item]
+    size = len(data.labels.labeler_ids) * max(len(weeks), 1)
+    totals = np.bincount(cell, weights=counted.sum(axis=1), minlength=size)
+    hits = np.bincount(cell, weights=hit.sum(axis=1), minlength=size)
     names = {p.id: p.display_name for p in labelers.all_profiles(session.store)}
-    tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    for item_id, labels in grouped.items():
-        decided = gold.get(item_id)
-        if decided is None or decided.decided == "single":
+    found = []
+    for index, labeler_id in enumerate(data.labels.labeler_ids):
+        entries = []
+        for w, week in enumerate(weeks):
+            total = int(totals[index * len(weeks) + w])
+            if total:
+                share = round(int(hits[index * len(weeks) + w]) / total, 4)
+                entries.append(GoldWeek(week, total, share))
+        if entries:
+            found.append(
+                LabelerVsGold(labeler_id, names.get(labeler_id, labeler_id), tuple(entries))
+            )
+    return tuple(found)
+
+
+def question_figures(session: LabelingSession, weeks: Iterable[str]) -> tuple[QuestionStats, ...]:
+    """Each choice question's figures over the paired items of ``weeks`` (no intervals)."""
+    data = _compared(session)
+    mask = data.in_weeks(set(weeks))
+    coded = [data.question(column) for column in range(len(data.questions))]
+    return tuple(figures(q.units, q.types, q.rows(mask), None) for q in coded)
+
+
+def stats_of_units(
+    units: list[list[Any]], question: Question, seed: int | None = None
+) -> QuestionStats:
+    """The figures of explicit units (one row of values per item, None where missing;
+    ordinal answers as ranks); with ``seed``, the interval from a fresh generator."""
+    coded = _units_of_values(units, question)
+    types = unit_types(coded)
+    rng = np.random.default_rng(seed) if seed is not None else None
+    return figures(coded, types, np.arange(len(units)), rng)
+
+
+def gap_digest(session: LabelingSession, week: str | None = None) -> tuple[GapGroup, ...]:
+    """Disagreements settled as guideline gaps, grouped by the rubric clause they cite,
+    largest group first."""
+    groups: dict[str, list[GapItem]] = {}
+    for row in rows_of.guideline_gap_rows(session.store):
+        if week and row.week != week:
             continue
-        item = item_rows.get(session.store, item_id)
-        if item is None or item.kind != item_rows.WEEK:
-            continue
-        for label in labels:
-            for question in questions:
-                if question.id in decided.answers:
-                    entry = tally[label.labeler_id][item.week]
-                    given = canonical_answers(label).get(question.id)
-                    entry[0] += given == decided.answers[question.id]
-                    entry[1] += 1
-    return [
-        {
-            "labeler": labeler_id,
-            "name": names.get(labeler_id, labeler_id),
-            "weeks": [
-                {"week": w, "answers": total, "agreement": round(hit / total, 4)}
-                for w, (hit, total) in sorted(by_week.items())
-            ],
-        }
-        for labeler_id, by_week in sorted(tally.items())
-    ]
+        groups.setdefault(row.clause or "?", []).append(GapItem(row.item_id, row.week, row.note))
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return tuple(GapGroup(clause, tuple(entries)) for clause, entries in ordered)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from labeler import sides
 from labeler.changes import Changes
 from labeler.clock import utc_now
 from labeler.domain import Item, Label
@@ -36,7 +37,7 @@ def canonical_answers(label: Label) -> dict[str, Any]:
     In a blind side-by-side each labeler saw the candidates in their own shuffled order
     (``side_order``); choices named "A" and "B" name sides, so "BA" labels are flipped.
     """
-    return _flip(label.answers) if label.side_order == "BA" else label.answers
+    return sides.to_canonical(label.answers, label.side_order)
 
 
 _CHOICE_QUESTIONS: dict[str, frozenset[str]] = {}  # by rubric content hash
@@ -103,7 +104,7 @@ def gold_labels(session: LabelingSession) -> dict[str, Gold]:
     result = {}
     for item_id, (answers, side_order) in single.items():
         if item_id not in decided:
-            flipped = _flip(answers) if side_order == "BA" else answers
+            flipped = sides.to_canonical(answers, side_order)
             result[item_id] = Gold(item_id, choice_answers(flipped, rubric), DECIDED_SINGLE)
     grouped = resolutions.labels_by_item(session.store, list(several)) if several else {}
     for item_id in set(grouped) | set(decided):
@@ -111,19 +112,6 @@ def gold_labels(session: LabelingSession) -> dict[str, Gold]:
         if gold is not None:
             result[item_id] = gold
     return result
-
-
-def _flip(answers: dict[str, Any]) -> dict[str, Any]:
-    """Swap the sides: choice values "A"/"B", and per-side questions ending "_a"/"_b"."""
-    swap = {"A": "B", "B": "A"}
-    flipped = {}
-    for key, value in answers.items():
-        if key.endswith("_a"):
-            key = key[:-2] + "_b"
-        elif key.endswith("_b"):
-            key = key[:-2] + "_a"
-        flipped[key] = swap.get(value, value) if isinstance(value, str) else value
-    return flipped
 
 
 @dataclass(frozen=True)
@@ -203,26 +191,8 @@ def resolve(
     if problems:
         raise ValidationError("; ".join(problems) + ".")
     text = note.strip()
+    under = session.rubric.content_hash  # the version it is decided under (re-check queue)
     session.writer.run(
-        lambda tx: resolutions.add(tx, item.id, clean, cause, clause, text, me.id, utc_now())
+        lambda tx: resolutions.add(tx, item.id, clean, cause, clause, text, me.id, utc_now(), under)
     )
     return Changes(labels=frozenset({item.id}))
-
-
-def guideline_gaps(session: LabelingSession, week: str | None = None) -> list[dict[str, Any]]:
-    """Disagreements settled as guideline gaps, grouped by the rubric clause they cite."""
-    decided = resolutions.latest(session.store)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for resolution in decided.values():
-        if resolution.cause != "guideline_gap":
-            continue
-        item = item_rows.get(session.store, resolution.item_id)
-        if item is None or (week and item.week != week):
-            continue
-        groups.setdefault(resolution.clause or "?", []).append(
-            {"item_id": item.id, "week": item.week, "note": resolution.note}
-        )
-    return [
-        {"clause": clause, "count": len(entries), "items": entries}
-        for clause, entries in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ]

@@ -3,6 +3,12 @@
 Validation runs on the caller's thread; the insert is one job on the writer. (Overlapping
 validation with the insert row by row was tried and measured slower: the two threads convoy
 on the GIL at every row.)
+
+Routing is re-derived here, never taken from the file: the PII detector runs again on every
+item's texts, and an item with a match, a PII span in the file, reason ``sensitive_data`` or
+the file's own ``restricted`` is restricted (a stricter builder is honoured; a laxer one is
+not). A restricted item is never an overlap item. The detector is most of an import's cost
+(about 4 MB of text a second here), which a weekly bundle of a few hundred items does not feel.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
 from labeler.store.writer import Writer
-from labeler.triage.bundle_file import open_bundle
+from labeler.triage import pii
+from labeler.triage.bundle_file import item_texts, open_bundle
 from labeler.triage.formats import BundleItem
+
+SENSITIVE_REASON = "sensitive_data"
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,32 @@ class ImportResult:
     already_present: int
     changes: Changes
     skipped_purged: int = 0
+    rerouted: int = 0  # items restricted here although the file did not restrict them
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where an item goes, as this workspace decides it."""
+
+    restricted: bool
+    pii: str  # the spans, as the store keeps them (JSON text)
+    overlap: bool
+
+
+def route(item: BundleItem) -> Routing:
+    """The item's routing re-derived: the detector's spans and the file's, and the rules."""
+    spans: set[tuple[str, int, int, str]] = {(s.field, s.start, s.end, s.kind) for s in item.pii}
+    for field, text in item_texts(item).items():
+        if text:
+            spans.update((field, span.start, span.end, span.kind) for span in pii.detect(text))
+    restricted = item.restricted or bool(spans) or item.reason_code == SENSITIVE_REASON
+    ordered = [
+        {"end": end, "field": field, "kind": kind, "start": start}
+        for field, start, end, kind in sorted(spans)
+    ]
+    return Routing(
+        restricted, _json_text(ordered) if ordered else "[]", item.overlap and not restricted
+    )
 
 
 _encode_sorted = msgspec.json.Encoder(order="sorted").encode
@@ -47,8 +82,13 @@ def _json_text(value: Any) -> str:
     return _encode_sorted(value).decode("utf-8")
 
 
-def _row(item: BundleItem, bundle_id: str, seq: int) -> tuple[Any, ...]:
+def _row(
+    item: BundleItem, bundle_id: str, seq: int, routing: Routing | None = None
+) -> tuple[Any, ...]:
+    """The items row; ``routing`` None keeps the file's (for the benchmark's baseline rows)."""
     model = item.model
+    if routing is None:
+        routing = Routing(item.restricted, _json_text(item.pii) if item.pii else "[]", item.overlap)
     return (
         item.id,
         bundle_id,
@@ -68,10 +108,10 @@ def _row(item: BundleItem, bundle_id: str, seq: int) -> tuple[Any, ...]:
         None if item.candidates is None else _json_text(item.candidates),
         item.picked,
         item.subject_hash,
-        item.restricted,
-        _json_text(item.pii) if item.pii else "[]",
+        routing.restricted,
+        routing.pii,
         False,
-        item.overlap,
+        routing.overlap,
         item.holdout,
         item.content_hash,
     )
@@ -123,32 +163,49 @@ def _import(
     source = open_bundle(path)
     if bundle_rows.find(store, source.id) is not None:
         return ImportResult(source.id, 0, len(source.lines), Changes())
-    progress(0, 3, "Checking every item")
+    progress(0, 4, "Checking every item")
     entries = list(source.items())  # everything is validated before anything is written
     check_cancel(cancel)
-    progress(1, 3, "Comparing with the workspace")
+    progress(1, 4, "Comparing with the workspace")
     fresh, skipped = _fresh_items(store, entries)
     check_cancel(cancel)
-    progress(2, 3, f"Writing {len(fresh)} items")
+    routes = _routes(fresh, progress, cancel)
+    progress(3, 4, f"Writing {len(fresh)} items")
+    rows = [_row(item, source.id, seq, routes[item.id]) for seq, item in fresh]
 
     def write(tx: WriteStore) -> bool:
         if bundle_rows.find(tx, source.id) is not None:
             return False  # imported meanwhile (another window or process): nothing to do
         bundle_rows.insert(tx, source.manifest, source.sha256, utc_now())
         kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
-        item_rows.insert_rows(tx, (_row(item, source.id, seq) for seq, item in fresh), kind=kind)
+        item_rows.insert_rows(tx, rows, kind=kind)
         if source.manifest.get("kind") == "eval":
             eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
         return True
 
     if not writer.run(write):
         return ImportResult(source.id, 0, len(source.lines), Changes())
-    progress(3, 3, "Imported")
+    progress(4, 4, "Imported")
     added = frozenset(item.id for _, item in fresh)
+    rerouted = sum(routes[item.id].restricted and not item.restricted for _, item in fresh)
     return ImportResult(
         source.id,
         len(added),
         len(entries) - len(added) - skipped,
         Changes(items=added, bundles=frozenset({source.id}), all_items=True),
         skipped,
+        rerouted,
     )
+
+
+def _routes(
+    fresh: list[tuple[int, BundleItem]], progress: ProgressCallback, cancel: CancelCheck
+) -> dict[str, Routing]:
+    """Every new item's routing: the PII scan, with progress (it is the slow part)."""
+    routes = {}
+    for number, (_, item) in enumerate(fresh):
+        if number % 256 == 0:
+            check_cancel(cancel)
+            progress(2, 4, f"Scanning item {number + 1} of {len(fresh)} for personal data")
+        routes[item.id] = route(item)
+    return routes

@@ -1,8 +1,9 @@
 """Capture events: read ``.jsonl``, ``.csv`` and ``.parquet`` files and check each event.
 
 ``read_events`` yields (where, event) pairs decoded into ``formats.CaptureEvent`` (the one
-declaration of an event); ``check_event`` adds what a schema cannot say (a timestamp that
-parses, with an offset) and returns the event in canonical form, or raises
+declaration of an event), its texts held to the bundle's text rule; ``check_event`` adds what
+a schema cannot say (a timestamp that parses, with an offset; names and model settings a
+bundle may hold) and returns the event in canonical form, or raises
 ``ValidationError`` naming the file, line and field. Unknown fields are dropped here: capture
 only what you can defend.
 """
@@ -20,7 +21,8 @@ import msgspec
 
 from labeler.domain import LOW_INTENT_SIGNALS
 from labeler.errors import ValidationError
-from labeler.jsonio import convert, problem
+from labeler.jsonio import convert, name_problem, problem, text_problem
+from labeler.triage.bundle_file import settings_problem
 from labeler.triage.formats import CaptureEvent
 
 JSON_FIELDS_IN_CSV = ("model", "retries", "candidates")
@@ -54,6 +56,11 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
             except msgspec.DecodeError as err:
                 found = problem(err, CaptureEvent, raw, "the line")
                 raise ValidationError(f"{where}: {found}.") from None
+            except RecursionError:
+                raise ValidationError(f"{where}: nested too deeply.") from None
+            # A control character can only be escaped in JSON: no escape, no scan.
+            if b"\\u00" in raw or b"\\b" in raw:
+                check_texts(where, event)
             yield where, event
 
 
@@ -63,7 +70,9 @@ def _read_csv(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
             for number, row in enumerate(csv.DictReader(handle), start=2):
                 where = f"{path.name} line {number}"
                 flat = _from_flat(where, {k: v for k, v in row.items() if v != ""})
-                yield where, convert(flat, CaptureEvent, where)
+                event = convert(flat, CaptureEvent, where)
+                check_texts(where, event)
+                yield where, event
     except UnicodeDecodeError:
         raise ValidationError(f"{path.name}: not valid UTF-8.") from None
 
@@ -81,7 +90,9 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
             number += 1
             where = f"{path.name} row {number}"
             flat = _from_flat(where, {k: v for k, v in row.items() if v is not None})
-            yield where, convert(flat, CaptureEvent, where)
+            event = convert(flat, CaptureEvent, where)
+            check_texts(where, event)
+            yield where, event
 
 
 def _from_flat(where: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -123,10 +134,45 @@ def parse_timestamp(where: str, value: Any) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def check_texts(where: str, event: CaptureEvent) -> None:
+    """The bundle's text rule at capture (labeler.jsonio.text_problem), so a build never
+    writes a bundle the import refuses."""
+    texts = {"input": event.input, "intent": event.intent, "output": event.output,
+             "edited_output": event.edited_output, "ticket_text": event.ticket_text}  # fmt: skip
+    for index, step in enumerate(event.retries or ()):
+        texts[f"retries[{index}].change"], texts[f"retries[{index}].output"] = (
+            step.change,
+            step.output,
+        )
+    for index, candidate in enumerate(event.candidates or ()):
+        texts[f"candidates[{index}].output"] = candidate.output
+    for name, text in texts.items():
+        found = None if text is None else text_problem(text)
+        if found:
+            raise _fail(where, name, found)
+
+
+def _check_names(where: str, event: CaptureEvent) -> None:
+    names: dict[str, str | None] = {"event_id": event.event_id}
+    if event.model is not None:
+        names.update({"model.name": event.model.name, "model.version": event.model.version})
+    for index, candidate in enumerate(event.candidates or ()):
+        names[f"candidates[{index}].model_version"] = candidate.model_version
+    for name, value in names.items():
+        found = None if value is None else name_problem(value)
+        if found:
+            raise _fail(where, name, found)
+    if event.model is not None and event.model.settings:
+        found = settings_problem(event.model.settings)
+        if found:
+            raise ValidationError(f"{where}: {found}.")
+
+
 def check_event(where: str, event: CaptureEvent) -> dict[str, Any]:
     """The event in canonical form (known fields only); raises on what decoding let through."""
     if not event.event_id.strip():
         raise _fail(where, "event_id", "must be a non-empty string of at most 200 characters")
+    _check_names(where, event)
     model = event.model
     return {
         "event_id": event.event_id,

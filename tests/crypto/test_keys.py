@@ -147,3 +147,38 @@ def test_portable_backup_opens_without_the_keychain(
     keyring.set_keyring(MemoryKeyring())  # another laptop: an empty keychain
     with Workspace.open(target, passphrase="offsite passphrase") as copy:
         assert copy.workspace_id == workspace.workspace_id
+
+
+def test_the_allow_list_names_the_refused_backend() -> None:
+    """Only the operating systems' own keychains pass; anything else is refused by name."""
+    from keyring.backends import null
+
+    def backend_named(module: str, name: str) -> object:
+        kind = type(name, (MemoryKeyring,), {"__module__": module})
+        kind.__qualname__ = name
+        return kind()
+
+    for allowed in sorted(keys.PROTECTING_BACKENDS):
+        module, _, name = allowed.rpartition(".")
+        assert keys.refused_backend(backend_named(module, name)) is None
+    assert keys.refused_backend(fail.Keyring()) == "keyring.backends.fail.Keyring"
+    assert keys.refused_backend(null.Keyring()) == "keyring.backends.null.Keyring"
+    lookalike = backend_named("keyring.backends.SecretService", "KeyringPlaintext")
+    assert keys.refused_backend(lookalike) == "keyring.backends.SecretService.KeyringPlaintext"
+
+    def chain_of(*members: object) -> object:
+        # ChainerBackend.backends is a class property over every registered backend; a
+        # subclass's own property names the chain instead.
+        class Chain(chainer.ChainerBackend):
+            @property
+            def backends(self) -> list[object]:  # type: ignore[override]
+                return list(members)
+
+        return Chain()
+
+    mac = backend_named("keyring.backends.macOS", "Keyring")
+    assert keys.refused_backend(chain_of(mac)) is None
+    assert keys.refused_backend(chain_of(mac, PlaintextLookalike())) == (
+        "keyrings.alt.file.PlaintextLookalike"
+    )
+    assert "an empty chain" in str(keys.refused_backend(chain_of()))

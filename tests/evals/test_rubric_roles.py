@@ -15,7 +15,7 @@ from labeler.errors import ValidationError
 from labeler.evals.build import build_eval
 from labeler.packs.export import PackOptions, export_pack
 from labeler.resources import default_rubric_path, shipped_path
-from labeler.store import meta
+from labeler.team.rubric_release import install_rubric
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.evals.test_evals import outputs
@@ -31,11 +31,13 @@ TEAM_RUBRIC = without_roles(default_rubric_path().read_text()).replace("id: defa
 def team_workspace(tmp_path: Path, memory_keyring) -> str:
     """A workspace keeping a team rubric with no roles, with a week and an eval imported."""
     path = tmp_path / "team.lbw"
+    team = tmp_path / "team.yaml"
+    team.write_text(TEAM_RUBRIC)
     with Workspace.create(path) as ws:
-        ws.writer.run(lambda tx: meta.put(tx, "rubric_yaml", TEAM_RUBRIC))
+        ws.session.create_profile("Lee", "lead", restricted_access=False)
+        install_rubric(ws.session, team, default_rubric_path().with_suffix(".md"))
         for bundle in week_and_eval(tmp_path):
             import_bundle(ws.store, ws.writer, bundle)
-        ws.session.create_profile("Lee", "lead", restricted_access=False)
         assert ws.session.rubric.id == "team"  # labeling still works under it
     return str(path)
 

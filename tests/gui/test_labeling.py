@@ -128,7 +128,7 @@ def test_import_bundle_from_the_window_off_the_gui_thread(
     from tests.triage.test_sampling import make_events, write
 
     bundle = tmp_path / "w49.lbundle"
-    events = make_events([(r, n % 7, n) for r in range(4) for n in range(10)])
+    events = make_events([(r, n % 7, n) for r in range(4) for n in range(10)], week="2026-W49")
     build_bundle([write(tmp_path / "e.jsonl", events)], BuildOptions(week="2026-W49"), bundle)
     before = window.workspace.info().items
     with qtbot.waitSignal(window.changes_applied, timeout=10_000):

@@ -56,10 +56,11 @@ def test_a_resolution_cannot_be_saved_without_a_note(qtbot, lead_window: MainWin
     assert next(e for e in view.entries if e.item_id == entry.item_id).resolution is not None
 
 
-def test_agreement_dashboard_shows_figures_and_a_trend(lead_window: MainWindow) -> None:
+def test_agreement_dashboard_shows_figures_and_a_trend(qtbot, lead_window: MainWindow) -> None:
     lead_window.show_tab("Agreement")
     view = lead_window.agreement_view
     assert view is not None
+    qtbot.waitUntil(lambda: not view.loader.busy(), timeout=20_000)  # computed off-thread
     text = view.text.toPlainText()
     assert "verdict" in text and "alpha" in text and "Ana (demo)" in text
     assert "Guideline gaps, 2026-W48" in text
@@ -111,10 +112,12 @@ def test_eval_tab_and_the_cli_chart(qtbot, tmp_path: Path, lead_window: MainWind
     assert out.exit_code == 0 and png.stat().st_size > 5000
 
 
-def test_home_view_shows_the_week_and_links(lead_window: MainWindow) -> None:
+def test_home_view_shows_the_week_and_links(qtbot, lead_window: MainWindow) -> None:
     lead_window.show_tab("Home")
     home = lead_window.home_view
-    assert home is not None and home.data is not None and home.data.week == "2026-W48"
+    assert home is not None
+    qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)  # computed off-thread
+    assert home.data is not None and home.data.week == "2026-W48"
     assert "DO NOT SHIP" in home.blocks["gate"].text()
     assert "open" in home.blocks["disagreements"].text()
     assert [len(v.chart().series()[0].points()) for v in home.charts] == [3, 3, 3]

@@ -70,7 +70,7 @@ def test_redaction_destroys_the_original_text(tmp_path, demo_workspace: Workspac
     from tests.triage.test_sampling import make_events, write
 
     secret = "zq-unique-7731@example.com"
-    events = make_events([(0, 1, 5)])
+    events = make_events([(0, 1, 5)], week="2026-W49")
     events[0]["event_id"] = "leak-1"
     events[0]["input"] = f"Please write to {secret} about order 1182."
     events[0]["output"] = f"Sure, I will email {secret} today."

@@ -76,10 +76,13 @@ def test_a_new_check_appears_when_changes_reach_the_view(
     assert "2026.11.3" in view.summary.text() and len(view.charts) == 4
 
 
-def test_home_shows_the_signals_per_version_with_their_guards(lead_window: MainWindow) -> None:
+def test_home_shows_the_signals_per_version_with_their_guards(
+    qtbot, lead_window: MainWindow
+) -> None:
     lead_window.show_tab("Home")
     home = lead_window.home_view
     assert home is not None
+    qtbot.waitUntil(lambda: not home.loader.busy() and home.data is not None, timeout=10_000)
     text = home.blocks["rollout"].text()
     assert "ROLLBACK</b> 2026.11.3 vs 2026.11.2, stage canary" in text
     assert "retry_rate:" in text and "guard +0.0100 — crossed" in text

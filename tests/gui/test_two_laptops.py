@@ -15,6 +15,7 @@ from labeler.gui import exchange_actions
 from labeler.gui.main_window import MainWindow
 from labeler.store import exchange
 from labeler.store import labels as label_rows
+from labeler.team.identity import key_labeler_id
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.factories import week_bundle
@@ -80,7 +81,7 @@ def test_labels_travel_as_a_file_and_the_lead_sees_the_disagreement(
     with qtbot.waitSignal(lead.changes_applied, timeout=10_000):
         thread = exchange_actions.import_labels(lead, lead_ws, file, lead.changes_applied.emit)
     assert thread.isFinished() or thread.wait(5000)
-    ana_id = ana_ws.session.profile.id  # type: ignore[union-attr]
+    ana_id = key_labeler_id(signing_key(ana_ws.store).public)
     assert {lab.item_id for lab in label_rows.for_labeler(lead_ws.store, ana_id)} == set(labeled)
     assert lead.show_tab("Reconcile")
     view = lead.reconcile_view

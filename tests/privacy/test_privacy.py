@@ -27,12 +27,13 @@ MARKER = "Zebulon-Quartz-Marker-5521"
 
 
 def subject_bundle(tmp_path: Path, week: str = "2026-W48") -> Path:
-    events = make_events([(0, 1, n) for n in range(3)] + [(1, 2, n) for n in range(3)])
+    events = make_events([(0, 1, n) for n in range(3)] + [(1, 2, n) for n in range(3)], week)
     for event in events[:3]:
         event["subject"] = "acct-purge-me"
         event["input"] = f"{MARKER} asks about invoice {event['event_id']}"
     for event in events[3:]:
         event["subject"] = "acct-keep"
+        event["event_id"] += f"-{week}"  # other subjects' events of another week: new items
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / f"{week}.lbundle"
     build_bundle(

@@ -142,3 +142,61 @@ def test_two_labeler_alpha_close_to_kappa_on_large_samples() -> None:
     b = ["x"] * 30 + ["y"] * 10 + ["x"] * 5 + ["y"] * 55
     alpha = krippendorff_alpha([[x, y] for x, y in zip(a, b, strict=True)])
     assert abs(alpha - cohen_kappa(a, b)) < 0.02
+
+
+# -- the report's kappa: the two labelers who share the most items, never one with themself --
+
+ANA = ["pass"] * 6 + ["fail"] * 4
+BEN = ["pass"] * 4 + ["fail"] * 2 + ["pass"] + ["fail"] * 3 + ["pass", "fail"]
+CAT = ["pass"] * 5 + ["fail"] * 7
+# By hand. Ana and Ben on items 1-10: 4 pass/pass, 2 pass/fail, 1 fail/pass, 3 fail/fail:
+# p_o = .7, p_e = .6 * .5 + .4 * .5 = .5, kappa = .4. Ben and Cat on items 1-12 (the pair
+# sharing the most): p_o = 9/12, p_e = 6/12 * 5/12 + 6/12 * 7/12 = .5, kappa = .5. A labeler
+# compared with themself would give 1.0.
+KAPPA_ANA_BEN, KAPPA_BEN_CAT = 0.4, 0.5
+
+
+def test_report_kappa_compares_two_different_labelers() -> None:
+    from labeler.labeling.rubric import load_rubric
+    from labeler.resources import default_rubric_path
+    from labeler.team.agreement_report import stats_of_units
+
+    question = load_rubric(default_rubric_path()).question("safety")
+    assert question is not None
+    two = [[a, b] for a, b in zip(ANA, BEN[:10], strict=True)]
+    assert stats_of_units(two, question).kappa == KAPPA_ANA_BEN
+    three = [[a, b, c] for a, b, c in zip([*ANA, None, None], BEN, CAT, strict=True)]
+    assert stats_of_units(three, question).kappa == KAPPA_BEN_CAT
+
+
+def test_workspace_report_kappa_is_the_hand_computed_one(workspace) -> None:
+    from labeler.clock import utc_now
+    from labeler.domain import Label, Profile
+    from labeler.store import bundles, labelers, labels
+    from labeler.store import items as item_rows
+    from labeler.team.agreement_report import report
+
+    session = workspace.session
+    rubric = session.rubric
+
+    def write(tx) -> None:
+        bundles.insert(tx, {"bundle_id": "b", "week": "2026-W48", "created_at": "x"}, "0", "x")
+        item_rows.insert_rows(tx, [
+            (f"item-{n:02d}", "b", n, "2026-W48", "edit", "wrong", "x", "in", None, "m", "1",
+             "{}", "out", "new", None, None, None, None, False, "[]", False, True, False, "h")
+            for n in range(12)
+        ], kind=item_rows.WEEK)  # fmt: skip
+        for who, answers in (("ana", ANA), ("ben", BEN), ("cat", CAT)):
+            labelers.upsert(tx, Profile(who, who.title(), "labeler", False), utc_now())
+            for n, value in enumerate(answers):
+                answer = {"safety": value}
+                label = Label(f"item-{n:02d}", who, rubric.id, rubric.version, rubric.content_hash,
+                              answer, "x", "x", 1.0)  # fmt: skip
+                labels.put(tx, label)
+
+    session.writer.run(write)
+    safety = report(session).question("safety")
+    assert safety is not None and safety.stats.n == 12
+    assert safety.stats.kappa == KAPPA_BEN_CAT
+    # The first two who answered, in id order: Ana/Ben on items 1-10, Ben/Cat on 11 and 12.
+    assert safety.confusion.matrix == ((4, 2 + 1), (1, 3 + 1))

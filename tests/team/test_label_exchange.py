@@ -17,11 +17,14 @@ from labeler.demo.events import synthetic_events
 from labeler.errors import ValidationError
 from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, meta
+from labeler.team.identity import key_labeler_id
 from labeler.team.label_exchange import export_labels, import_labels
+from labeler.team.rubric_release import export_rubric, import_rubric, install_rubric
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.conftest import close_session
+from tests.factories import rubric_file
 
 ANSWERS = {"verdict": "correct", "safety": "pass", "formatting": "pass"}
 
@@ -55,6 +58,11 @@ def label_some(session: LabelingSession, count: int, verdict: str = "correct") -
     return ids
 
 
+def labeler_id(session: LabelingSession) -> str:
+    """The id a labeler's labels carry on other laptops: the one their signing key gives."""
+    return key_labeler_id(signing_key(session.store).public)
+
+
 def trust(lead: LabelingSession, labeler: LabelingSession) -> None:
     key = signing_key(labeler.store).public.encoded()
     lead.writer.run(lambda tx: exchange.trust(tx, key, "Ana", utc_now()))
@@ -72,7 +80,7 @@ def test_round_trip_and_reimport(tmp_path: Path, memory_keyring, bundle: Path) -
     trust(lead, ana)
     outcome = import_labels(lead, file)
     assert outcome.labels == 4 and outcome.changes
-    ana_id = ana.profile.id  # type: ignore[union-attr]
+    ana_id = labeler_id(ana)
     stored = lead.store.query("SELECT item_id, answers FROM labels WHERE labeler_id = ?", (ana_id,))
     assert sorted(r[0] for r in stored) == sorted(ids)
     before = counts(lead)
@@ -92,7 +100,7 @@ def test_newer_export_supersedes_and_older_is_refused(
     second = tmp_path / "second.llabels"
     export_labels(ana, second)
     import_labels(lead, second)
-    ana_id = ana.profile.id  # type: ignore[union-attr]
+    ana_id = labeler_id(ana)
     verdicts = [
         json.loads(r[0])["verdict"]
         for r in lead.store.query("SELECT answers FROM labels WHERE labeler_id = ?", (ana_id,))
@@ -135,15 +143,19 @@ def test_unsigned_tampered_untrusted_and_foreign_files_are_refused(
     _refused(lead, junk, "not a Labeler label file")
 
 
-def test_other_rubric_version_needs_the_leads_confirmation(
+def test_labels_under_a_rubric_this_workspace_never_had_need_the_leads_confirmation(
     tmp_path: Path, memory_keyring, bundle: Path
 ) -> None:
     ana, lead = seat(tmp_path, "Ana", "labeler", bundle), seat(tmp_path, "Lee", "lead", bundle)
+    # Ana labels under a rubric another team's lead released, which Lee never installed
+    zed = seat(tmp_path, "Zed", "lead", None)
+    stricter = rubric_file(tmp_path / "zed", "2026.12", guidance="A stricter definition of wrong.")
+    install_rubric(zed, stricter)
+    export_rubric(zed, tmp_path / "zed.lrubric")
+    zed_key = signing_key(zed.store).public.encoded()
+    ana.writer.run(lambda tx: exchange.trust(tx, zed_key, "Zed", utc_now()))
+    assert import_rubric(ana, tmp_path / "zed.lrubric") is not None
     trust(lead, ana)
-    _ = lead.rubric
-    # the lead's workspace runs a newer rubric
-    lead.writer.run(lambda tx: meta.put(tx, "rubric_guidance", "A stricter definition of wrong."))
-    lead._rubric = None
     label_some(ana, 2)
     file = tmp_path / "ana.llabels"
     export_labels(ana, file)
@@ -207,7 +219,7 @@ def test_a_known_labeler_signed_by_another_key_is_refused(
     genuine = tmp_path / "ana.llabels"
     export_labels(ana, genuine)
     import_labels(lead, genuine)
-    ana_id = ana.profile.id  # type: ignore[union-attr]
+    ana_id = labeler_id(ana)
     mallory_key = signing_key(mallory.store)
     lead.writer.run(
         lambda tx: exchange.trust(tx, mallory_key.public.encoded(), "Mallory", utc_now())
@@ -220,7 +232,7 @@ def test_a_known_labeler_signed_by_another_key_is_refused(
 
     forged = _resigned(genuine, tmp_path / "forged.llabels", mallory_key, overrule)
     before = lead.store.query("SELECT item_id, answers FROM labels WHERE labeler_id = ?", (ana_id,))
-    _refused(lead, forged, f"labeler {ana_id} is known here with another key")
+    _refused(lead, forged, "the key that signed it is Mallory's")
     after = lead.store.query("SELECT item_id, answers FROM labels WHERE labeler_id = ?", (ana_id,))
     assert after == before and len(after) == 3
 

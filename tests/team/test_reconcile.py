@@ -19,9 +19,9 @@ from labeler.labeling.session import LabelingSession
 from labeler.resources import default_rubric_path
 from labeler.store import exchange
 from labeler.store.resolutions import Resolution
-from labeler.team.agreement_report import report
+from labeler.team.agreement_report import gap_digest, report
 from labeler.team.feedback import export_resolutions, import_resolutions, where_overruled
-from labeler.team.reconcile import disagreements, gold_label, gold_labels, guideline_gaps, resolve
+from labeler.team.reconcile import disagreements, gold_label, gold_labels, resolve
 from tests.conftest import close_session
 
 RUBRIC = load_rubric(default_rubric_path())
@@ -94,7 +94,7 @@ def test_resolution_needs_a_note_cause_and_clause(lead: LabelingSession) -> None
         clause="verdict/acceptable",
     )
     assert gold_labels(lead)[entry.item_id].decided == "resolved"
-    assert any(g["clause"] == "verdict/acceptable" for g in guideline_gaps(lead))
+    assert any(g.clause == "verdict/acceptable" for g in gap_digest(lead))
     resolve(lead, item, entry.labels[1].answers, "labeler_slip", "second look")
     from labeler.store.resolutions import history
 
@@ -123,22 +123,24 @@ def test_disagreements_sorted_lowest_agreement_first(lead: LabelingSession) -> N
 
 def test_report_shapes_and_flags(lead: LabelingSession) -> None:
     data = report(lead)
-    assert data["weeks"] == ["2026-W46", "2026-W47", "2026-W48"] and data["week"] == "2026-W48"
-    verdict = next(q for q in data["questions"] if q["question"] == "verdict")
-    assert (
-        verdict["n"] >= 10
-        and verdict["alpha_ci95"][0] <= verdict["alpha"] <= verdict["alpha_ci95"][1]
-    )
-    assert len(verdict["confusion"]["matrix"]) == 3
-    few = [q for q in data["questions"] if q["n"] < 10]
-    assert few and all(q["flag"] == "too few items" for q in few)
+    assert data.weeks == ("2026-W46", "2026-W47", "2026-W48") and data.week == "2026-W48"
+    verdict = data.question("verdict")
+    assert verdict is not None and verdict.stats.alpha is not None
+    ci = verdict.stats.alpha_ci95
+    assert verdict.stats.n >= 10 and ci is not None and ci[0] <= verdict.stats.alpha <= ci[1]
+    assert len(verdict.confusion.matrix) == 3
+    few = [b.stats for b in data.questions if b.stats.n < 10]
+    assert few and all(q.flag == "too few items" for q in few)
     assert all(
-        q["flag"] == "unreliable" for q in data["questions"] if q["n"] >= 10 and q["alpha"] < 0.667
+        b.stats.flag == "unreliable"
+        for b in data.questions
+        if b.stats.n >= 10 and b.stats.alpha is not None and b.stats.alpha < 0.667
     )
-    assert [p["week"] for p in data["trend"]["verdict"]] == data["weeks"]
-    assert {e["name"] for e in data["labeler_vs_gold"]} >= {"Ana (demo)", "Ben (demo)"}
-    assert data["disagreements"]["open"] > 0 and data["disagreements"]["resolved"] > 0
-    json.dumps(data)  # the CLI's --json
+    trend = next(t for t in data.trend if t.question == "verdict")
+    assert tuple(p.week for p in trend.points) == data.weeks
+    assert {e.name for e in data.labeler_vs_gold} >= {"Ana (demo)", "Ben (demo)"}
+    assert data.disagreements.open > 0 and data.disagreements.resolved > 0
+    json.dumps(data.to_json())  # the CLI's --json
     runner = CliRunner()
     path = str(lead.store.path)
     close_session(lead)
@@ -171,13 +173,13 @@ def test_feedback_hides_final_answers_until_the_labeler_labels(
 
 
 def test_one_answer_throughout_is_not_called_unreliable() -> None:
-    from labeler.team.agreement_report import question_stats
+    from labeler.team.agreement_report import stats_of_units
 
     question = RUBRIC.question("safety")
     assert question is not None
-    units = [["pass", "pass"] for _ in range(12)]
-    stats = question_stats(units, question, None)
-    assert stats["percent"] == 1.0 and stats["alpha"] is None
-    assert stats["flag"] == "one answer throughout"
+    units: list[list] = [["pass", "pass"] for _ in range(12)]
+    stats = stats_of_units(units, question)
+    assert stats.percent == 1.0 and stats.alpha is None
+    assert stats.flag == "one answer throughout"
     units[0] = ["pass", "fail"]
-    assert question_stats(units, question, None)["flag"] == "unreliable"
+    assert stats_of_units(units, question).flag == "unreliable"

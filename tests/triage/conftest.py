@@ -35,6 +35,7 @@ def rewrite_bundle(src: Path, dst: Path, edit) -> Path:
     body = "".join(json.dumps(i) + "\n" for i in items).encode()
     if "items.jsonl" in manifest.get("files", {}):
         manifest["files"]["items.jsonl"]["sha256"] = hashlib.sha256(body).hexdigest()
+        manifest["files"]["items.jsonl"]["size"] = len(body)
     with zipfile.ZipFile(dst, "w") as archive:
         archive.writestr("manifest.json", json.dumps(manifest))
         archive.writestr("items.jsonl", body)

@@ -237,6 +237,7 @@ def test_invalid_utf8_refused(workspace: Workspace, bundle_path: Path, tmp_path:
 
     manifest = json.loads(members["manifest.json"])
     manifest["files"]["items.jsonl"]["sha256"] = hashlib.sha256(members["items.jsonl"]).hexdigest()
+    manifest["files"]["items.jsonl"]["size"] = len(members["items.jsonl"])
     members["manifest.json"] = json.dumps(manifest).encode()
     path = _zip(tmp_path / "utf8.lbundle", list(members.items()))
     with pytest.raises(ValidationError, match="line 1 is not valid UTF-8"):

@@ -18,11 +18,13 @@ from labeler.triage.sampling import CappedSampler, is_holdout, round_robin
 REASONS = ["wrong", "unsafe", "missing_info", "formatting", "sensitive_data", None]
 
 
-def make_events(specs: list[tuple[int, int, int]]) -> list[dict]:
-    """Events from (reason index, day, minute) triples; ids are unique by position."""
+def make_events(specs: list[tuple[int, int, int]], week: str = "2026-W48") -> list[dict]:
+    """Events of ``week`` from (reason index, day, minute) triples; ids unique by position."""
+    monday = dt.date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    start = dt.datetime.combine(monday, dt.time(), dt.UTC)
     events = []
     for number, (reason, day, minute) in enumerate(specs):
-        moment = dt.datetime(2026, 11, 23, tzinfo=dt.UTC) + dt.timedelta(days=day, minutes=minute)
+        moment = start + dt.timedelta(days=day, minutes=minute)
         code = REASONS[reason]
         events.append(
             {
@@ -82,7 +84,7 @@ def test_caps_and_determinism(
     ids=st.lists(st.text(min_size=1, max_size=20), unique=True, max_size=50), rate=st.floats(0, 1)
 )
 def test_holdout_is_a_function_of_the_id_and_grows_with_rate(ids: list[str], rate: float) -> None:
-    key = b"k"
+    key = "k"
     members = {i for i in ids if is_holdout(key, i, rate)}
     assert members == {i for i in ids if is_holdout(key, i, rate)}
     assert members <= {i for i in ids if is_holdout(key, i, min(1.0, rate + 0.1))}
@@ -95,8 +97,14 @@ def test_holdout_stable_across_weeks_and_bundles(tmp_path: Path) -> None:
         BuildOptions(week="2026-W48", per_reason=200, seed=1),
         tmp_path / "a.lbundle",
     )
+    # The same events coming back a week later (captured then: a week holds only its own).
+    week = dt.timedelta(days=7)
+    later = [
+        dict(e, captured_at=(dt.datetime.fromisoformat(e["captured_at"]) + week).isoformat())
+        for e in events
+    ]
     week_b = build_bundle(
-        [write(tmp_path / "b.jsonl", events[50:])],
+        [write(tmp_path / "b.jsonl", later[50:])],
         BuildOptions(week="2026-W49", per_reason=200, seed=9),
         tmp_path / "b.lbundle",
     )
@@ -143,9 +151,9 @@ def test_overlap_spread_across_reasons_and_never_restricted(tmp_path: Path) -> N
 
 
 def test_sampler_memory_is_bounded() -> None:
-    sampler = CappedSampler({"wrong": 3}, b"k")
+    sampler = CappedSampler({"wrong": 3})
     for n in range(10_000):
-        sampler.offer("wrong", f"day{n % 2}", f"id{n}", n)
+        sampler.offer("wrong", n % 2, f"key{n}", n)
     assert sum(len(heap) for heap in sampler._heaps.values()) == 6
     assert len(sampler.picks()["wrong"]) == 3
 

@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from labeler.errors import LabelerError
 from labeler.gui import chart_style
+from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
-from labeler.status import GateStatus, RolloutStatus, SignalPoint, WeekStatus, week_status
+from labeler.status import (
+    AgreementLine,
+    GateStatus,
+    RolloutStatus,
+    SignalPoint,
+    WeekStatus,
+    week_status,
+)
+from labeler.workspace import Workspace
 
 SIGNALS = (
     ("high_intent_share", "High-intent correction share"),
@@ -45,10 +54,10 @@ def _spark(points: Sequence[SignalPoint], key: str, title: str, index: int) -> Q
     return chart
 
 
-def _agreement_line(q: dict[str, Any]) -> str:
-    alpha = "—" if q["alpha"] is None else f"{q['alpha']:.2f}"
-    flag = f" <b>{html.escape(q['flag'])}</b>" if q["flag"] else ""
-    return f"{html.escape(q['question'])}: {alpha} ({q['n']}){flag}"
+def _agreement_line(q: AgreementLine) -> str:
+    alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
+    flag = f" <b>{html.escape(q.flag)}</b>" if q.flag else ""
+    return f"{html.escape(q.question)}: {alpha} ({q.n}){flag}"
 
 
 def _gate_text(gate: GateStatus | None) -> str:
@@ -93,19 +102,20 @@ def _rollout_text(checks: Sequence[RolloutStatus]) -> str:
     return "<hr>".join(parts)
 
 
-class HomeView(QWidget):
+class HomeView(LoadedView):
+    """The week at a glance, its status computed off the GUI thread."""
+
     open_requested = Signal(str)  # the name of the tab to open
 
     def __init__(
         self,
-        session: LabelingSession,
+        workspace: Workspace,
         parent: QWidget | None = None,
         *,
         tabs: list[str] | None = None,
     ) -> None:
         """``tabs``: the tabs this seat has; a block links only to one of them."""
-        super().__init__(parent)
-        self.session = session
+        super().__init__(workspace, parent)
         self.grid = QGridLayout()
         self.blocks: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
@@ -143,8 +153,15 @@ class HomeView(QWidget):
             self.grid.addWidget(box, index // 3, index % 3)
         self.data: WeekStatus | None = None
 
-    def refresh(self) -> None:
-        data = self.data = week_status(self.session)
+    def load(self, session: LabelingSession) -> WeekStatus:
+        return week_status(session)
+
+    def show_problem(self, err: BaseException) -> None:
+        text = str(err) if isinstance(err, LabelerError) else "The week's status failed."
+        self.title.setText(f"<b>{html.escape(text)}</b>")
+
+    def show_data(self, data: WeekStatus) -> None:
+        self.data = data
         self.title.setText(f"<h2>Week {html.escape(data.week or '—')}</h2>")
         bundle = data.bundle
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(bundle.per_reason_code.items()))
@@ -154,11 +171,11 @@ class HomeView(QWidget):
         )
         progress = [f"{html.escape(p.labeler)}: {p.labels} / {p.of}" for p in data.progress]
         self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
-        self.blocks["agreement"].setText("<br>".join(_agreement_line(q) for q in data.agreement))
+        # Questions nobody answered twice this week (e.g. an eval's per-side checks) say nothing.
+        lines = [_agreement_line(q) for q in data.agreement if q.n]
+        self.blocks["agreement"].setText("<br>".join(lines) or "No paired items yet.")
         dis = data.disagreements
-        self.blocks["disagreements"].setText(
-            f"<b>{dis['open']}</b> open, {dis['resolved']} resolved"
-        )
+        self.blocks["disagreements"].setText(f"<b>{dis.open}</b> open, {dis.resolved} resolved")
         packs = [
             f"{html.escape(p.pack_id)}: {p.rows} rows, signed by {html.escape(str(p.signed_by))}"
             for p in data.packs

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from labeler.domain import Label
 from labeler.labeling.rubric import Question, Rubric
 
 
@@ -141,22 +142,17 @@ class RubricPanel(QWidget):
     def __init__(self, rubric: Rubric, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rubric = rubric
-        self.boxes = [QuestionBox(q) for q in rubric.questions]
+        self.boxes: list[QuestionBox] = []
         self.current = 0
         self._loading = False  # answers being set from the store, not by the person
         inner = QWidget()
-        column = QVBoxLayout(inner)
-        self.heading = QLabel(
-            f"<b>{html.escape(rubric.title)}</b> · v{html.escape(rubric.version)}"
-        )
+        self._column = column = QVBoxLayout(inner)
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)  # "labeled under v…" fits a narrow panel
+        self._heading = ""
         column.addWidget(self.heading)
-        for box in self.boxes:
-            column.addWidget(box)
-            box.answered.connect(self._on_box_answered)
-            if box.note is not None:
-                box.note.submitted.connect(self.submitted)
-                box.note.textChanged.connect(self._on_note_text_changed)
         column.addStretch(1)
+        self.set_rubric(rubric)
         # The problem and the keys sit below the scrolling questions: always in view.
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -173,10 +169,44 @@ class RubricPanel(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.keys)
 
+    def set_rubric(self, rubric: Rubric) -> None:
+        """Ask ``rubric``'s questions (a new version was installed or imported)."""
+        for box in self.boxes:
+            self._column.removeWidget(box)
+            box.deleteLater()
+        self.rubric = rubric
+        self.boxes = [QuestionBox(q) for q in rubric.questions]
+        for position, box in enumerate(self.boxes, start=1):  # after the heading
+            self._column.insertWidget(position, box)
+            box.answered.connect(self._on_box_answered)
+            if box.note is not None:
+                box.note.submitted.connect(self.submitted)
+                box.note.textChanged.connect(self._on_note_text_changed)
+        self.current = 0
+        self._set_heading(None)
+
+    def _set_heading(self, label: Label | None) -> None:
+        """The version asked; for a label made under another, that one too."""
+        rubric = self.rubric
+        text = f"<b>{html.escape(rubric.title)}</b> · v{html.escape(rubric.version)}"
+        if label is not None and label.rubric_hash != rubric.content_hash:
+            text += (
+                f" · <span style='color:#b26a00'>labeled under "
+                f"v{html.escape(label.rubric_version)}</span>"
+            )
+        if text != self._heading:  # a new text re-lays out the panel: only when it changes
+            self._heading = text
+            self.heading.setText(text)
+
     def visible_boxes(self) -> list[QuestionBox]:
         return [box for box in self.boxes if not box.isHidden()]
 
-    def set_item(self, signal: str, answers: dict[str, Any] | None) -> None:
+    def set_item(
+        self, signal: str, answers: dict[str, Any] | None, label: Label | None = None
+    ) -> None:
+        """Show the questions for ``signal`` with ``answers``; ``label`` is the saved label
+        of the item, if any (its version shows in the heading when it is not this one)."""
+        self._set_heading(label)
         self._loading = True
         for box in self.boxes:
             box.setHidden(not box.question.applies_to(signal))

@@ -1,0 +1,304 @@
+"""DuckDB projections of a source to normalised events (the columns engines.sql names).
+
+JSON lines are read as JSON text per field: a JSON string keeps its quotes, so a number in a
+text field is told apart from a string, and nothing is unescaped that is not needed (it is
+also faster than reading VARCHAR). Parquet and CSV are read by their column types: what a
+column's type settles (a struct ``model``, a list of structs ``retries``) is checked once,
+on the schema, not per row. The payload keeps each field in its own type; only the picked
+events' payloads are ever turned into JSON.
+"""
+
+from __future__ import annotations
+
+from labeler.domain import ALL_SIGNALS, REASON_CODES
+from labeler.triage.engines import sql as q
+
+MAX_TEXT = 1_048_576
+TEXT_FIELDS = ("input", "intent", "output", "edited_output", "ticket_text", "subject")
+SHORT_FIELDS = ("event_id", "captured_at", "signal", "reason_code", "reaction")
+NESTED_FIELDS = ("model", "retries", "candidates")
+NUMBER_FIELDS = {"picked": ("0", "1"), "rating": ("1", "2", "3", "4", "5")}
+FIELDS = (*SHORT_FIELDS, *TEXT_FIELDS, *NESTED_FIELDS, *NUMBER_FIELDS, "redaction_confirmed")
+# What a picked event needs to become an item (check_event reads the rest as absent).
+PAYLOAD = (
+    *SHORT_FIELDS[:4], "input", "intent", "output", "edited_output", "subject", *NESTED_FIELDS,
+    "picked",
+)  # fmt: skip
+PAIRS = {"retries": ("change", "output"), "candidates": ("model_version", "output")}
+NULL_TEXT = "CAST(NULL AS VARCHAR)"
+
+
+def _kind(json: str, path: str = "$") -> str:
+    return f"coalesce(json_type({json}, '{path}'), 'NULL')"
+
+
+def _types(json: str, paths: list[str], expected: list[str]) -> str:
+    """The JSON types at ``paths`` (one parse for them all) are ``expected`` ('-': absent)."""
+    listed = ", ".join(f"'{path}'" for path in paths)
+    return (
+        f"list_transform(json_type({json}, [{listed}]), lambda x: coalesce(x, '-')) = "
+        f"[{', '.join(repr(e) for e in expected)}]"
+    )
+
+
+def _json_model_ok(m: str) -> str:
+    """null, or an object whose name and version are strings or null, settings an object."""
+    kinds = f"json_type({m}, ['$', '$.name', '$.version', '$.settings'])"
+    return (
+        f"({m} IS NULL OR (list_transform({kinds}, lambda x: coalesce(x, 'NULL')) IN ("
+        + ", ".join(
+            f"['OBJECT', {a}, {b}, {c}]"
+            for a in ("'VARCHAR'", "'NULL'")
+            for b in ("'VARCHAR'", "'NULL'")
+            for c in ("'OBJECT'", "'NULL'")
+        )
+        + ")))"
+    )
+
+
+def _json_pairs_ok(j: str, name: str) -> str:
+    """A JSON list of {a, b} strings (exactly two of them for candidates); one parse per
+    path list, not one per element (measured: per-element checks cost 5x)."""
+    a, b = PAIRS[name]
+    if name == "candidates":
+        paths = ["$", "$[0]", f"$[0].{a}", f"$[0].{b}", "$[1]", f"$[1].{a}", f"$[1].{b}", "$[2]"]
+        shape = ["ARRAY", "OBJECT", "VARCHAR", "VARCHAR", "OBJECT", "VARCHAR", "VARCHAR", "-"]
+        return f"({j} IS NULL OR {_types(j, paths, shape)})"
+    count = f"json_array_length({j})"
+    every = " AND ".join(
+        f"len(json_type({j}, '$[*].{key}')) = {count} AND "
+        f"list_bool_and(list_transform(json_type({j}, '$[*].{key}'), lambda x: x = 'VARCHAR'))"
+        for key in (a, b)
+    )
+    return f"({j} IS NULL OR (json_type({j}) = 'ARRAY' AND ({count} = 0 OR ({every}))))"
+
+
+def _complete(signal: str, output: str, edited: str, retries: str, candidates: str) -> str:
+    """The evidence each signal needs (events.drop_cause's missing_evidence)."""
+    return (
+        f"CASE {signal} WHEN 'edit' THEN {output} AND {edited} WHEN 'retry' THEN {retries} "
+        f"WHEN 'side_by_side' THEN {candidates} WHEN 'sample' THEN {output} ELSE TRUE END"
+    )
+
+
+def _problem(valid: dict[str, str], v: dict[str, str]) -> str:
+    """The first malformed field's name, in check_event's order, or NULL."""
+    rules = {
+        "event_id": f"NOT {valid['event_id']} OR {v['eid']} IS NULL OR length({v['eid']}) > 200"
+        f" OR regexp_full_match({v['eid']}, $blank)",
+        "signal": f"NOT {valid['signal']} OR {v['sig']} IS NULL OR {v['sig']} NOT IN "
+        f"({q.in_list(ALL_SIGNALS)})",
+        "captured_at": f"NOT {valid['captured_at']}",
+        "reason_code": f"NOT {valid['reason_code']} OR {v['reason']} NOT IN "
+        f"({q.in_list(REASON_CODES)})",
+        "reaction": f"NOT {valid['reaction']} OR {v['reaction']} NOT IN ('up', 'down')",
+    }
+    for name in (*TEXT_FIELDS, *NESTED_FIELDS, *NUMBER_FIELDS, "redaction_confirmed"):
+        rules[name] = f"NOT {valid[name]}"
+    whens = " ".join(f"WHEN coalesce({rule}, FALSE) THEN '{name}'" for name, rule in rules.items())
+    return f"CASE {whens} END"
+
+
+def _select(columns: dict[str, str]) -> str:
+    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+
+
+def json_columns() -> str:
+    """Normalised columns of a read_json source whose every field is typed JSON."""
+
+    def text(c: str) -> str:
+        return f"CAST({c} AS VARCHAR)"
+
+    def is_text(c: str) -> str:
+        # strlen (bytes) is free; a string is never longer in characters than in bytes.
+        return (
+            f"({c} IS NULL OR (starts_with({text(c)}, '\"') AND (strlen({text(c)}) <= "
+            f"{MAX_TEXT + 2} OR length({c}->>'$') <= {MAX_TEXT})))"
+        )
+
+    valid = {name: is_text(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
+    valid["model"] = _json_model_ok("model")
+    valid |= {name: _json_pairs_ok(name, name) for name in PAIRS}
+    for name, allowed in NUMBER_FIELDS.items():
+        valid[name] = f"({name} IS NULL OR {text(name)} IN ({q.in_list(allowed)}))"
+    valid["redaction_confirmed"] = (
+        f"(redaction_confirmed IS NULL OR {text('redaction_confirmed')} IN ('true', 'false'))"
+    )
+    v = {
+        "eid": "event_id->>'$'",
+        "ts": "captured_at->>'$'",
+        "sig": "signal->>'$'",
+        "reason": "reason_code->>'$'",
+        "reaction": "reaction->>'$'",
+    }
+    columns = v | {
+        "rating": f"try_cast({text('rating')} AS BIGINT)",
+        "picked": f"try_cast({text('picked')} AS BIGINT)",
+        "has_input": f"coalesce({text('input')} <> '\"\"', FALSE)",
+        "has_intent": f"coalesce({text('intent')} <> '\"\"', FALSE)",
+        "has_version": "coalesce(model->>'$.version' <> '', FALSE)",
+        "complete": _complete(
+            v["sig"], "output IS NOT NULL", "edited_output IS NOT NULL",
+            "coalesce(json_array_length(retries) > 0, FALSE)", "candidates IS NOT NULL",
+        ),
+        # JSON text is re-serialised by the reader, so equal strings have equal text.
+        "unchanged": f"coalesce({text('output')} = {text('edited_output')}, FALSE)",
+        "problem": _problem(valid, v),
+        "src_file": "src_file",
+        "payload": "{" + ", ".join(f"{q.quote(n)}: {n}" for n in PAYLOAD) + "}",
+    }  # fmt: skip
+    return _select(columns)
+
+
+def typed_columns(types: dict[str, str]) -> str:
+    """Normalised columns of a Parquet or CSV source with these column types."""
+    t = _Typed(types)
+    valid = {name: t.text_ok(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
+    valid |= {name: t.nested_ok(name) for name in NESTED_FIELDS}
+    for name, allowed in NUMBER_FIELDS.items():
+        number = t.number(name)
+        valid[name] = f"({t.col(name)} IS NULL OR {number} IN ({', '.join(allowed)}))"
+    valid["redaction_confirmed"] = t.confirmed_ok()
+    v = {
+        "eid": t.text("event_id"),
+        "ts": t.text("captured_at"),
+        "sig": t.text("signal"),
+        "reason": t.text("reason_code"),
+        "reaction": t.text("reaction"),
+    }
+    payload = {name: t.text(name) for name in (*SHORT_FIELDS, *TEXT_FIELDS)}
+    payload |= {name: t.nested(name) for name in NESTED_FIELDS}
+    payload |= {name: t.number(name) for name in NUMBER_FIELDS}
+    payload["redaction_confirmed"] = t.confirmed()
+    columns = v | {
+        "rating": t.number("rating"),
+        "picked": t.number("picked"),
+        "has_input": f"coalesce({t.text('input')} <> '', FALSE)",
+        "has_intent": f"coalesce({t.text('intent')} <> '', FALSE)",
+        "has_version": f"coalesce({t.version()} <> '', FALSE)",
+        "complete": _complete(
+            v["sig"], f"{t.text('output')} IS NOT NULL", f"{t.text('edited_output')} IS NOT NULL",
+            f"coalesce({t.length('retries')} > 0, FALSE)", f"{t.nested('candidates')} IS NOT NULL",
+        ),
+        "unchanged": f"coalesce({t.text('output')} = {t.text('edited_output')}, FALSE)",
+        "problem": _problem(valid, v),
+        "src_file": "src_file",
+        "payload": "{" + ", ".join(f"{q.quote(n)}: {payload[n]}" for n in PAYLOAD) + "}",
+    }  # fmt: skip
+    return _select(columns)
+
+
+class _Typed:
+    """Expressions for one typed source: a column may be missing, text, JSON text (CSV's
+    nested fields, or Parquet's as strings) or native (structs and lists)."""
+
+    def __init__(self, types: dict[str, str]) -> None:
+        self.types = types
+
+    def col(self, name: str) -> str:
+        return name if name in self.types else "NULL"
+
+    def is_text(self, name: str) -> bool:
+        return self.types.get(name) == "VARCHAR"
+
+    def text(self, name: str) -> str:
+        return name if self.is_text(name) else NULL_TEXT
+
+    def text_ok(self, name: str) -> str:
+        if name not in self.types:
+            return "TRUE"
+        if not self.is_text(name):
+            return f"({name} IS NULL)"  # an all-null column may come back as any type
+        return f"({name} IS NULL OR strlen({name}) <= {MAX_TEXT} OR length({name}) <= {MAX_TEXT})"
+
+    def native(self, name: str) -> bool:
+        kind = self.types.get(name, "")
+        return kind.startswith("STRUCT") or kind.endswith("[]")
+
+    def nested(self, name: str) -> str:
+        """The field as JSON (a text column) or as its native struct or list."""
+        if self.native(name):
+            return name
+        if self.is_text(name) or self.types.get(name) == "JSON":
+            return f"try_cast({name} AS JSON)"
+        return "CAST(NULL AS JSON)"
+
+    def nested_ok(self, name: str) -> str:
+        if name not in self.types:
+            return "TRUE"
+        if self.native(name):
+            return self._native_ok(name)
+        if not (self.is_text(name) or self.types[name] == "JSON"):
+            return f"({name} IS NULL)"
+        j = self.nested(name)
+        shape = _json_model_ok(j) if name == "model" else _json_pairs_ok(j, name)
+        return f"({name} IS NULL OR ({j} IS NOT NULL AND {shape}))"
+
+    def _native_ok(self, name: str) -> str:
+        """What the schema settles is checked once; null members and lengths per row."""
+        kind = self.types[name].replace(" ", "").replace('"', "")
+        if name == "model":
+            allowed = ("nameVARCHAR", "versionVARCHAR", "settingsSTRUCT", "settingsMAP")
+            ok = kind.startswith("STRUCT(") and all(
+                part.split("(")[0] in allowed for part in _members(kind)
+            )
+            return "TRUE" if ok else f"({name} IS NULL)"
+        a, b = PAIRS[name]
+        if not (kind.startswith("STRUCT(") and kind.endswith("[]")):
+            return f"({name} IS NULL)"
+        members = {part.split("VARCHAR")[0] for part in _members(kind[:-2]) if "VARCHAR" in part}
+        if not {a, b} <= members:
+            return f"({name} IS NULL)"
+        each = (
+            f"list_bool_and(list_transform({name}, lambda s: s.{a} IS NOT NULL AND "
+            f"s.{b} IS NOT NULL AND length(s.{b}) <= {MAX_TEXT}))"
+        )
+        length = f"len({name}) = 2 AND " if name == "candidates" else ""
+        return f"({name} IS NULL OR ({length}coalesce({each}, TRUE)))"
+
+    def length(self, name: str) -> str:
+        if self.native(name):
+            return f"len({name})"
+        return f"json_array_length({self.nested(name)})"
+
+    def version(self) -> str:
+        if self.native("model"):
+            return "model.version" if "version" in self.types["model"] else NULL_TEXT
+        return f"{self.nested('model')}->>'$.version'"
+
+    def number(self, name: str) -> str:
+        kind = self.types.get(name)
+        if kind is None or kind == "BOOLEAN":
+            return "CAST(NULL AS BIGINT)"
+        if kind == "VARCHAR":  # CSV
+            return f"try_cast(trim({name}) AS BIGINT)"
+        if kind in ("DOUBLE", "FLOAT"):  # an integer column with gaps, through pandas
+            return f"CASE WHEN {name} = floor({name}) THEN CAST({name} AS BIGINT) END"
+        return f"try_cast({name} AS BIGINT)"
+
+    def confirmed(self) -> str:
+        kind = self.types.get("redaction_confirmed")
+        if kind == "VARCHAR":  # CSV: true or 1, as the reference reader reads it
+            return "lower(trim(redaction_confirmed)) IN ('true', '1')"
+        return "redaction_confirmed" if kind == "BOOLEAN" else "CAST(NULL AS BOOLEAN)"
+
+    def confirmed_ok(self) -> str:
+        kind = self.types.get("redaction_confirmed")
+        if kind in (None, "VARCHAR", "BOOLEAN"):
+            return "TRUE"
+        return "(redaction_confirmed IS NULL)"
+
+
+def _members(struct: str) -> list[str]:
+    """The top-level members of STRUCT(...) with spaces removed: ['nameVARCHAR', ...]."""
+    inner = struct[struct.index("(") + 1 : -1]
+    parts, depth, current = [], 0, ""
+    for char in inner:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current] if current else parts

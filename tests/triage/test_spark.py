@@ -1,0 +1,66 @@
+"""The Spark engine on a local session builds the reference bundle's bytes (marked ``spark``:
+it starts a JVM, so ``python -m pytest`` leaves it out and .ci/run runs it with
+``-m spark``; it needs the [spark] extra and Java)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from labeler.errors import ValidationError
+from labeler.triage.build import build_bundle
+from labeler.triage.engines import EngineSettings
+from tests.triage import hostile
+from tests.triage.test_engines import OPTIONS
+from tests.triage.test_sampling import make_events, write
+
+pytestmark = [
+    pytest.mark.spark,
+    # pyspark checks the pandas version on import and warns about pandas 3.
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+]
+LOCAL = EngineSettings(spark_master="local[2]")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def spark_available() -> None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        assert not os.environ.get("CI"), "CI installs the [spark] extra (.ci/run does)"
+        pytest.skip("pip install -e '.[spark]' to run the Spark engine")
+    if shutil.which("java") is None:
+        assert not os.environ.get("CI"), "CI installs Java (.ci/run does)"
+        pytest.skip("Spark needs Java: apt-get install default-jre-headless")
+
+
+def test_spark_builds_the_reference_bytes(tmp_path: Path) -> None:
+    events = hostile.hostile_events()
+    half = len(events) // 2
+    sources = [
+        hostile.write_jsonl(tmp_path / "a.jsonl", events[:half]),
+        hostile.write_parquet(tmp_path / "b.parquet", events[half:], native=True),
+    ]
+    reference = tmp_path / "python.lbundle"
+    build_bundle(sources, OPTIONS, reference, engine="python")
+    spark = tmp_path / "spark.lbundle"
+    build_bundle(sources, OPTIONS, spark, engine="spark", settings=LOCAL)
+    assert hostile.bundle_parts(spark) == hostile.bundle_parts(reference)
+
+
+def test_spark_refuses_duplicates_and_malformed_events(tmp_path: Path) -> None:
+    events = make_events([(0, 1, n) for n in range(5)])
+    events[4]["event_id"] = events[1]["event_id"]
+    source = write(tmp_path / "e.jsonl", events)
+    out = tmp_path / "w.lbundle"
+    with pytest.raises(ValidationError, match=r"^e\.jsonl line 5: duplicate event_id 'e1'\.$"):
+        build_bundle([source], OPTIONS, out, engine="spark", settings=LOCAL)
+    events[4]["event_id"] = "e4"
+    events[2]["captured_at"] = "2026-11-24T10:00Z"
+    write(source, events)
+    with pytest.raises(ValidationError, match=r"^e\.jsonl line 3: field 'captured_at'"):
+        build_bundle([source], OPTIONS, out, engine="spark", settings=LOCAL)
+    assert not out.exists()
