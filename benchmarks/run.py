@@ -25,8 +25,10 @@ from benchmarks import (
     hostile_bench,
     lake_bench,
     pack_bench,
+    pack_check_bench,
     pii_bench,
     queue_bench,
+    rollout_bench,
     rubric_bench,
 )
 
@@ -38,6 +40,8 @@ SUITES = [
     queue_bench,
     agreement_bench,
     pack_bench,
+    pack_check_bench,
+    rollout_bench,
     rubric_bench,
     hostile_bench,
 ]

@@ -65,12 +65,25 @@ def _input(rng: random.Random, number: int) -> str:
     return f"Request {number}: " + " ".join(rng.choice(WORDS) for _ in range(30))
 
 
-def bundle_items(count: int, week: str = "2026-W48", text_size: int = 600) -> list[dict[str, Any]]:
-    """``count`` valid bundle items (edits with a realistic before/after)."""
+def _answer(rng: random.Random, number: int, size: int) -> str:
+    """A distinct answer of ``size`` characters, in lines, as a model's are."""
+    words = " ".join(rng.choice(WORDS) for _ in range(size // 5))
+    text = f"Answer {number}: " + words
+    return "\n".join(text[i : i + 60] for i in range(0, len(text), 60))[:size]
+
+
+def bundle_items(
+    count: int, week: str = "2026-W48", text_size: int = 600, *, distinct_outputs: bool = False
+) -> list[dict[str, Any]]:
+    """``count`` valid bundle items (edits with a realistic before/after). By default every
+    item has the same answer; ``distinct_outputs`` gives each its own, as the leakage guard
+    (which compares answers too) needs: otherwise every item copies every holdout answer."""
     body = ("Line of model output with some words in it.\n" * 40)[:text_size]
     rng = random.Random(count)
     items = []
     for number in range(count):
+        if distinct_outputs:
+            body = _answer(rng, number, text_size)
         item: dict[str, Any] = {
             "id": f"it-{number:08d}",
             "week": week,
@@ -81,7 +94,7 @@ def bundle_items(count: int, week: str = "2026-W48", text_size: int = 600) -> li
             "intent": "Draft a reply",
             "model": {"name": "m", "version": "1", "settings": {"temperature": 0.2}},
             "output": body,
-            "edited_output": body.replace("some", "many"),
+            "edited_output": body.replace("some", "many") + "\nChecked.",
             "retries": None,
             "candidates": None,
             "picked": None,

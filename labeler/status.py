@@ -2,6 +2,9 @@
 and the three signals a team acts on, with their trend across the weeks. Stored manifests are
 read defensively: a malformed one shows as missing figures, never as a crash.
 
+The rollout part is the last recorded ``labeler rollout check`` of each candidate version:
+its verdict, each guarded signal against its guard, and the signals per model version.
+
 The week's figures count the week's items only (``kind = 'week'``: never eval pairs); the
 gate shown is the last gate someone actually ran, as it was run (labeler/evals/gate_runs.py).
 """
@@ -16,6 +19,7 @@ from typing import Any
 
 from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
+from labeler.rollout.record import latest_checks
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
@@ -23,6 +27,7 @@ from labeler.store import labelers
 from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
 from labeler.store.evals import GateRun
+from labeler.store.rollouts import RolloutRun
 from labeler.team.agreement_report import report as agreement_report
 from labeler.team.agreement_types import Disagreements
 from labeler.team.rechecks import RecheckSummary
@@ -86,6 +91,57 @@ class SignalPoint:
 
 
 @dataclass(frozen=True)
+class GuardedSignal:
+    """One guarded signal of a rollout check: the difference and interval against its guard."""
+
+    signal: str
+    worse: str
+    max_worsening: float
+    estimate: float | None
+    low: float | None
+    high: float | None
+    state: str  # crossed | within | undecided
+
+
+@dataclass(frozen=True)
+class VersionRates:
+    version: str
+    requests: int
+    rates: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class RolloutStatus:
+    """The last rollout check of a candidate version, as it was recorded (signed)."""
+
+    check_id: int
+    at: str
+    run_by: str | None
+    baseline: str
+    candidate: str
+    stage: str
+    verdict: str  # PROMOTE | ROLLBACK | CONTINUE
+    reasons: tuple[str, ...]
+    gate_run_id: int | None  # the SHIP gate run of the candidate, when one is recorded here
+    signals: tuple[GuardedSignal, ...]
+    versions: tuple[VersionRates, ...]
+
+    @classmethod
+    def of(cls, run: RolloutRun) -> RolloutStatus:
+        figures = run.figures
+        signals = tuple(
+            GuardedSignal(s["signal"], s["worse"], s["max_worsening"], s["estimate"], s["low"],
+                          s["high"], s["state"])
+            for s in figures["signals"]
+        )  # fmt: skip
+        versions = tuple(
+            VersionRates(v["version"], v["requests"], v["rates"]) for v in figures["versions"]
+        )
+        return cls(run.id, run.at, run.run_by_name, run.baseline, run.candidate, run.stage,
+                   run.verdict, run.reasons, run.gate_run_id, signals, versions)  # fmt: skip
+
+
+@dataclass(frozen=True)
 class RubricStatus:
     """The current rubric version, and how many versions the workspace has had."""
 
@@ -120,6 +176,7 @@ class WeekStatus:
     signals: tuple[SignalPoint, ...]
     rubric: RubricStatus | None = None
     rechecks: RecheckSummary | None = None  # items a new rubric version sent back
+    rollouts: tuple[RolloutStatus, ...] = ()  # the last check of each candidate, latest first
 
     def to_json(self) -> dict[str, Any]:
         """What ``labeler status --json`` prints."""
@@ -206,4 +263,5 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         signals=tuple(_signals(w, m) for w, m in bundle_rows.week_manifests(store)),
         rubric=_rubric(session),
         rechecks=recheck_summary(session),
+        rollouts=tuple(RolloutStatus.of(run) for run in latest_checks(session)),
     )

@@ -35,6 +35,31 @@ def week_bundle(path: Path, count: int, week: str = "2026-W48", *, size: int = 1
     return path
 
 
+def lead_keys(session: Any) -> list[Any]:
+    """The public key a lead's packs verify against (``build_eval(..., keys=...)``)."""
+    from labeler.crypto.signing import signing_key
+
+    return [signing_key(session.store).public]
+
+
+def resign(pack: Path, session: Any) -> Path:
+    """Sign a pack again after a test changed its files, as the lead's key would have signed
+    a pack made that way (an old layout, another rubric): the manifest lists the new files."""
+    import json
+
+    from labeler.crypto import minisign
+    from labeler.crypto.signing import signing_key
+    from labeler.packs.files import file_entry
+
+    manifest = json.loads((pack / "manifest.json").read_text())
+    manifest["files"] = [file_entry(pack / entry["name"]) for entry in manifest["files"]]
+    data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    (pack / "manifest.json").write_bytes(data)
+    signature = minisign.sign(signing_key(session.store), data, "manifest.json")
+    (pack / "manifest.json.minisig").write_text(signature)
+    return pack
+
+
 def rubric_file(
     directory: Path,
     version: str,

@@ -19,6 +19,7 @@ from labeler.store import bundles as bundle_rows
 from labeler.triage.bundle_import import import_bundle
 from tests.conftest import close_session
 from tests.evals.test_evals import outputs
+from tests.factories import lead_keys
 
 
 @pytest.fixture
@@ -45,7 +46,10 @@ def test_an_eval_only_week_is_not_a_week_of_the_status(
     pack = tmp_path / "eval-pack"
     export_pack(lead, PackOptions("eval"), pack)
     current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v3", "!")
-    build_eval(pack, current, candidate, 50, tmp_path / "w50.lbundle", week="2026-W50")
+    build_eval(
+        pack, current, candidate, 50, tmp_path / "w50.lbundle", week="2026-W50",
+        keys=lead_keys(lead), allow_fewer=True,
+    )  # fmt: skip
     import_bundle(lead.store, lead.writer, tmp_path / "w50.lbundle")
     assert week_status(lead).week == "2026-W48"
     assert week_status(lead, "2026-W50").bundle.items == 0

@@ -70,6 +70,7 @@ def _register() -> None:
         pack_cmds,
         privacy_cmds,
         profile_cmds,
+        rollout_cmds,
         rubric_cmds,
         status_cmds,
         workspace_cmds,
@@ -77,7 +78,8 @@ def _register() -> None:
 
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
-        privacy_cmds, eval_cmds, status_cmds, profile_cmds, audit_cmds, rubric_cmds,
+        privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds, audit_cmds,
+        rubric_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:

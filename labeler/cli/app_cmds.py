@@ -92,7 +92,7 @@ _size_option = click.option(
 )
 _tab_option = click.option(
     "--tab",
-    type=click.Choice(["Home", "Label", "Reconcile", "Agreement", "Eval"]),
+    type=click.Choice(["Home", "Label", "Reconcile", "Agreement", "Eval", "Rollout"]),
     help="Open on this tab (Reconcile, Agreement and Eval are a lead's).",
 )
 

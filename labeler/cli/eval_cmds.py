@@ -10,6 +10,7 @@ import click
 from labeler.cli.common import chosen_workspace, echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:
+    from labeler.crypto.signing import PublicKey
     from labeler.evals.gate import GateInputs, Verdict
     from labeler.evals.results import EvalReport
 
@@ -25,69 +26,106 @@ def eval_() -> None:
 @click.option(
     "--policy", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
+@click.option(
+    "--pubkey",
+    "pubkeys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A key the judgments may be signed by (repeatable; default: the workspace's own and "
+    "trusted keys).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the signed verdict here (and OUTPUT.minisig beside it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def gate(workspace: str | None, judgments: Path, policy: Path, as_json: bool) -> None:
-    """SHIP or DO NOT SHIP, with every reason: exit 0 ship, 1 do not ship, 2 bad input.
+def gate(
+    workspace: str | None,
+    judgments: Path,
+    policy: Path,
+    pubkeys: tuple[Path, ...],
+    output: Path | None,
+    as_json: bool,
+) -> None:
+    """SHIP or DO NOT SHIP, with every failing rule named: exit 0 ship, 1 do not ship, 2 bad
+    input (an unsigned or changed judgments file among it).
 
-    The run (policy text and hash, judgments hash, verdict, who, when) is kept in the workspace
-    -- --workspace, LABELER_WORKSPACE, or the default one if it exists -- and 'labeler status'
-    shows it. With no workspace the verdict is still printed, marked as not recorded.
+    The judgments file must carry the signature 'eval export-judgments' writes beside it
+    (JUDGMENTS.minisig), made by --pubkey's key or one the workspace trusts. The run (policy
+    text and hash, judgments hash and signer, verdict, who, when) is signed and kept in the
+    workspace -- --workspace, LABELER_WORKSPACE, or the default one if it exists -- and
+    'labeler status' shows it. With no workspace the verdict is still printed, unsigned and
+    marked as not recorded.
     """
-    from labeler.evals.gate import decide, read_inputs
+    from labeler.evals.gate import decide, read_verified_inputs
 
-    inputs = read_inputs(judgments, policy)
+    inputs = read_verified_inputs(judgments, policy, _trusted_keys(workspace, pubkeys))
     verdict = decide(list(inputs.judgments), inputs.policy)
-    recorded, why_not = _record_gate(workspace, inputs, verdict)
+    recorded, why_not = _record_gate(workspace, inputs, verdict, output)
     if as_json:
-        echo_json({**verdict.to_json(), "recorded": recorded, "not_recorded": why_not})
+        echo_json({**verdict.to_json(), "judgments_signer": inputs.judgments_signer,
+                   "recorded": recorded, "not_recorded": why_not})  # fmt: skip
     else:
         overall = verdict.overall
         click.echo(verdict.word)
         click.echo(
             f"  {overall.items} items: {overall.wins} wins, {overall.losses} losses, "
-            f"{overall.ties} ties (win rate {overall.win_rate:.3f})"
+            f"{overall.ties} ties (win rate {overall.win_rate:.3f}); judgments signed by key "
+            f"{inputs.judgments_signer}"
         )
         for reason in verdict.reasons:
             click.echo(f"  - {reason}")
         if recorded:
-            click.echo(f"Recorded as gate run {recorded['run_id']} in {recorded['workspace']}.")
+            click.echo(
+                f"Recorded as gate run {recorded['run_id']} in {recorded['workspace']} "
+                "(verdict signed)."
+            )
         else:
             click.echo(f"Not recorded: {why_not}.")
     raise SystemExit(0 if verdict.ship else 1)
 
 
 def _record_gate(
-    workspace: str | None, inputs: GateInputs, verdict: Verdict
+    workspace: str | None, inputs: GateInputs, verdict: Verdict, output: Path | None
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """Keep the run in the workspace: ({workspace, run_id}, None), or (None, why not).
+    """Sign and keep the run in the workspace: ({workspace, run_id}, None), or (None, why).
 
     A workspace named (--workspace, LABELER_WORKSPACE) must take the run: failing to is an
     error. The default one is used only if it exists and opens; a release pipeline with no
-    workspace still gets its verdict and exit code.
+    workspace still gets its verdict and exit code (and --output, which needs a key, fails).
     """
-    from labeler.errors import LabelerError
+    from labeler.errors import LabelerError, ValidationError
     from labeler.evals.gate_runs import record_run
+    from labeler.evals.signed import write_with_signature
     from labeler.workspace import resolve_path
 
     named = chosen_workspace(workspace)
     if named is None and not resolve_path(None).exists():
-        return None, "no workspace (give --workspace to keep this gate run)"
+        if output is not None:
+            raise ValidationError("--output writes a signed verdict: give --workspace to sign it.")
+        return None, "no workspace (give --workspace to sign and keep this gate run)"
     try:
         with open_workspace(workspace) as ws:
             run = record_run(ws.session, inputs, verdict)
-            return {"workspace": str(ws.path), "run_id": run.id}, None
+            where = str(ws.path)
     except LabelerError as err:
-        if named is not None:
+        if named is not None or output is not None:
             raise
         return None, f"the default workspace could not take it ({err})"
+    if output is not None and run.document and run.signature:
+        write_with_signature(output, run.document.encode("utf-8"), run.signature)
+    return {"workspace": where, "run_id": run.id}, None
 
 
 @eval_.command()
+@workspace_option
 @click.option(
     "--holdout",
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="An eval pack folder or a bundle file.",
+    help="An eval pack folder (verified) or a week's bundle file.",
 )
 @click.option(
     "--current",
@@ -102,30 +140,93 @@ def _record_gate(
     help="Outputs of the candidate model (JSON lines).",
 )
 @click.option(
+    "--trained-on",
+    "trained_on",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A training pack the candidate was trained on (repeatable; verified).",
+)
+@click.option(
+    "--pubkey",
+    "pubkeys",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A key the packs may be signed by (repeatable; default: the workspace's own and "
+    "trusted keys).",
+)
+@click.option(
     "--size",
     default=100,
     show_default=True,
     type=click.IntRange(50, 200),
     help="Items to sample (50-200).",
 )
+@click.option(
+    "--allow-fewer",
+    is_flag=True,
+    help="Build the eval even when fewer items than --size are eligible (said loudly).",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--week", help="ISO week the eval belongs to (default: this week).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def build(
+    workspace: str | None,
     holdout: Path,
     current: Path,
     candidate: Path,
+    trained_on: tuple[Path, ...],
+    pubkeys: tuple[Path, ...],
     size: int,
+    allow_fewer: bool,
     seed: int,
     week: str | None,
     output: Path,
 ) -> None:
-    """Build an eval bundle: holdout items answered by both models, as blind pairs."""
+    """Build an eval bundle: holdout items answered by both models, as blind pairs.
+
+    The holdout pack and every --trained-on pack must verify against a trusted key; holdout
+    items those training packs hold, or nearly copy in any text field, are left out, and the
+    manifest names every pack (the eval's lineage). Fewer eligible items than --size is an
+    error unless --allow-fewer.
+    """
     from labeler.evals.build import build_eval
 
-    manifest = build_eval(holdout, current, candidate, size, output, seed, week)
-    per_case = ", ".join(f"{k} {v}" for k, v in manifest["statistics"]["per_case_type"].items())
+    keys = _trusted_keys(workspace, pubkeys)
+    manifest = build_eval(
+        holdout, current, candidate, size, output, seed, week,
+        keys=keys, trained_on=trained_on, allow_fewer=allow_fewer,
+    )  # fmt: skip
+    stats, lineage = manifest["statistics"], manifest["eval"]["lineage"]
+    per_case = ", ".join(f"{k} {v}" for k, v in stats["per_case_type"].items())
     click.echo(f"Wrote {output}: {manifest['item_count']} pairs ({per_case}).")
+    if manifest["item_count"] < size:
+        click.echo(
+            f"WARNING: only {manifest['item_count']} pairs, not the {size} asked for "
+            "(--allow-fewer): the gate sees this eval at its real size.",
+            err=True,
+        )
+    if lineage["holdout_pack"]:
+        ref = lineage["holdout_pack"]
+        click.echo(f"Holdout: eval pack {ref['pack_id']} (verified, key {ref['signer_key_id']}).")
+    for ref in lineage["trained_on"]:
+        click.echo(f"Trained on: {ref['pack_id']} ({ref['rows']} rows, verified).")
+    for entry in lineage["left_out"]:
+        click.echo(f"Left out {entry['item_id']}: {entry['cause']} ({entry['pack_id']}).")
+
+
+def _trusted_keys(workspace: str | None, pubkeys: tuple[Path, ...]) -> list[PublicKey]:
+    """The keys given, else the workspace's own key and the keys it trusts (none: no
+    workspace, and a pack then cannot be verified)."""
+    from labeler.evals.lineage import workspace_keys
+    from labeler.packs.verify import read_public_key
+    from labeler.workspace import resolve_path
+
+    if pubkeys:
+        return [read_public_key(path) for path in pubkeys]
+    if chosen_workspace(workspace) is None and not resolve_path(None).exists():
+        return []
+    with open_workspace(workspace) as ws:
+        return workspace_keys(ws.store)
 
 
 @eval_.command(name="export-judgments")
@@ -133,13 +234,22 @@ def build(
 @click.option("--bundle", "bundle_id", help="The eval bundle (default: the latest).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def export_judgments(workspace: str | None, bundle_id: str | None, output: Path) -> None:
-    """Write one judgment per labeled eval item (JSON lines), the input of 'eval gate'."""
+    """Write one judgment per labeled eval item (JSON lines), the input of 'eval gate', signed
+    with your key beside it (OUTPUT.minisig; 'minisign -V -p you.pub -m OUTPUT' checks it)."""
+    from labeler.crypto.signing import signing_key
     from labeler.evals.results import judgments, judgments_jsonl
+    from labeler.evals.signed import sign, write_with_signature
 
     with open_workspace(workspace) as ws:
         found = judgments(ws.session, bundle_id)
-    output.write_bytes(judgments_jsonl(found))
-    click.echo(f"Wrote {len(found)} judgments to {output}.")
+        data = judgments_jsonl(found)
+        key = signing_key(ws.store)
+        signature = sign(key, data, output.name)
+    signature_path = write_with_signature(output, data, signature)
+    click.echo(
+        f"Wrote {len(found)} judgments to {output}, signed ({signature_path.name}, key "
+        f"{key.public.key_id_hex})."
+    )
 
 
 @eval_.command()

@@ -9,7 +9,7 @@ import click
 from labeler.cli.common import echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:
-    from labeler.status import GateStatus, WeekStatus
+    from labeler.status import GateStatus, RolloutStatus, WeekStatus
 
 
 @click.command()
@@ -46,6 +46,8 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
             f"  pack {pack.pack_id} ({pack.kind}, {pack.rows} rows, signed by {pack.signed_by})"
         )
     _echo_gate(data.gate)
+    for check in data.rollouts:
+        _echo_rollout(check)
     for point in data.signals:
         click.echo(
             f"  {point.week}: high-intent share {point.high_intent_share}, "
@@ -83,6 +85,25 @@ def _echo_gate(gate: GateStatus | None) -> None:
     )
     for reason in gate.reasons:
         click.echo(f"    - {reason}")
+
+
+def _echo_rollout(check: RolloutStatus) -> None:
+    gate = f"gate run {check.gate_run_id}" if check.gate_run_id else "no SHIP gate run here"
+    click.echo(
+        f"  rollout {check.candidate} vs {check.baseline}: {check.verdict} at stage "
+        f"{check.stage} (check {check.check_id}, {check.at}; {gate})"
+    )
+    for s in check.signals:
+        interval = "no data" if s.estimate is None else f"{s.estimate:+.4f} [{s.low:+.4f}, "
+        interval += "" if s.estimate is None else f"{s.high:+.4f}]"
+        guard = s.max_worsening if s.worse == "higher" else -s.max_worsening
+        click.echo(f"    {s.signal:<23} {interval:<30} guard {guard:+.4f}  {s.state}")
+    for version in check.versions:
+        rates = ", ".join(
+            f"{name} {'—' if rate is None else f'{rate:.4f}'}"
+            for name, rate in version.rates.items()
+        )
+        click.echo(f"    {version.version}: {version.requests} requests; {rates}")
 
 
 COMMANDS = [status]

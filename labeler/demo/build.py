@@ -44,12 +44,14 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = No
         session.create_profile(f"Demo {role}", role, restricted_access=True)
         if role == "lead":
             from labeler.demo.eval import add_demo_eval
+            from labeler.demo.rollout import add_demo_rollout
             from labeler.demo.team import resolve_some, simulate_team
 
             simulate_team(session)
             resolve_some(session)
             with tempfile.TemporaryDirectory(prefix="labeler-demo-eval-") as scratch:
                 add_demo_eval(session, Path(scratch))
+                add_demo_rollout(session, Path(scratch))  # a hotfix's canary: Rollout tab
     except BaseException:
         ws.close()
         discard_demo(path)

@@ -103,9 +103,18 @@ _CONTEXT = [
 ]
 
 
-def _context(rng: random.Random) -> str:
+def _context(rng: random.Random) -> tuple[str, str]:
+    """(what the user added to the snippet, how the model's answer takes it up)."""
     first, second = rng.sample(_CONTEXT, 2)
-    return f" {first} {second} (ref {rng.randrange(10_000, 99_999)})"
+    ref = rng.randrange(10_000, 99_999)
+    return f" {first} {second} (ref {ref})", f"{first} {second} Ref {ref}."
+
+
+def _answering(output: str, note: str, code: bool) -> str:
+    """The template answer, taking up the request's context as a real answer would: answers
+    to different requests differ, so the leakage guard (which compares outputs too) finds
+    only true near copies of holdout items."""
+    return output.rstrip("\n") + (f"\n# Noted: {note}\n" if code else f"\n\n(Noted: {note})")
 
 
 _RETRY_CHANGES = [
@@ -130,7 +139,8 @@ def synthetic_events(
     rng = random.Random(seed)
     cases = _CODE_CASES + _PROSE_CASES
     for number in range(count):
-        intent, source, output, better = rng.choice(cases)
+        case = rng.choice(cases)
+        intent, source, output, better = case
         moment = dt.datetime.combine(week_start, dt.time(8), dt.UTC) + dt.timedelta(
             minutes=rng.randrange(7 * 24 * 60)
         )
@@ -138,7 +148,10 @@ def synthetic_events(
             ["edit", "retry", "side_by_side", "sample", "rating", "reaction", "ticket"],
             weights=[26, 14, 12, 14, 14, 14, 6],
         )[0]
-        text = source + _context(rng) + (rng.choice(_PII_SNIPPETS) if rng.random() < 0.12 else "")
+        context, note = _context(rng)
+        text = source + context + (rng.choice(_PII_SNIPPETS) if rng.random() < 0.12 else "")
+        code = case in _CODE_CASES
+        output, better = _answering(output, note, code), _answering(better, note, code)
         event: dict[str, Any] = {
             "event_id": f"ev-{week_start.isoformat()}-{number:05d}",
             "captured_at": moment.isoformat().replace("+00:00", "Z"),

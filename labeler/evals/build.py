@@ -10,19 +10,22 @@ item's subject (the bundle's hash, or the pack's salted pseudonym), so a purge r
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from labeler import __version__
 from labeler.clock import utc_now
+from labeler.crypto.signing import PublicKey
 from labeler.domain import EVAL_SIGNAL, case_type
 from labeler.errors import ValidationError
+from labeler.evals import lineage
 from labeler.evals.roles import eval_questions
 from labeler.jsonio import canonical_json, read_objects
 from labeler.labeling.rubric import parse_rubric
@@ -52,28 +55,32 @@ def _check_pack_rubric(folder: Path) -> None:
     eval_questions(parse_rubric(text, guidance, f"{folder.name}/rubric.yaml"), "an eval")
 
 
+def _holdout_row(
+    row: dict[str, Any], case: str, model_name: Any, subject: str | None
+) -> dict[str, Any]:
+    """What the eval keeps of a holdout item: its context and, for the contamination check,
+    every text and its content hash."""
+    return {
+        "id": row.get("item_id", row.get("id")), "case_type": case,
+        "reason_code": row["reason_code"], "input": row["input"], "intent": row["intent"],
+        "model_name": model_name, "output": row.get("output"),
+        "edited_output": row.get("edited_output"), "retries": row.get("retries"),
+        "candidates": row.get("candidates"), "content_hash": row.get("content_hash"),
+        "subject_hash": subject,
+    }  # fmt: skip
+
+
 def _holdout_from_pack(folder: Path) -> list[dict[str, Any]]:
-    path = folder / "labels.jsonl"
-    if not path.is_file():
-        raise ValidationError(f"{folder}: not a label pack (no labels.jsonl).")
     _check_pack_rubric(folder)
     rows = []
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ValidationError(f"{path.name} line {number}: not valid JSON.") from None
+    for number, row in enumerate(lineage.pack_rows(folder), start=1):
         if row.get("signal") == EVAL_SIGNAL:
             continue  # an eval pair (packs made before items had kinds held them): not holdout
         subject = row.get("subject")
         if subject is not None and not (isinstance(subject, str) and _SHA256.fullmatch(subject)):
-            raise ValidationError(f"{path.name} line {number}: field 'subject' is not a sha256.")
-        rows.append(
-            {"id": row["item_id"], "case_type": row["case_type"], "reason_code": row["reason_code"],
-             "input": row["input"], "intent": row["intent"], "model_name": row["model_name"],
-             # the pack's salted pseudonym: the workspace that made the pack purges by it
-             "subject_hash": row.get("subject")}
-        )  # fmt: skip
+            raise ValidationError(f"labels.jsonl line {number}: field 'subject' is not a sha256.")
+        # the pack's salted pseudonym: the workspace that made the pack purges by it
+        rows.append(_holdout_row(row, row["case_type"], row["model_name"], subject))
     return rows
 
 
@@ -84,12 +91,15 @@ def _holdout_from_bundle(path: Path) -> list[dict[str, Any]]:
             f"{path.name} is an eval bundle; build an eval from a week's bundle or an eval pack."
         )
     return [
-        {"id": item["id"], "case_type": case_type(item["signal"], item["reason_code"]),
-         "reason_code": item["reason_code"], "input": item["input"], "intent": item["intent"],
-         "model_name": item["model"]["name"], "subject_hash": item["subject_hash"]}
+        _holdout_row(
+            item,
+            case_type(item["signal"], item["reason_code"]),
+            item["model"]["name"],
+            item["subject_hash"],
+        )
         for item in bundle.items
         if item["holdout"]
-    ]  # fmt: skip
+    ]
 
 
 def read_outputs(path: Path) -> tuple[str, dict[str, str]]:
@@ -110,6 +120,38 @@ def read_outputs(path: Path) -> tuple[str, dict[str, str]]:
     return versions.pop(), outputs
 
 
+@dataclass(frozen=True)
+class _Lineage:
+    holdout_pack: lineage.PackRef | None
+    trained_on: tuple[lineage.PackRef, ...]
+    left_out: tuple[lineage.LeftOut, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "holdout_pack": self.holdout_pack.to_json() if self.holdout_pack else None,
+            "trained_on": [ref.to_json() for ref in self.trained_on],
+            "left_out": [dataclasses.asdict(entry) for entry in self.left_out],
+        }
+
+
+def _sources(
+    holdout: Path, keys: Sequence[PublicKey], trained_on: Sequence[Path]
+) -> tuple[list[dict[str, Any]], _Lineage]:
+    """The holdout items the eval may use, and the lineage that says why: a holdout pack and
+    every training pack must verify against ``keys``; holdout items the training packs hold
+    or nearly copy are left out."""
+    if holdout.is_dir():
+        holdout_ref: lineage.PackRef | None = lineage.verified(holdout, keys, "eval")
+        items = _holdout_from_pack(holdout)
+    else:  # a week's bundle file: unsigned (its items come from the capture side)
+        holdout_ref, items = None, _holdout_from_bundle(holdout)
+    trained = [(lineage.verified(p, keys, "training"), lineage.pack_rows(p)) for p in trained_on]
+    found = lineage.left_out(items, trained)
+    excluded = {entry.item_id for entry in found}
+    usable = [item for item in items if item["id"] not in excluded]
+    return usable, _Lineage(holdout_ref, tuple(ref for ref, _ in trained), tuple(found))
+
+
 def build_eval(
     holdout: Path,
     current: Path,
@@ -118,11 +160,20 @@ def build_eval(
     output: Path,
     seed: int = 0,
     week: str | None = None,
+    *,
+    keys: Sequence[PublicKey] = (),
+    trained_on: Sequence[Path] = (),
+    allow_fewer: bool = False,
 ) -> dict[str, Any]:
-    """Write the eval bundle; ``week`` (default: this ISO week) is the week it belongs to."""
+    """Write the eval bundle; ``week`` (default: this ISO week) is the week it belongs to.
+
+    ``keys``: the public keys a holdout pack and the ``trained_on`` packs may be signed by.
+    Fewer eligible items than ``size`` is refused unless ``allow_fewer``: an eval quietly
+    smaller than asked for would reach the gate as if it were the size the team chose.
+    """
     if not SIZE_RANGE[0] <= size <= SIZE_RANGE[1]:
         raise ValidationError(f"--size must be between {SIZE_RANGE[0]} and {SIZE_RANGE[1]}.")
-    items = _holdout_from_pack(holdout) if holdout.is_dir() else _holdout_from_bundle(holdout)
+    items, found = _sources(holdout, keys, trained_on)
     current_version, current_out = read_outputs(current)
     candidate_version, candidate_out = read_outputs(candidate)
     if current_version == candidate_version:
@@ -130,7 +181,39 @@ def build_eval(
     eligible = [i for i in items if i["id"] in current_out and i["id"] in candidate_out]
     if not eligible:
         raise ValidationError("No holdout item has an output from both models.")
+    if len(eligible) < size and not allow_fewer:
+        raise ValidationError(
+            f"Only {len(eligible)} holdout items are eligible (an output from both models"
+            + (f", {len(found.left_out)} left out for the training packs" if found.left_out else "")
+            + f"), not the {size} asked for; give --allow-fewer to build an eval of "
+            f"{len(eligible)}, or a larger holdout."
+        )
     key = f"eval:{seed}:{current_version}:{candidate_version}".encode()
+    chosen = _sample(eligible, key, size)
+    week = week or "{}-W{:02d}".format(*dt.date.today().isocalendar()[:2])
+    if not WEEK_PATTERN.match(week):
+        raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
+    versions = (current_version, current_out, candidate_version, candidate_out)
+    records, case_types = _records(chosen, week, key, versions)
+    digest = hashlib.sha256("".join(map(canonical_json, records)).encode()).hexdigest()
+    manifest = {
+        "format_version": FORMAT_VERSION, "kind": "eval", "bundle_id": f"eval-{digest[:12]}",
+        "week": week, "created_at": utc_now(),
+        "builder_version": __version__,
+        "options": {"size": size, "seed": seed, "holdout": holdout.name,
+                    "allow_fewer": allow_fewer},
+        "statistics": {"holdout_items": len(items) + len(found.left_out),
+                       "left_out": len(found.left_out), "eligible": len(eligible),
+                       "sampled": len(records),
+                       "per_case_type": dict(sorted(Counter(case_types.values()).items()))},
+        "eval": {"current_version": current_version, "candidate_version": candidate_version,
+                 "case_types": case_types, "lineage": found.to_json()},
+    }  # fmt: skip
+    return write_bundle(output, manifest, records)
+
+
+def _sample(eligible: list[dict[str, Any]], key: bytes, size: int) -> list[dict[str, Any]]:
+    """``size`` items round-robin across case types, each in an order keyed by ``key``."""
     by_case: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in eligible:
         by_case[item["case_type"]].append(item)
@@ -138,13 +221,16 @@ def build_eval(
         sorted(group, key=lambda i: keyed_rank(key, i["id"]))
         for _, group in sorted(by_case.items())
     ]
-    chosen = round_robin(queues, size)
+    return round_robin(queues, size)
+
+
+def _records(
+    chosen: list[dict[str, Any]], week: str, key: bytes, versions: tuple[str, Any, str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The eval items (blind pairs: candidates[0] the current model) and each one's case type."""
+    current_version, current_out, candidate_version, candidate_out = versions
     prefix = hashlib.sha256(key).hexdigest()[:8]
-    week = week or "{}-W{:02d}".format(*dt.date.today().isocalendar()[:2])
-    if not WEEK_PATTERN.match(week):
-        raise ValidationError(f"--week must look like 2026-W48, not {week!r}.")
-    now = utc_now()
-    today = now[:10] + "T00:00:00Z"
+    today = utc_now()[:10] + "T00:00:00Z"
     records, case_types = [], {}
     for source in chosen:
         record: dict[str, Any] = {
@@ -170,15 +256,4 @@ def build_eval(
     )
     for record in records:
         record["overlap"] = record["id"] in overlap
-    digest = hashlib.sha256("".join(map(canonical_json, records)).encode()).hexdigest()
-    manifest = {
-        "format_version": FORMAT_VERSION, "kind": "eval", "bundle_id": f"eval-{digest[:12]}",
-        "week": week, "created_at": now,
-        "builder_version": __version__,
-        "options": {"size": size, "seed": seed, "holdout": holdout.name},
-        "statistics": {"holdout_items": len(items), "eligible": len(eligible),
-                       "per_case_type": dict(sorted(Counter(case_types.values()).items()))},
-        "eval": {"current_version": current_version, "candidate_version": candidate_version,
-                 "case_types": case_types},
-    }  # fmt: skip
-    return write_bundle(output, manifest, records)
+    return records, case_types

@@ -1,48 +1,34 @@
 """The ship / don't-ship gate: judgments of a blind side-by-side eval against a policy.
 
 Pure functions, no store and no Qt: a release pipeline calls ``labeler eval gate`` with a
-judgments file and a policy and acts on the exit code (0 ship, 1 do not ship, 2 bad input).
+(signed) judgments file and a policy and acts on the exit code (0 ship, 1 do not ship, 2 bad
+input). Every rule that fails is named in the verdict (``failed_rules``) and explained in
+its reasons; the rules themselves are in labeler/evals/gate_rules.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from labeler import yamlio
+from labeler.crypto.signing import PublicKey
 from labeler.errors import ValidationError
 from labeler.evals.formats import JudgmentLine
+from labeler.evals.policy import POLICY_KEYS, Policy, load_policy, parse_policy, read_text
+from labeler.evals.signed import read_signature, signer_of
 from labeler.jsonio import read_lines
 
-POLICY_KEYS = {
-    "critical_case_types": list,
-    "min_overall_win_rate": float,
-    "max_critical_loss_margin": float,
-    "min_items": int,
-    "safety_not_below_current": bool,
-    "formatting_not_below_current": bool,
-}
+__all__ = ["POLICY_KEYS", "Policy", "load_policy", "parse_policy", "read_text"]
+
 # (check name in judgments files and policies, the rubric role whose side pair answers it)
 CHECKS = (("safety", "side_safety"), ("formatting", "side_formatting"))
-
-
-@dataclass(frozen=True)
-class Policy:
-    critical_case_types: tuple[str, ...]
-    min_overall_win_rate: float
-    max_critical_loss_margin: float
-    min_items: int
-    safety_not_below_current: bool
-    formatting_not_below_current: bool
-
-    def requires(self, check: str) -> bool:
-        """Whether the candidate's pass rate of ``check`` may not fall below the current's."""
-        return bool(getattr(self, f"{check}_not_below_current"))
+Vote = tuple[str, str]  # (winner, the model shown on the left) of one labeler's label
 
 
 @dataclass(frozen=True)
@@ -52,18 +38,22 @@ class Judgment:
     winner: str
     safety: dict[str, bool]
     formatting: dict[str, bool]
+    labels: tuple[Vote, ...] = ()
 
     def check(self, name: str) -> dict[str, bool]:
         return dict(getattr(self, name))
 
     def to_json(self) -> dict[str, Any]:
         """One line of a judgments file."""
-        return {
+        line: dict[str, Any] = {
             "item_id": self.item_id,
             "case_type": self.case_type,
             "winner": self.winner,
             **{name: self.check(name) for name, _ in CHECKS},
         }
+        if self.labels:
+            line["labels"] = [{"winner": w, "left": left} for w, left in self.labels]
+        return line
 
 
 @dataclass(frozen=True)
@@ -89,28 +79,51 @@ class PassRates:
 
 
 @dataclass(frozen=True)
+class Preconditions:
+    """What the labels say about the eval itself, when the judgments carry them."""
+
+    decisive_labels: int
+    left_won: int
+    position_bias_ci: tuple[float, float] | None
+    paired_items: int
+    agreement_alpha: float | None  # Krippendorff's alpha on the preference (nominal)
+
+
+@dataclass(frozen=True)
 class Verdict:
     ship: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # each starts with the rule's name: "min_items: ..."
     overall: Tally
     case_types: Mapping[str, CaseTally]
     pass_rates: Mapping[str, PassRates]  # by check name
+    failed_rules: tuple[str, ...] = ()
+    bounds: Mapping[str, tuple[float, float] | None] = dataclasses.field(default_factory=dict)
+    preconditions: Preconditions | None = None
 
     @property
     def word(self) -> str:
         return "SHIP" if self.ship else "DO NOT SHIP"
 
     def figures(self) -> dict[str, Any]:
-        """The figures behind the verdict, as ``--json`` prints and a gate run keeps them."""
-        return {
-            **_fields(self.overall),
-            "case_types": {case: _fields(t) for case, t in self.case_types.items()},
-            **{f"{check}_pass_rate": _fields(r) for check, r in self.pass_rates.items()},
-        }
+        """The figures behind the verdict, as ``--json`` prints and a gate run keeps them
+        (JSON's own types: what is kept reads back equal)."""
+        return _json_normal(
+            {
+                **_fields(self.overall),
+                "case_types": {case: _fields(t) for case, t in self.case_types.items()},
+                **{f"{check}_pass_rate": _fields(r) for check, r in self.pass_rates.items()},
+                "intervals": {name: list(ci) if ci else None for name, ci in self.bounds.items()},
+                "preconditions": _fields(self.preconditions) if self.preconditions else None,
+            }
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"verdict": self.word, "ship": self.ship, "reasons": list(self.reasons),
-                **self.figures()}  # fmt: skip
+                "failed_rules": list(self.failed_rules), **self.figures()}  # fmt: skip
+
+
+def _json_normal(value: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(json.dumps(value)))
 
 
 def _fields(value: Any) -> dict[str, Any]:
@@ -125,66 +138,35 @@ class GateInputs:
     policy_text: str
     judgments: tuple[Judgment, ...]
     judgments_sha256: str
+    judgments_signer: str | None = None  # key id that signed the judgments file
+    policy_name: str = "gate.yaml"
 
     @property
     def policy_sha256(self) -> str:
         return hashlib.sha256(self.policy_text.encode("utf-8")).hexdigest()
 
 
-def read_inputs(judgments: Path, policy: Path) -> GateInputs:
-    """Read and check both files (a ValidationError names the first problem)."""
+def read_inputs(judgments: Path, policy: Path, signer: str | None = None) -> GateInputs:
+    """Read and check both files (a ValidationError names the first problem); ``signer``:
+    the key id whose signature of the judgments file was checked (labeler/evals/signed.py)."""
     policy_text = read_text(policy)
     found = tuple(parse_judgments(judgments))
     digest = hashlib.sha256(judgments.read_bytes()).hexdigest()
-    return GateInputs(parse_policy(policy_text, policy.name), policy_text, found, digest)
+    parsed = parse_policy(policy_text, policy.name)
+    return GateInputs(parsed, policy_text, found, digest, signer, policy.name)
 
 
-def read_text(path: Path) -> str:
-    """The file's text exactly (no newline translation: its sha256 is the file's)."""
-    try:
-        return path.read_bytes().decode("utf-8")
-    except OSError as err:
-        raise ValidationError(f"{path}: cannot be read ({err.strerror}).") from None
-    except UnicodeDecodeError:
-        raise ValidationError(f"{path.name}: not UTF-8 text.") from None
-
-
-def load_policy(path: Path) -> Policy:
-    return parse_policy(read_text(path), path.name)
-
-
-def parse_policy(text: str, name: str) -> Policy:
-    """Validate a policy's YAML text; ``name`` names it in errors."""
-    try:
-        raw = yamlio.safe_load(text)
-    except yamlio.YAMLError:
-        raise ValidationError(f"{name}: not valid YAML.") from None
-    if not isinstance(raw, dict):
-        raise ValidationError(f"{name}: the policy must be a YAML mapping.")
-    unknown = sorted(set(raw) - set(POLICY_KEYS))
-    if unknown:
-        raise ValidationError(f"{name}: unknown key '{unknown[0]}'.")
-    missing = sorted(set(POLICY_KEYS) - set(raw))
-    if missing:
-        raise ValidationError(f"{name}: missing key '{missing[0]}'.")
-    for key, kind in POLICY_KEYS.items():
-        value = raw[key]
-        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        if kind is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok:
-            raise ValidationError(f"{name}: '{key}' must be a {kind.__name__}.")
-    if not all(isinstance(c, str) for c in raw["critical_case_types"]):
-        raise ValidationError(f"{name}: 'critical_case_types' must list case type names.")
-    if not 0 <= raw["min_overall_win_rate"] <= 1 or raw["min_items"] < 1:
+def read_verified_inputs(judgments: Path, policy: Path, keys: Sequence[PublicKey]) -> GateInputs:
+    """``read_inputs`` of a judgments file whose ``.minisig`` one of ``keys`` made: an
+    unsigned, re-signed by a stranger or changed file is refused before anything is read."""
+    signature = read_signature(judgments)
+    if not keys:
         raise ValidationError(
-            f"{name}: 'min_overall_win_rate' must be in [0, 1] and 'min_items' >= 1."
+            f"{judgments.name}: no key to check its signature with; give --pubkey (the "
+            "exporter's public key) or a workspace that trusts it."
         )
-    return Policy(
-        tuple(raw["critical_case_types"]), float(raw["min_overall_win_rate"]),
-        float(raw["max_critical_loss_margin"]), int(raw["min_items"]),
-        raw["safety_not_below_current"], raw["formatting_not_below_current"],
-    )  # fmt: skip
+    key = signer_of(judgments.read_bytes(), signature, keys, judgments.name)
+    return read_inputs(judgments, policy, key.key_id_hex)
 
 
 def parse_judgments(path: Path) -> list[Judgment]:
@@ -201,6 +183,7 @@ def parse_judgments(path: Path) -> list[Judgment]:
                 line.winner,
                 {"current": line.safety.current, "candidate": line.safety.candidate},
                 {"current": line.formatting.current, "candidate": line.formatting.candidate},
+                tuple((vote.winner, vote.left) for vote in line.labels or ()),
             )
         )
     if not judgments:
@@ -219,16 +202,20 @@ def tally(judgments: list[Judgment]) -> Tally:
                  round(win_rate(judgments), 4))  # fmt: skip
 
 
-def _pass_rate(judgments: list[Judgment], check: str, model: str) -> float:
-    return sum(j.check(check)[model] for j in judgments) / len(judgments)
+def pass_rate(judgments: list[Judgment], check: str, model: str) -> float:
+    return sum(j.check(check)[model] for j in judgments) / len(judgments) if judgments else 0.0
 
 
-def _case_tallies(judgments: list[Judgment]) -> dict[str, CaseTally]:
-    by_type: dict[str, list[Judgment]] = defaultdict(list)
+def by_case_type(judgments: list[Judgment]) -> dict[str, list[Judgment]]:
+    found: dict[str, list[Judgment]] = defaultdict(list)
     for judgment in judgments:
-        by_type[judgment.case_type].append(judgment)
+        found[judgment.case_type].append(judgment)
+    return dict(sorted(found.items()))
+
+
+def case_tallies(judgments: list[Judgment]) -> dict[str, CaseTally]:
     found = {}
-    for case_type, group in sorted(by_type.items()):
+    for case_type, group in by_case_type(judgments).items():
         t = tally(group)
         margin = round((t.losses - t.wins) / t.items, 4)
         found[case_type] = CaseTally(t.items, t.wins, t.losses, t.ties, t.win_rate, margin)
@@ -236,32 +223,7 @@ def _case_tallies(judgments: list[Judgment]) -> dict[str, CaseTally]:
 
 
 def decide(judgments: list[Judgment], policy: Policy) -> Verdict:
-    """SHIP only when every rule holds; every failed rule is a reason."""
-    reasons = []
-    overall = win_rate(judgments)
-    if len(judgments) < policy.min_items:
-        reasons.append(
-            f"too few items: {len(judgments)} judged, the policy needs {policy.min_items}"
-        )
-    if overall < policy.min_overall_win_rate:
-        reasons.append(f"overall win rate {overall:.3f} is below {policy.min_overall_win_rate}")
-    cases = _case_tallies(judgments)
-    for case_type, t in cases.items():
-        margin = (t.losses - t.wins) / t.items
-        if case_type in policy.critical_case_types and margin > policy.max_critical_loss_margin:
-            reasons.append(
-                f"loses badly on critical case type '{case_type}': loss margin {margin:.3f} "
-                f"(losses {t.losses}, wins {t.wins} of {t.items}) exceeds "
-                f"{policy.max_critical_loss_margin}"
-            )
-    rates = {}
-    for check, _ in CHECKS:
-        current = _pass_rate(judgments, check, "current") if judgments else 0.0
-        candidate = _pass_rate(judgments, check, "candidate") if judgments else 0.0
-        rates[check] = PassRates(round(current, 4), round(candidate, 4))
-        if policy.requires(check) and candidate < current:
-            reasons.append(
-                f"{check} regression: the candidate passes {candidate:.3f}, "
-                f"the current model {current:.3f}"
-            )
-    return Verdict(not reasons, tuple(reasons), tally(judgments), cases, rates)
+    """SHIP only when every rule holds; every failed rule is named, with its reason."""
+    from labeler.evals.gate_rules import evaluate
+
+    return evaluate(judgments, policy)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from labeler import sides
+from labeler.domain import Label
 from labeler.evals.gate import CHECKS, Judgment, win_rate
+from labeler.evals.intervals import DRAWS, Interval, bootstrap_mean, wilson
 from labeler.evals.roles import BOTH_BAD, EvalQuestions, eval_questions
 from labeler.labeling.session import LabelingSession
 from labeler.store import evals as eval_rows
@@ -25,9 +27,7 @@ from labeler.store import resolutions
 from labeler.store.evals import EvalBundle
 from labeler.team.reconcile import Gold, gold_labels
 
-Z95 = 1.959963984540054
-DRAWS = 2000
-Interval = tuple[float, float]
+SCORES = {"candidate": 1.0, "tie": 0.5, "current": 0.0}  # an item's share of a win
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,24 @@ def eval_bundles(session: LabelingSession) -> list[EvalBundle]:
     return eval_rows.bundles(session.store)
 
 
-def _judgment(item_id: str, case_type: str, answers: dict[str, Any], q: EvalQuestions) -> Judgment:
+def _judgment(
+    item_id: str, case_type: str, answers: dict[str, Any], q: EvalQuestions, votes: tuple
+) -> Judgment:
     passes = {check: q.passes(answers, check) for check, _ in CHECKS}
-    return Judgment(item_id, case_type, q.winner(answers), **passes)
+    return Judgment(item_id, case_type, q.winner(answers), **passes, labels=votes)
+
+
+def _votes(labels: list[Label], q: EvalQuestions) -> tuple[tuple[str, str], ...]:
+    """Each labeler's pick in the models' terms, and which model they saw on the left (side A
+    as shown is candidate 0, the current model, unless their side order was BA)."""
+    found = []
+    for label in labels:
+        canonical = sides.to_canonical(label.answers, label.side_order)
+        if q.preference not in canonical:
+            continue
+        left = "candidate" if label.side_order == "BA" else "current"
+        found.append((q.winner(canonical), left))
+    return tuple(found)
 
 
 def _judged(
@@ -103,11 +118,13 @@ def _judged(
     chosen = bundle_id or bundles[-1].bundle_id
     rows = eval_rows.case_types(session.store, chosen)
     gold = gold_labels(session)
+    labels = resolutions.labels_by_item(session.store, [item_id for item_id, _ in rows])
     found = []
     for item_id, case_type in rows:
         decided = gold.get(item_id)
         if decided is not None and not decided.excluded and questions.preference in decided.answers:
-            found.append(_judgment(item_id, case_type, decided.answers, questions))
+            votes = _votes(labels.get(item_id, []), questions)
+            found.append(_judgment(item_id, case_type, decided.answers, questions, votes))
     return found, gold, questions
 
 
@@ -121,25 +138,9 @@ def judgments_jsonl(found: list[Judgment]) -> bytes:
     return "".join(json.dumps(j.to_json()) + "\n" for j in found).encode("utf-8")
 
 
-def wilson(successes: int, total: int) -> Interval | None:
-    """The Wilson score interval (95%) of a proportion."""
-    if total == 0:
-        return None
-    p = successes / total
-    denominator = 1 + Z95**2 / total
-    centre = (p + Z95**2 / (2 * total)) / denominator
-    half = Z95 * math.sqrt(p * (1 - p) / total + Z95**2 / (4 * total**2)) / denominator
-    return (round(centre - half, 4), round(centre + half, 4))
-
-
 def bootstrap_win_rate(group: list[Judgment], rng: np.random.Generator) -> Interval | None:
     """A 95% percentile-bootstrap interval of (wins + ties/2) / items, resampling items."""
-    if len(group) < 2:
-        return None
-    scores = np.array([{"candidate": 1.0, "tie": 0.5, "current": 0.0}[j.winner] for j in group])
-    means = scores[rng.integers(0, len(scores), size=(DRAWS, len(scores)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return (round(float(low), 4), round(float(high), 4))
+    return bootstrap_mean([SCORES[j.winner] for j in group], rng)
 
 
 def _tally(group: list[Judgment], rng: np.random.Generator) -> GroupFigures:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -59,6 +60,8 @@ class EvalBuildDialog(QDialog):
         form.addRow("Current model outputs", _path_row(self.current, lambda: self._file(outputs)))
         form.addRow("Candidate outputs", _path_row(self.candidate, lambda: self._file(outputs)))
         form.addRow("Pairs", self.pairs)
+        self.allow_fewer = QCheckBox("Build it even if fewer pairs are eligible")
+        form.addRow("", self.allow_fewer)
         form.addRow("Week", self.week)
         form.addRow("Write to", self.output)
         buttons = QDialogButtonBox(
@@ -74,12 +77,21 @@ class EvalBuildDialog(QDialog):
     def _file(self, kinds: str) -> str:
         return QFileDialog.getOpenFileName(self, "Outputs", "", kinds)[0]
 
-    def values(self) -> tuple[Path, Path, Path, int, Path, str]:
+    def values(self) -> tuple[Path, Path, Path, int, Path, str, bool]:
         fields = (self.pack, self.current, self.candidate, self.output)
         if not all(line.text().strip() for line in fields):
             raise ValidationError("Give the eval pack, both outputs files and where to write.")
         pack, current, candidate, output = (Path(line.text().strip()) for line in fields)
-        return pack, current, candidate, self.pairs.value(), output, self.week.text().strip()
+        week = self.week.text().strip()
+        return (
+            pack,
+            current,
+            candidate,
+            self.pairs.value(),
+            output,
+            week,
+            self.allow_fewer.isChecked(),
+        )
 
 
 def build_eval_dialog(
@@ -94,30 +106,45 @@ def build_eval_dialog(
     except ValidationError as err:
         show_error(parent, "Cannot build the eval", err)
         return None
-    return start_build_eval(parent, values, then_import)
+    from labeler.evals.lineage import workspace_keys
+
+    return start_build_eval(parent, values, then_import, workspace_keys(workspace.store))
 
 
 def start_build_eval(
     parent: QWidget,
-    values: tuple[Path, Path, Path, int, Path, str],
+    values: tuple[Path, Path, Path, int, Path, str, bool],
     then_import: Callable[[Path], None],
+    keys: list[Any],
 ) -> TaskThread:
+    """Build off the GUI thread; the pack must verify against ``keys`` (the workspace's)."""
     from labeler.evals.build import build_eval
 
-    pack, current, candidate, size, output, week_text = values
+    pack, current, candidate, size, output, week_text, allow_fewer = values
 
     def done(manifest: dict[str, Any]) -> None:
         show_message(
             parent,
             "Eval bundle built",
-            f"{manifest['item_count']} blind pairs in {output}; importing it now.",
+            f"{manifest['item_count']} blind pairs in {output}"
+            + (f" (fewer than the {size} asked for)" if manifest["item_count"] < size else "")
+            + "; importing it now.",
         )
         then_import(output)
 
     return run_task(
         parent,
         "Building the eval bundle",
-        lambda _p, _c: build_eval(pack, current, candidate, size, output, week=week_text or None),
+        lambda _p, _c: build_eval(
+            pack,
+            current,
+            candidate,
+            size,
+            output,
+            week=week_text or None,
+            keys=keys,
+            allow_fewer=allow_fewer,
+        ),
         done,
         lambda err: show_error(parent, "Cannot build the eval", err),
     )

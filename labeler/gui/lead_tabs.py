@@ -1,6 +1,6 @@
-"""LeadTabs: the tabs beside Label — Home for everyone; Reconcile, Agreement and Eval for a
-lead — each view made the first time its tab opens (start-up stays light), told of every
-change and reloaded only when shown and touched."""
+"""LeadTabs: the tabs beside Label — Home for everyone; Reconcile, Agreement, Eval and
+Rollout for a lead — each view made the first time its tab opens (start-up stays light),
+told of every change and reloaded only when shown and touched."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from labeler.changes import Changes
 if TYPE_CHECKING:
     from labeler.gui.main_window import MainWindow
 
-LEAD_TABS = ("Reconcile", "Agreement", "Eval")
+LEAD_TABS = ("Reconcile", "Agreement", "Eval", "Rollout")
 ViewFactory = Callable[[str], QWidget | None]
 
 
@@ -92,7 +92,10 @@ def make_view(window: MainWindow, name: str) -> QWidget | None:
     from labeler.gui.views.eval_view import EvalView
     from labeler.gui.views.home_view import HomeView
     from labeler.gui.views.reconcile_view import ReconcileView
+    from labeler.gui.views.rollout_view import RolloutView
 
+    if name == "Rollout":
+        return RolloutView(window.workspace)
     if name == "Home":
         home = HomeView(window.workspace, tabs=window.tab_names())
         home.open_requested.connect(window.show_tab)

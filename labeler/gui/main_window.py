@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # not at start-up: these load numpy, reports and charts
     from labeler.gui.views.eval_view import EvalView
     from labeler.gui.views.home_view import HomeView
     from labeler.gui.views.reconcile_view import ReconcileView
+    from labeler.gui.views.rollout_view import RolloutView
     from labeler.triage.bundle_import import ImportResult
 
 PREFETCH = 2
@@ -169,6 +170,10 @@ class MainWindow(QMainWindow):
     @property
     def eval_view(self) -> EvalView | None:
         return self.lead_tabs.views.get("Eval")  # type: ignore[return-value]
+
+    @property
+    def rollout_view(self) -> RolloutView | None:
+        return self.lead_tabs.views.get("Rollout")  # type: ignore[return-value]
 
     def views_loading(self) -> bool:
         return self.lead_tabs.loading()

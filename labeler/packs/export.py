@@ -61,6 +61,7 @@ class PackOptions:
 class _Selection:
     items: list[tuple[Item, Gold]] = field(default_factory=list)
     excluded: Counter[str] = field(default_factory=Counter)
+    flagged: dict[str, str] = field(default_factory=dict)  # eval: holdout items left out, why
 
 
 def subject_salt(session: LabelingSession) -> str:
@@ -79,20 +80,47 @@ def subject_salt(session: LabelingSession) -> str:
 
 
 def holdout_index(session: LabelingSession) -> leakage.HoldoutIndex:
-    """Every holdout input ever seen here, from text or from its kept fingerprint."""
-    index = leakage.HoldoutIndex()
-    kept = privacy_rows.fingerprints(session.store)
+    """Every text of every holdout item ever seen here (each owned by its item id), and the
+    kept input fingerprint of those whose texts are gone."""
     import numpy as np
 
-    holdouts = item_rows.holdout_inputs(session.store)
-    texts = [text for _, text, _ in holdouts if text]
-    for text, signature in zip(texts, leakage.signatures(texts), strict=True):
-        index.add(leakage.exact_key(text), signature)
-    for item_id, original, _ in holdouts:
-        if not original and item_id in kept:
-            exact, blob = kept[item_id]
-            index.add(exact, np.frombuffer(blob, dtype=np.uint32))
+    index = leakage.HoldoutIndex()
+    texted = item_rows.holdout_texts(session.store)
+    index.add_texts(
+        [
+            (row[0], name, text)
+            for row in texted
+            for name, text in leakage.comparable_texts(*row[1:])
+        ]
+    )
+    have = {row[0] for row in texted}
+    for item_id, (exact, blob) in privacy_rows.fingerprints(session.store).items():
+        if item_id not in have:
+            index.add(exact, np.frombuffer(blob, dtype=np.uint32), item_id, "input")
     return index
+
+
+def item_texts(item: Item) -> list[tuple[str, str]]:
+    return leakage.comparable_texts(
+        item.input, item.output, item.edited_output, item.retries, item.candidates
+    )
+
+
+def _near_training(session: LabelingSession, holdout: list[Item]) -> dict[str, str]:
+    """Holdout items about to enter an eval pack that a training pack exported here already
+    held, or whose texts nearly duplicate a row one held: item id -> the cause."""
+    found = {}
+    trained = dict(pack_rows.trained_items(session.store))
+    for item in holdout:
+        if item.id in trained:  # a raised holdout rate made a shipped training item holdout
+            found[item.id] = "in_training_pack"
+    index = leakage.HoldoutIndex()
+    index.add_texts([(item.id, name, text) for item in holdout for name, text in item_texts(item)])
+    rows = pack_rows.trained_texts(session.store)
+    groups = [leakage.comparable_texts(*row[1:]) for row in rows]
+    for hit in leakage.group_matches(index, groups, once=True):
+        found.setdefault(hit.match.owner, "near_duplicate_of_training")
+    return found
 
 
 def _exclusion(item: Item, gold: Gold | None, labeled: bool, kind: str) -> str | None:
@@ -133,14 +161,23 @@ def select(
         else:
             assert gold is not None
             passed.append((item, gold))
-    leaking = [False] * len(passed)
     if options.kind == "training":  # all candidates at once: the signatures are vectorised
-        leaking = holdout_index(session).leaking([item.input or "" for item, _ in passed])
-    for (item, gold), leak in zip(passed, leaking, strict=True):
-        if leak and item.input:
-            selection.excluded["near_duplicate_of_holdout"] += 1
-        else:
-            selection.items.append((item, gold))
+        groups = [item_texts(item) for item, _ in passed]
+        index = holdout_index(session)
+        leaking = {hit.group for hit in leakage.group_matches(index, groups, per_row=1)}
+        for number, (item, gold) in enumerate(passed):
+            if number in leaking:
+                selection.excluded["near_duplicate_of_holdout"] += 1
+            else:
+                selection.items.append((item, gold))
+    else:  # the other direction: a holdout item a training pack already shipped is no holdout
+        flagged = _near_training(session, [item for item, _ in passed])
+        selection.flagged = flagged
+        for item, gold in passed:
+            if item.id in flagged:
+                selection.excluded[flagged[item.id]] += 1
+            else:
+                selection.items.append((item, gold))
     return selection
 
 
@@ -294,11 +331,7 @@ def _manifest(
             "decided": dict(Counter(r["decided"] for r in rows)),
             "excluded": dict(selection.excluded),
         },
-        "leakage_guard": {
-            "measure": "normalised input equal, or character 5-gram Jaccard >= 0.8 "
-            "(one-permutation MinHash 128, LSH 32x4, 2 bands)",
-            "excluded": selection.excluded.get("near_duplicate_of_holdout", 0),
-        },
+        "leakage_guard": _guard_summary(options.kind, selection),
         "agreement": _agreement_summary(session, set(r["week"] for r in rows)),
     }  # fmt: skip
     if options.kind == "eval":
@@ -311,6 +344,27 @@ def _manifest(
             for i, _, h in item_rows.holdout_inputs(session.store, kind=item_rows.WEEK)
         ]
     return manifest
+
+
+def _guard_summary(kind: str, selection: _Selection) -> dict[str, Any]:
+    """What the guard compared and what it left out (training: near copies of the holdout;
+    eval: holdout items a training pack already held, or nearly copied)."""
+    measure = (
+        "every text field (input, output, edited output, retry outputs, candidates; others "
+        f"than the input from {leakage.MIN_FIELD_CHARS} characters), across fields: "
+        "normalised text equal, or character 5-gram Jaccard >= 0.8 "
+        "(one-permutation MinHash 128, LSH 32x4, 2 bands)"
+    )
+    if kind == "training":
+        return {
+            "measure": measure,
+            "excluded": selection.excluded.get("near_duplicate_of_holdout", 0),
+        }
+    return {
+        "measure": measure + "; against every training pack exported from this workspace",
+        "excluded": len(selection.flagged),
+        "flagged": [{"item_id": k, "cause": v} for k, v in sorted(selection.flagged.items())],
+    }
 
 
 def _agreement_summary(session: LabelingSession, weeks: set[str]) -> dict[str, Any]:

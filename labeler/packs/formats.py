@@ -37,7 +37,8 @@ class RubricRef(Struct):
 class PackCounts(Struct):
     """Rows, per reason code, per case type, per answer per question, per decision, and the
     items left out per cause (holdout, restricted_unredacted, unresolved_disagreement,
-    unlabeled, defective_item, low_intent, text_purged, near_duplicate_of_holdout)."""
+    unlabeled, defective_item, low_intent, text_purged, near_duplicate_of_holdout; eval
+    packs: in_training_pack, near_duplicate_of_training)."""
 
     rows: Count
     per_reason_code: Counts
@@ -47,9 +48,21 @@ class PackCounts(Struct):
     excluded: Counts
 
 
-class LeakageGuard(Struct):
+class FlaggedItem(Struct):
+    """A holdout item left out of an eval pack: a training pack exported from this workspace
+    held it (``in_training_pack``) or a row nearly copying it (``near_duplicate_of_training``)."""
+
+    item_id: Key
+    cause: Literal["in_training_pack", "near_duplicate_of_training"]
+
+
+class LeakageGuard(Struct, omit_defaults=True):
+    """What the guard compared and how many items it left out; eval packs also list the
+    holdout items it flagged."""
+
     measure: Annotated[str, Meta(max_length=1_000)]
     excluded: Count
+    flagged: Annotated[list[FlaggedItem], Meta(max_length=MAX_ITEMS)] | None = None
 
 
 class QuestionAgreement(Struct):

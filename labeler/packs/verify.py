@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,24 @@ def _entries(directory: Path) -> set[str]:
 
 def verify_pack(directory: Path, public_key_file: Path) -> dict[str, Any]:
     """The manifest of a pack that checks out; ``ValidationError`` naming the first problem."""
-    public = read_public_key(public_key_file)
+    return verify_pack_key(directory, read_public_key(public_key_file))
+
+
+def verify_with_any(directory: Path, keys: Sequence[PublicKey]) -> tuple[dict[str, Any], PublicKey]:
+    """(manifest, the key that signed it) of a pack signed by one of ``keys``; a pack signed
+    by none of them, or failing any other check, is refused naming the first problem."""
+    other = "The signature was made with another key than the one given."
+    for key in keys:
+        try:
+            return verify_pack_key(directory, key), key
+        except ValidationError as err:
+            if str(err) != other:
+                raise
+    raise ValidationError(f"{directory}: signed by a key that is not trusted here.")
+
+
+def verify_pack_key(directory: Path, public: PublicKey) -> dict[str, Any]:
+    """``verify_pack`` with the public key itself."""
     if not directory.is_dir():
         raise ValidationError(f"{directory} is not a pack folder.")
     present = _entries(directory)

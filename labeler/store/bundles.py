@@ -42,3 +42,9 @@ def week_manifests(store: Store) -> list[tuple[str, dict[str, Any]]]:
     """(week, manifest) of every weekly bundle (not eval bundles), oldest first."""
     rows = store.query("SELECT week, manifest FROM bundles WHERE kind = 'week' ORDER BY week")
     return [(r[0], json.loads(r[1])) for r in rows]
+
+
+def manifest_of(store: Store, bundle_id: str) -> dict[str, Any] | None:
+    """A bundle's manifest as it was imported (an eval's lineage is in it)."""
+    text = store.scalar("SELECT manifest FROM bundles WHERE id = ?", (bundle_id,))
+    return None if text is None else dict(json.loads(text))

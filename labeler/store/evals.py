@@ -35,6 +35,8 @@ class GateRun:
     policy_sha256: str
     judgments_sha256: str
     judgments_count: int
+    document: str | None = None  # the signed verdict, canonical JSON (None: before v6)
+    signature: str | None = None  # its minisign signature by the workspace key
 
 
 def record(store: Store, manifest: dict[str, Any], ids: list[str]) -> None:
@@ -80,7 +82,7 @@ def bundle_of(store: Store, item_ids: list[str]) -> str | None:
 
 _RUN_COLUMNS = (
     "id, at, run_by, run_by_name, bundle_id, verdict, reasons, figures, policy_text, "
-    "policy_sha256, judgments_sha256, judgments_count"
+    "policy_sha256, judgments_sha256, judgments_count, document, signature"
 )
 
 
@@ -88,18 +90,20 @@ def add_gate_run(store: Store, run: GateRun) -> int:
     """Keep one gate run (its ``id`` is ignored: the store numbers runs)."""
     cursor = store.conn.execute(
         "INSERT INTO gate_runs(at, run_by, run_by_name, bundle_id, verdict, reasons, figures, "
-        "policy_text, policy_sha256, judgments_sha256, judgments_count) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "policy_text, policy_sha256, judgments_sha256, judgments_count, document, signature) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (run.at, run.run_by, run.run_by_name, run.bundle_id, run.verdict,
          json.dumps(list(run.reasons)), json.dumps(run.figures, sort_keys=True), run.policy_text,
-         run.policy_sha256, run.judgments_sha256, run.judgments_count),
+         run.policy_sha256, run.judgments_sha256, run.judgments_count, run.document,
+         run.signature),
     )  # fmt: skip
     return int(cursor.lastrowid)
 
 
 def _gate_run(row: Any) -> GateRun:
     return GateRun(row[0], row[1], row[2], row[3], row[4], row[5], tuple(json.loads(row[6])),
-                   json.loads(row[7]), row[8], row[9], row[10], row[11])  # fmt: skip
+                   json.loads(row[7]), row[8], row[9], row[10], row[11], row[12],
+                   row[13])  # fmt: skip
 
 
 def last_gate_run(store: Store) -> GateRun | None:
@@ -109,3 +113,18 @@ def last_gate_run(store: Store) -> GateRun | None:
 
 def gate_runs(store: Store) -> list[GateRun]:
     return [_gate_run(r) for r in store.query(f"SELECT {_RUN_COLUMNS} FROM gate_runs ORDER BY id")]
+
+
+def ship_run_for(store: Store, candidate_version: str) -> GateRun | None:
+    """The latest SHIP gate run on an eval of ``candidate_version``: what let it ship."""
+    rows = store.query(
+        f"SELECT {_RUN_COLUMNS} FROM gate_runs WHERE verdict = 'SHIP' AND bundle_id IN "
+        "(SELECT bundle_id FROM eval_items WHERE candidate_version = ?) ORDER BY id DESC LIMIT 1",
+        (candidate_version,),
+    )
+    return _gate_run(rows[0]) if rows else None
+
+
+def gate_run(store: Store, run_id: int) -> GateRun | None:
+    rows = store.query(f"SELECT {_RUN_COLUMNS} FROM gate_runs WHERE id = ?", (run_id,))
+    return _gate_run(rows[0]) if rows else None

@@ -167,6 +167,18 @@ def holdout_inputs(store: Store, kind: str | None = None) -> list[tuple[str, str
     )]  # fmt: skip
 
 
+TextRow = tuple[str, str | None, str | None, str | None, str | None, str | None]
+
+
+def holdout_texts(store: Store) -> list[TextRow]:
+    """(id, input, output, edited_output, retries, candidates) of every holdout item that
+    still holds its texts (JSON text for retries and candidates), for the leakage guard."""
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in store.query(
+        "SELECT id, input, output, edited_output, retries, candidates FROM items "
+        "WHERE holdout AND NOT text_purged ORDER BY id"
+    )]  # fmt: skip
+
+
 def week_flags(store: Store, week: str | None) -> list[tuple[str, str | None, bool, bool, bool]]:
     """(id, reason code, restricted, holdout, overlap) of the week's items (no eval pairs)."""
     rows = store.query(

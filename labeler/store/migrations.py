@@ -327,6 +327,42 @@ def _v7_rubric_versions(conn: Any) -> None:
     conn.execute("DELETE FROM meta WHERE key IN ('rubric_yaml', 'rubric_guidance')")
 
 
+def _v8_signed_verdicts_and_rollout_checks(conn: Any) -> None:
+    """Signed verdicts, and the rollout checks beside the gate run that let a model ship.
+
+    ``gate_runs.document``/``signature``: the verdict as a canonical JSON document (naming the
+    policy and its hash, the eval, the packs the candidate was trained on, the judgments'
+    hash) and its minisign signature by the workspace key; NULL for runs made before.
+    ``rollout_checks``: every ``labeler rollout check`` kept with its plan, figures, signed
+    document, and the SHIP gate run of the candidate version (NULL when none is here).
+    """
+    _run_script(
+        conn,
+        """
+        ALTER TABLE gate_runs ADD COLUMN document TEXT;
+        ALTER TABLE gate_runs ADD COLUMN signature TEXT;
+        CREATE TABLE rollout_checks (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            run_by TEXT,
+            run_by_name TEXT,
+            baseline TEXT NOT NULL,
+            candidate TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('PROMOTE', 'ROLLBACK', 'CONTINUE')),
+            reasons TEXT NOT NULL,
+            figures TEXT NOT NULL,
+            plan_text TEXT NOT NULL,
+            plan_sha256 TEXT NOT NULL,
+            gate_run_id INTEGER REFERENCES gate_runs(id),
+            document TEXT NOT NULL,
+            signature TEXT NOT NULL
+        );
+        CREATE INDEX rollout_checks_candidate ON rollout_checks(candidate, id)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_foundation,
     _v2_pairing,
@@ -335,6 +371,7 @@ MIGRATIONS: list[Migration] = [
     _v5_item_kinds_and_gate_runs,
     _v6_drafts_undo_and_queue,
     _v7_rubric_versions,
+    _v8_signed_verdicts_and_rollout_checks,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

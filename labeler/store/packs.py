@@ -47,3 +47,23 @@ def replace_subject(store: Store, subject_hashes: list[str], keyed: str) -> None
 def listing(store: Store) -> list[dict[str, Any]]:
     rows = store.query("SELECT manifest FROM packs ORDER BY created_at")
     return [json.loads(r[0]) for r in rows]
+
+
+def trained_items(store: Store) -> list[tuple[str, str]]:
+    """(item id, training pack id) of every item a training pack exported here held."""
+    rows = store.query(
+        "SELECT pi.item_id, pi.pack_id FROM pack_items pi JOIN packs p ON p.id = pi.pack_id "
+        "WHERE p.kind = 'training' ORDER BY pi.item_id, p.created_at"
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def trained_texts(store: Store) -> list[tuple[str, str | None, str | None, str | None, Any, Any]]:
+    """(id, input, output, edited_output, retries, candidates) of the items training packs
+    held that still have their texts here (retries and candidates as JSON text)."""
+    rows = store.query(
+        "SELECT id, input, output, edited_output, retries, candidates FROM items "
+        "WHERE NOT text_purged AND id IN (SELECT pi.item_id FROM pack_items pi "
+        "JOIN packs p ON p.id = pi.pack_id WHERE p.kind = 'training') ORDER BY id"
+    )
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]

@@ -248,6 +248,7 @@ class BuildOptionsRecord(Struct):
         ]
         | None
     ) = None
+    allow_fewer: bool | None = None
 
 
 class BundleStatistics(Struct):
@@ -265,17 +266,50 @@ class BundleStatistics(Struct):
     overlap: Count | None = None
     holdout: HoldoutCounts | None = None
     holdout_items: Count | None = None
+    left_out: Count | None = None
     eligible: Count | None = None
+    sampled: Count | None = None
     per_case_type: CountMap | None = None
+
+
+class PackRef(Struct):
+    """A label pack verified when the eval was built: its id, kind, manifest hash and key."""
+
+    pack_id: Id
+    kind: Literal["training", "eval"]
+    manifest_sha256: Sha256
+    signer_key_id: Annotated[str, Meta(pattern="^[0-9A-F]{16}$")]
+    created_at: Timestamp
+    rows: Count
+    weeks: Annotated[list[Week], Meta(max_length=MAX_MAP_ENTRIES)]
+
+
+class LeftOut(Struct):
+    """A holdout item the eval left out: a training pack holds it or a near copy of it."""
+
+    item_id: Id
+    cause: Literal["in_training_pack", "near_duplicate_of_training"]
+    pack_id: Id
+
+
+class EvalLineage(Struct):
+    """Where the eval's items come from (the eval pack; null for a week's bundle file), the
+    training packs the candidate was trained on, and the holdout items left out for them."""
+
+    holdout_pack: PackRef | None
+    trained_on: Annotated[list[PackRef], Meta(max_length=MAX_MAP_ENTRIES)]
+    left_out: Annotated[list[LeftOut], Meta(max_length=MAX_ITEMS)]
 
 
 class EvalSection(Struct):
     """An eval bundle's two model versions (different) and each item's case type (item id ->
-    case type, for exactly the bundle's items)."""
+    case type, for exactly the bundle's items); ``lineage`` from eval bundles built since the
+    release-safety work."""
 
     current_version: Name
     candidate_version: Name
     case_types: Annotated[dict[Id, CaseType], Meta(max_length=MAX_ITEMS)]
+    lineage: EvalLineage | None = None
 
 
 class BundleManifest(Struct):

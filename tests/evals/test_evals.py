@@ -20,6 +20,7 @@ from labeler.resources import shipped_path
 from labeler.triage.bundle_file import read_bundle
 from labeler.triage.bundle_import import import_bundle
 from tests.conftest import close_session
+from tests.factories import lead_keys
 
 
 @pytest.fixture
@@ -50,8 +51,13 @@ def test_eval_bundle_end_to_end(tmp_path: Path, lead: LabelingSession) -> None:
     pack = tmp_path / "eval-pack"
     export_pack(lead, PackOptions("eval"), pack)
     current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v2", " (better)")
-    manifest = build_eval(pack, current, candidate, 50, tmp_path / "e.lbundle", seed=3)
-    again = build_eval(pack, current, candidate, 50, tmp_path / "e2.lbundle", seed=3)
+    keys = lead_keys(lead)
+    manifest = build_eval(
+        pack, current, candidate, 50, tmp_path / "e.lbundle", seed=3, keys=keys, allow_fewer=True
+    )
+    again = build_eval(
+        pack, current, candidate, 50, tmp_path / "e2.lbundle", seed=3, keys=keys, allow_fewer=True
+    )
     assert manifest["bundle_id"] == again["bundle_id"]  # deterministic with the seed
     bundle = read_bundle(tmp_path / "e.lbundle")
     assert bundle.manifest["kind"] == "eval" and all(
@@ -85,19 +91,13 @@ def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) ->
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"item_id": "x", "model_version": "v2"}\n')
     with pytest.raises(ValidationError, match=r"bad\.jsonl line 1"):
-        build_eval(pack, good, bad, 50, tmp_path / "e.lbundle")
+        build_eval(pack, good, bad, 50, tmp_path / "e.lbundle", keys=lead_keys(lead))
     with pytest.raises(ValidationError, match="same model version"):
-        build_eval(pack, good, good, 50, tmp_path / "e.lbundle")
-    common = [
-        "eval",
-        "build",
-        "--holdout",
-        str(pack),
-        "--current",
-        str(good),
-        "-o",
-        str(tmp_path / "x"),
-    ]
+        build_eval(pack, good, good, 50, tmp_path / "e.lbundle", keys=lead_keys(lead))
+    key = tmp_path / "lead.pub"
+    key.write_text(lead_keys(lead)[0].minisign_file())
+    common = ["eval", "build", "--holdout", str(pack), "--current", str(good)]
+    common += ["--pubkey", str(key), "-o", str(tmp_path / "x")]
     result = CliRunner().invoke(cli, [*common, "--candidate", str(bad), "--size", "60"])
     assert result.exit_code == 2 and "line 1" in result.output
     result = CliRunner().invoke(cli, [*common, "--candidate", str(good), "--size", "20"])
@@ -119,7 +119,11 @@ def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: Labeli
     report_out = runner.invoke(cli, ["--workspace", path, "eval", "report", "--json"])
     assert report_out.exit_code == 0 and json.loads(report_out.output)["judged"] > 10
     policy = str(shipped_path("rubrics", "gate.yaml"))
-    gate = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
+    unverified = runner.invoke(cli, ["eval", "gate", str(out), "--policy", policy, "--json"])
+    assert unverified.exit_code == 2 and "no key to check its signature" in unverified.output
+    gate = runner.invoke(
+        cli, ["--workspace", path, "eval", "gate", str(out), "--policy", policy, "--json"]
+    )  # the workspace that exported them checks their signature with its own key
     assert gate.exit_code == 1 and json.loads(gate.output)["verdict"] == "DO NOT SHIP"
 
 
@@ -128,7 +132,10 @@ def _fresh_eval(tmp_path: Path, lead: LabelingSession) -> list[str]:
     pack = tmp_path / "pack-for-bias"
     export_pack(lead, PackOptions("eval"), pack)
     current, candidate = outputs(pack, tmp_path, "v7"), outputs(pack, tmp_path, "v8", " v8")
-    build_eval(pack, current, candidate, 50, tmp_path / "bias.lbundle", seed=9)
+    build_eval(
+        pack, current, candidate, 50, tmp_path / "bias.lbundle", seed=9,
+        keys=lead_keys(lead), allow_fewer=True,
+    )  # fmt: skip
     import_bundle(lead.store, lead.writer, tmp_path / "bias.lbundle")
     bundle = read_bundle(tmp_path / "bias.lbundle")
     assert report(lead).bundle_id == bundle.id  # the latest imported is the default

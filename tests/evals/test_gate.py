@@ -7,34 +7,63 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from labeler.cli import cli
+from labeler.crypto.signing import SigningKey
 from labeler.errors import ValidationError
 from labeler.evals.gate import decide, load_policy, parse_judgments
+from labeler.evals.signed import sign
 from labeler.resources import shipped_path
 
 POLICY = shipped_path("rubrics", "gate.yaml")
 PASS = {"current": True, "candidate": True}
 
 
-def judgments(tmp_path: Path, spec: list[tuple[str, str, int]], **overrides) -> Path:
-    """spec: (case type, winner, count) triples."""
+# The exporter's key: a real Ed25519 key pair, as a workspace would make one.
+KEY = SigningKey(b"testkey1", Ed25519PrivateKey.generate())
+
+
+def pubkey(tmp_path: Path) -> Path:
+    path = tmp_path / "exporter.pub"
+    path.write_text(KEY.public.minisign_file())
+    return path
+
+
+def sign_file(path: Path, key: SigningKey = KEY) -> Path:
+    """Sign a judgments file as 'eval export-judgments' does (PATH.minisig beside it)."""
+    path.with_name(path.name + ".minisig").write_text(sign(key, path.read_bytes(), path.name))
+    return path
+
+
+def judgments(
+    tmp_path: Path, spec: list[tuple[str, str, int]], *, labels: bool = True, **overrides
+) -> Path:
+    """spec: (case type, winner, count) triples; signed with ``KEY``. ``labels``: each item
+    carries its labelers' picks as an export writes them (one labeler; two on every fourth
+    item, agreeing), shown sides alternating."""
     lines, n = [], 0
     for case_type, winner, count in spec:
         for _ in range(count):
             row = {"item_id": f"i{n}", "case_type": case_type, "winner": winner,
                    "safety": dict(PASS), "formatting": dict(PASS)}  # fmt: skip
+            if labels:
+                sides = ["current", "candidate"][n % 2 :] + ["current", "candidate"][: n % 2]
+                row["labels"] = [{"winner": winner, "left": side} for side in sides][
+                    : 2 if n % 4 == 0 else 1
+                ]
             lines.append(row)
             n += 1
     for index, change in overrides.get("changes", {}).items():
         lines[index].update(change)
     path = tmp_path / "judgments.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in lines))
-    return path
+    return sign_file(path)
 
 
 def run(path: Path, policy: Path = POLICY):
-    return CliRunner().invoke(cli, ["eval", "gate", str(path), "--policy", str(policy)])
+    args = ["eval", "gate", str(path), "--policy", str(policy)]
+    return CliRunner().invoke(cli, [*args, "--pubkey", str(pubkey(path.parent))])
 
 
 def test_clean_win_ships(tmp_path: Path) -> None:
@@ -87,7 +116,7 @@ GOOD_LINE = {"item_id": "a", "case_type": "wrong", "winner": "tie",
 def test_malformed_judgments_exit_2(tmp_path: Path, line: str, message: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(line + "\n")
-    result = run(path)
+    result = run(sign_file(path))
     assert result.exit_code == 2 and "line 1" in result.output and message in result.output
 
 
@@ -106,11 +135,14 @@ def test_ties_count_half_never_as_wins(tmp_path: Path) -> None:
     policy.write_text(
         POLICY.read_text().replace("min_overall_win_rate: 0.5", "min_overall_win_rate: 0.6")
     )
-    verdict = decide(
-        parse_judgments(judgments(tmp_path, [("normal", "tie", 60)])), load_policy(policy)
+    ties = [("normal", "tie", 60), ("unsafe", "tie", 10), ("wrong", "tie", 10)]
+    verdict = decide(parse_judgments(judgments(tmp_path, ties)), load_policy(policy))
+    assert (verdict.overall.wins, verdict.overall.ties, verdict.overall.win_rate) == (0, 80, 0.5)
+    assert not verdict.ship and verdict.failed_rules == ("min_overall_win_rate",)
+    assert verdict.reasons == (
+        "min_overall_win_rate: overall win rate 0.500: the lower end of its 95% interval, "
+        "0.500, is below 0.6",
     )
-    assert (verdict.overall.wins, verdict.overall.ties, verdict.overall.win_rate) == (0, 60, 0.5)
-    assert not verdict.ship and verdict.reasons == ("overall win rate 0.500 is below 0.6",)
     # Ties on a critical type are not losses either: 10 ties there is a loss margin of 0.
     spec = [("wrong", "candidate", 50), ("unsafe", "tie", 10)]
     verdict = decide(parse_judgments(judgments(tmp_path, spec)), load_policy(POLICY))
@@ -122,7 +154,10 @@ def test_ties_count_half_never_as_wins(tmp_path: Path) -> None:
 def test_verdict_json_is_built_from_the_typed_verdict(tmp_path: Path) -> None:
     path = judgments(tmp_path, [("wrong", "candidate", 50), ("unsafe", "current", 10)])
     verdict = decide(parse_judgments(path), load_policy(POLICY))
-    out = CliRunner().invoke(cli, ["eval", "gate", str(path), "--policy", str(POLICY), "--json"])
+    key = str(pubkey(tmp_path))
+    out = CliRunner().invoke(
+        cli, ["eval", "gate", str(path), "--policy", str(POLICY), "--pubkey", key, "--json"]
+    )
     data = json.loads(out.output)
     assert {k: data[k] for k in verdict.to_json()} == json.loads(json.dumps(verdict.to_json()))
     assert data["case_types"]["unsafe"] == {"items": 10, "wins": 0, "losses": 10, "ties": 0,

@@ -20,7 +20,10 @@ from labeler.resources import shipped_path
 from labeler.store import evals as eval_rows
 from labeler.workspace import Workspace
 from tests.conftest import close_session
-from tests.evals.test_gate import judgments
+from tests.evals.test_gate import judgments, pubkey
+
+# A clean win with enough items of both critical case types for the shipped policy.
+CLEAN = [("wrong", "candidate", 50), ("unsafe", "candidate", 10)]
 
 SHIPPED = shipped_path("rubrics", "gate.yaml")
 
@@ -52,11 +55,22 @@ def test_status_shows_the_gate_the_team_ran_not_the_shipped_one(
     assert status_json(workspace_path)["gate"] is None
     status = CliRunner().invoke(cli, ["--workspace", workspace_path, "status"])
     assert "last eval gate: no gate run yet" in status.output
-    found = judgments(tmp_path, [("wrong", "candidate", 40), ("normal", "tie", 20)])
+    found = judgments(tmp_path, [*CLEAN, ("normal", "tie", 20)])
     assert decide(parse_judgments(found), load_policy(SHIPPED)).ship  # shipped policy: SHIP
     policy = strict_policy(tmp_path)
     run = CliRunner().invoke(
-        cli, ["--workspace", workspace_path, "eval", "gate", str(found), "--policy", str(policy)]
+        cli,
+        [
+            "--workspace",
+            workspace_path,
+            "eval",
+            "gate",
+            str(found),
+            "--pubkey",
+            str(pubkey(tmp_path)),
+            "--policy",
+            str(policy),
+        ],
     )
     assert run.exit_code == 1 and run.output.startswith("DO NOT SHIP")
     assert "Recorded as gate run 1" in run.output
@@ -64,19 +78,29 @@ def test_status_shows_the_gate_the_team_ran_not_the_shipped_one(
     assert gate["verdict"] == "DO NOT SHIP"
     assert gate["policy_sha256"] == hashlib.sha256(policy.read_bytes()).hexdigest()
     assert gate["judgments_sha256"] == hashlib.sha256(found.read_bytes()).hexdigest()
-    assert gate["judgments_count"] == 60 and gate["run_by"] == "Lee"
-    assert gate["reasons"] == ["too few items: 60 judged, the policy needs 500"]
+    assert gate["judgments_count"] == 80 and gate["run_by"] == "Lee"
+    assert gate["reasons"] == ["min_items: too few items: 80 judged, the policy needs 500"]
     text = CliRunner().invoke(cli, ["--workspace", workspace_path, "status"]).output
     assert "last eval gate: DO NOT SHIP" in text and gate["policy_sha256"][:12] in text
 
 
 def test_every_run_is_kept_with_its_policy_text(tmp_path: Path, workspace_path: str) -> None:
-    found = judgments(tmp_path, [("wrong", "candidate", 60)])
+    found = judgments(tmp_path, CLEAN)
     policy = strict_policy(tmp_path)
     for chosen in (policy, SHIPPED):
         CliRunner().invoke(
             cli,
-            ["eval", "gate", str(found), "--policy", str(chosen), "--workspace", workspace_path],
+            [
+                "eval",
+                "gate",
+                str(found),
+                "--pubkey",
+                str(pubkey(tmp_path)),
+                "--policy",
+                str(chosen),
+                "--workspace",
+                workspace_path,
+            ],
         )
     with Workspace.open(workspace_path) as ws:
         runs = eval_rows.gate_runs(ws.store)
@@ -88,12 +112,25 @@ def test_every_run_is_kept_with_its_policy_text(tmp_path: Path, workspace_path: 
 
 
 def test_without_a_workspace_the_verdict_is_printed_and_not_recorded(tmp_path: Path) -> None:
-    found = judgments(tmp_path, [("wrong", "candidate", 60)])
-    out = CliRunner().invoke(cli, ["eval", "gate", str(found), "--policy", str(SHIPPED)])
+    found = judgments(tmp_path, CLEAN)
+    out = CliRunner().invoke(
+        cli,
+        ["eval", "gate", str(found), "--pubkey", str(pubkey(tmp_path)), "--policy", str(SHIPPED)],
+    )
     assert out.exit_code == 0 and out.output.startswith("SHIP")
     assert "Not recorded: no workspace" in out.output
     as_json = CliRunner().invoke(
-        cli, ["eval", "gate", str(found), "--policy", str(SHIPPED), "--json"]
+        cli,
+        [
+            "eval",
+            "gate",
+            str(found),
+            "--pubkey",
+            str(pubkey(tmp_path)),
+            "--policy",
+            str(SHIPPED),
+            "--json",
+        ],
     )
     data = json.loads(as_json.output)
     assert data["recorded"] is None and data["not_recorded"].startswith("no workspace")
@@ -101,10 +138,21 @@ def test_without_a_workspace_the_verdict_is_printed_and_not_recorded(tmp_path: P
 
 
 def test_a_named_workspace_that_is_missing_is_bad_input(tmp_path: Path) -> None:
-    found = judgments(tmp_path, [("wrong", "candidate", 60)])
+    found = judgments(tmp_path, CLEAN)
     missing = str(tmp_path / "nowhere.lbw")
     out = CliRunner().invoke(
-        cli, ["--workspace", missing, "eval", "gate", str(found), "--policy", str(SHIPPED)]
+        cli,
+        [
+            "--workspace",
+            missing,
+            "eval",
+            "gate",
+            str(found),
+            "--pubkey",
+            str(pubkey(tmp_path)),
+            "--policy",
+            str(SHIPPED),
+        ],
     )
     assert out.exit_code == 2 and not (tmp_path / "nowhere.lbw").exists()
 

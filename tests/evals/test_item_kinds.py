@@ -17,6 +17,7 @@ from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.triage.bundle_file import read_bundle
 from tests.evals.test_evals import outputs
+from tests.factories import lead_keys, resign
 
 
 @pytest.fixture
@@ -52,7 +53,10 @@ def test_next_eval_built_from_a_later_eval_pack_does_not_nest(
     assert {h["item_id"] for h in manifest["holdout"]} >= {r["item_id"] for r in rows}
     assert not [h for h in manifest["holdout"] if h["item_id"].startswith("eval-")]
     current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v2", " (v2)")
-    built = build_eval(pack, current, candidate, 50, tmp_path / "next.lbundle", seed=1)
+    built = build_eval(
+        pack, current, candidate, 50, tmp_path / "next.lbundle", seed=1,
+        keys=lead_keys(lead), allow_fewer=True,
+    )  # fmt: skip
     ids = [item["id"] for item in read_bundle(tmp_path / "next.lbundle").items]
     assert ids and all(i.count("eval-") == 1 for i in ids), ids[:3]
     assert built["statistics"]["holdout_items"] == len(rows)
@@ -74,7 +78,9 @@ def test_an_eval_bundle_is_refused_as_the_holdout(tmp_path: Path, lead: Labeling
     pack = tmp_path / "eval-pack"
     export_pack(lead, PackOptions("eval"), pack)
     current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v2", "!")
-    build_eval(pack, current, candidate, 50, tmp_path / "e.lbundle")
+    build_eval(
+        pack, current, candidate, 50, tmp_path / "e.lbundle", keys=lead_keys(lead), allow_fewer=True
+    )
     with pytest.raises(ValidationError, match="is an eval bundle"):
         build_eval(tmp_path / "e.lbundle", current, candidate, 50, tmp_path / "nested.lbundle")
 
@@ -89,7 +95,10 @@ def test_an_old_eval_pack_holding_pairs_does_not_nest(
     old = [*rows, {**rows[0], "item_id": f"eval-0000:{rows[0]['item_id']}", "signal": "eval"}]
     (pack / "labels.jsonl").write_text("".join(json.dumps(r) + "\n" for r in old))
     current, candidate = outputs(pack, tmp_path, "v1"), outputs(pack, tmp_path, "v2", "!")
-    built = build_eval(pack, current, candidate, 50, tmp_path / "e.lbundle")
+    resign(pack, lead)  # such a pack was signed as it was written
+    built = build_eval(
+        pack, current, candidate, 50, tmp_path / "e.lbundle", keys=lead_keys(lead), allow_fewer=True
+    )
     assert built["statistics"]["holdout_items"] == len(rows)
     assert all(i["id"].count("eval-") == 1 for i in read_bundle(tmp_path / "e.lbundle").items)
 

@@ -19,7 +19,8 @@ from labeler.team.rubric_release import install_rubric
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
 from tests.evals.test_evals import outputs
-from tests.evals.test_gate import judgments
+from tests.evals.test_gate import judgments, pubkey
+from tests.factories import lead_keys, resign
 from tests.labeling.test_rubrics import without_roles
 from tests.team.test_feedback_sides import week_and_eval
 
@@ -59,7 +60,18 @@ def test_the_gate_refuses_to_record_into_a_workspace_without_roles(
     found = judgments(tmp_path, [("wrong", "candidate", 60)])
     policy = str(shipped_path("rubrics", "gate.yaml"))
     out = CliRunner().invoke(
-        cli, ["--workspace", team_workspace, "eval", "gate", str(found), "--policy", policy]
+        cli,
+        [
+            "--workspace",
+            team_workspace,
+            "eval",
+            "gate",
+            str(found),
+            "--pubkey",
+            str(pubkey(tmp_path)),
+            "--policy",
+            policy,
+        ],
     )
     assert out.exit_code == 2 and "role 'preference'" in out.output
     status = CliRunner().invoke(cli, ["--workspace", team_workspace, "status"])
@@ -74,8 +86,13 @@ def test_eval_build_refuses_a_pack_whose_rubric_lacks_roles(tmp_path: Path, memo
     old = tmp_path / "old-pack"
     shutil.copytree(pack, old)
     (old / "rubric.yaml").write_text(without_roles(default_rubric_path().read_text()))
-    build_eval(old, current, candidate, 50, tmp_path / "ok.lbundle")  # default: inferred
+    keys = lead_keys(lead)
+    resign(old, lead)
+    build_eval(old, current, candidate, 50, tmp_path / "ok.lbundle", keys=keys, allow_fewer=True)
     (old / "rubric.yaml").write_text(TEAM_RUBRIC)
     with pytest.raises(ValidationError, match=r"old-pack/rubric\.yaml|role 'preference'"):
-        build_eval(old, current, candidate, 50, tmp_path / "no.lbundle")
+        build_eval(
+            resign(old, lead), current, candidate, 50, tmp_path / "no.lbundle", keys=keys,
+            allow_fewer=True,
+        )  # fmt: skip
     assert not (tmp_path / "no.lbundle").exists()

@@ -136,9 +136,12 @@ def test_running_the_gate_then_building_the_next_eval_in_the_app(
                                          "output": text}) + "\n")  # fmt: skip
     bundle = tmp_path / "next-eval.lbundle"
     before = workspace.info().bundles
-    values = (pack, current, candidate, 50, bundle, "2026-W48")
+    from labeler.evals.lineage import workspace_keys
+
+    values = (pack, current, candidate, 50, bundle, "2026-W48", True)  # the demo holdout < 50
+    keys = workspace_keys(workspace.store)
     wait_thread(
-        qtbot, eval_actions.start_build_eval(lead_window, values, lead_window.import_bundle)
+        qtbot, eval_actions.start_build_eval(lead_window, values, lead_window.import_bundle, keys)
     )
     errors = visible_dialogs("errorDialog")
     assert not errors, errors[0].text()  # type: ignore[attr-defined]

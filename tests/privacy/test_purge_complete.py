@@ -23,6 +23,7 @@ from labeler.subjects import subject_hash
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
+from tests.factories import lead_keys
 from tests.hostile import run
 from tests.sqlcipher_pages import contains
 from tests.triage.test_sampling import make_events, write
@@ -122,7 +123,8 @@ def test_eval_pairs_copied_from_the_holdout_keep_the_subject(
             lines = "".join(json.dumps(row) + "\n" for row in rows)
             (tmp_path / f"{name}-{version}.jsonl").write_text(lines)
         build_eval(source, tmp_path / f"{name}-v1.jsonl", tmp_path / f"{name}-v2.jsonl", 50,
-                   tmp_path / f"{name}.lbundle", week="2026-W49")  # fmt: skip
+                   tmp_path / f"{name}.lbundle", week="2026-W49", keys=lead_keys(session),
+                   allow_fewer=True)  # fmt: skip
         import_bundle(ws.store, ws.writer, tmp_path / f"{name}.lbundle")
     pairs = [i for i in item_rows.all_items(ws.store, kind=None) if i.signal == "eval"]
     assert len(pairs) == 16 and all(p.subject_hash for p in pairs)

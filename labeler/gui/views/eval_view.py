@@ -1,5 +1,6 @@
-"""EvalView: the candidate against the current model — figures, the win-rate chart, and the
-items behind each loss (double-click one to open it in the Label tab)."""
+"""EvalView: the candidate against the current model — figures, the win-rate chart, the
+items behind each loss (double-click one to open it in the Label tab), and every gate run
+actually made in this workspace (as recorded and signed: never a verdict recomputed here)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,40 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.errors import LabelerError
+from labeler.evals.gate_runs import all_runs
 from labeler.evals.results import EvalReport, GroupFigures, report
 from labeler.gui.charts import win_rate_chart
 from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
+from labeler.store.evals import GateRun
 from labeler.workspace import Workspace
+
+
+def gate_runs_html(runs: list[GateRun]) -> str:
+    """The gates run here, the latest first: verdict, failing rules, policy, judgments."""
+    if not runs:
+        how = "<code>labeler eval gate</code>, or Eval → Run the gate"
+        return f"<p><b>Gates run</b>: none yet ({how}).</p>"
+    rows = []
+    for run in reversed(runs):
+        colour = "#2e7d32" if run.verdict == "SHIP" else "#c62828"
+        rules = ", ".join(run.figures.get("failed_rules") or []) or (
+            "; ".join(r.split(":")[0] for r in run.reasons) or "—"
+        )
+        cells = [
+            str(run.id), html.escape(run.at), f"<b style='color:{colour}'>{run.verdict}</b>",
+            html.escape(rules), html.escape(run.policy_sha256[:12]),
+            f"{run.judgments_count} ({html.escape(run.judgments_sha256[:12])})",
+            html.escape(run.bundle_id or "—"), html.escape(run.run_by_name or "—"),
+            "signed" if run.signature else "—",
+        ]  # fmt: skip
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("run", "at", "verdict", "failing rules", "policy",
+                                            "judgments", "eval", "by", "verdict"))  # fmt: skip
+    return (
+        "<h3>Gates run</h3><table border=1 cellspacing=0 cellpadding=3>"
+        f"<tr>{head}</tr>{''.join(rows)}</table>"
+    )
 
 
 def _row(case: str, g: GroupFigures) -> str:
@@ -87,9 +117,10 @@ class EvalView(LoadedView):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.data: EvalReport | None = None
+        self.runs: list[GateRun] = []
 
-    def load(self, session: LabelingSession) -> EvalReport:
-        return report(session)
+    def load(self, session: LabelingSession) -> tuple[EvalReport, list[GateRun]]:
+        return report(session), all_runs(session)
 
     def show_problem(self, err: BaseException) -> None:
         # e.g. the rubric lacks a role the eval needs: say so
@@ -98,10 +129,11 @@ class EvalView(LoadedView):
         text = str(err) if isinstance(err, LabelerError) else "The eval report failed."
         self.text.setHtml(f"<p><b>{html.escape(text)}</b></p>")
 
-    def show_data(self, data: EvalReport) -> None:
+    def show_data(self, loaded: tuple[EvalReport, list[GateRun]]) -> None:
+        data, self.runs = loaded
         self.losses.clear()
         self.data = data
-        self.text.setHtml(eval_html(data))
+        self.text.setHtml(eval_html(data) + gate_runs_html(self.runs))
         for case, group in data.case_types.items():
             for item_id in group.losses_driven_by:
                 entry = QListWidgetItem(f"{case}: {item_id}")

@@ -15,7 +15,14 @@ from labeler.errors import LabelerError
 from labeler.gui import chart_style
 from labeler.gui.views.loader import LoadedView
 from labeler.labeling.session import LabelingSession
-from labeler.status import AgreementLine, GateStatus, SignalPoint, WeekStatus, week_status
+from labeler.status import (
+    AgreementLine,
+    GateStatus,
+    RolloutStatus,
+    SignalPoint,
+    WeekStatus,
+    week_status,
+)
 from labeler.workspace import Workspace
 
 SIGNALS = (
@@ -64,6 +71,37 @@ def _gate_text(gate: GateStatus | None) -> str:
     return "<br>".join([head, *(html.escape(r) for r in gate.reasons)])
 
 
+def _signed(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.4f}"
+
+
+def _rollout_text(checks: Sequence[RolloutStatus]) -> str:
+    """Each candidate's last recorded rollout check: its guarded signals and, per model
+    version, the signals' rates."""
+    if not checks:
+        return "No rollout check yet."
+    parts = []
+    for check in checks:
+        lines = [
+            f"<b>{html.escape(check.verdict)}</b> {html.escape(check.candidate)} vs "
+            f"{html.escape(check.baseline)}, stage {html.escape(check.stage)}"
+        ]
+        for s in check.signals:
+            guard = s.max_worsening if s.worse == "higher" else -s.max_worsening
+            lines.append(
+                f"{html.escape(s.signal)}: {_signed(s.estimate)} [{_signed(s.low)}, "
+                f"{_signed(s.high)}], guard {guard:+.4f} — {html.escape(s.state)}"
+            )
+        for v in check.versions:
+            rates = ", ".join(
+                f"{html.escape(k.removesuffix('_rate'))} {'—' if r is None else f'{r:.3f}'}"
+                for k, r in v.rates.items()
+            )
+            lines.append(f"<i>{html.escape(v.version)}</i>: {rates}")
+        parts.append("<br>".join(lines))
+    return "<hr>".join(parts)
+
+
 class HomeView(LoadedView):
     """The week at a glance, its status computed off the GUI thread."""
 
@@ -98,6 +136,7 @@ class HomeView(LoadedView):
             ("disagreements", "Disagreements", "Reconcile"),
             ("packs", "Packs", None),
             ("gate", "Last eval gate", "Eval"),
+            ("rollout", "Rollout", "Rollout"),
         )
         for index, (key, title, tab) in enumerate(placements):
             box = QGroupBox(title)
@@ -143,5 +182,6 @@ class HomeView(LoadedView):
         ]
         self.blocks["packs"].setText("<br>".join(packs) or "No pack exported yet.")
         self.blocks["gate"].setText(_gate_text(data.gate))
+        self.blocks["rollout"].setText(_rollout_text(data.rollouts))
         for index, (view, (key, title)) in enumerate(zip(self.charts, SIGNALS, strict=True)):
             view.setChart(_spark(data.signals, key, title, index))
