@@ -101,7 +101,10 @@ class Workspace:
         # runs without the GIL). Open's own upkeep reads first and writes only when needed.
         workspace.integrity = workspace.writer.submit(connection.guard_integrity, transaction=False)
         try:
-            if meta.get(workspace.store, "signing_key_id") is None:
+            if None in (
+                meta.get(workspace.store, "signing_key_id"),
+                meta.get(workspace.store, "age_recipient"),
+            ):
                 signing.ensure_signing_key(workspace.writer)
             finish_pending_scrub(workspace.writer, workspace.store)
             backups.remove_partials(workspace.writer, workspace.store)

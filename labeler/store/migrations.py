@@ -363,6 +363,35 @@ def _v8_signed_verdicts_and_rollout_checks(conn: Any) -> None:
     )
 
 
+def _v9_team_roster(conn: Any) -> None:
+    """The team roster: every version this laptop accepted, as the signed file came.
+
+    ``rosters``: one row per version (newer only); ``document`` is the signed file's text,
+    kept so the lead can hand it out again and anyone can show what it said. ``withheld_items``:
+    items a sealed bundle lists but whose text is sealed to others (restricted): id and kind
+    only, so the queue can count them and nothing else of them is here.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE rosters (
+            version INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            lead_key TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            document TEXT NOT NULL,
+            accepted_at TEXT NOT NULL
+        );
+        CREATE TABLE withheld_items (
+            id TEXT PRIMARY KEY,
+            bundle_id TEXT NOT NULL,
+            kind TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_foundation,
     _v2_pairing,
@@ -372,6 +401,7 @@ MIGRATIONS: list[Migration] = [
     _v6_drafts_undo_and_queue,
     _v7_rubric_versions,
     _v8_signed_verdicts_and_rollout_checks,
+    _v9_team_roster,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
