@@ -81,3 +81,27 @@ def rubric_file(
     path = directory / f"rubric-{version}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def team_workspace(path: Path, name: str = "Lee") -> str:
+    """A workspace on a team of one: its person is the lead, with restricted access, so it
+    may build (seal) and import bundles. Returns its path for ``--workspace``."""
+    from labeler.crypto import roster
+    from labeler.workspace import Workspace
+
+    with Workspace.create(path) as ws:
+        roster.init(ws.store, ws.writer, name)
+    return str(path)
+
+
+def sealed_parts(path: Path, workspace: str) -> tuple[dict[str, Any], bytes]:
+    """A sealed bundle's manifest (without created_at) and its items' lines, as ``workspace``
+    reads them (what ``hostile.bundle_parts`` gives for a plain bundle)."""
+    from labeler.triage.bundle_import import open_for
+    from labeler.workspace import Workspace
+
+    with Workspace.open(workspace) as ws:
+        source = open_for(ws.store, path)
+    manifest = dict(source.manifest)
+    manifest.pop("created_at")
+    return manifest, b"".join(line + b"\n" for line in source.lines)

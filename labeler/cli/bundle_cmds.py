@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -83,6 +84,7 @@ def bundle() -> None:
     help="A hive partition column holding the day (yyyy-mm-dd): only the week's are read.",
 )
 @click.option("--spark-master", help="Spark master for --engine spark (default local[*]).")
+@workspace_option
 def build(
     events: tuple[str, ...],
     week: str,
@@ -99,11 +101,14 @@ def build(
     temp_dir: Path | None,
     partition_column: str | None,
     spark_master: str | None,
+    workspace: str | None,
 ) -> None:
-    """Triage: sample the week's bundle from capture events.
+    """Triage: sample the week's bundle from capture events, signed and sealed to the team.
 
     EVENTS are .jsonl, .csv or .parquet files, globs ('lake/events/*.parquet') or folders
-    (hive-partitioned or not). Every engine picks the same items.
+    (hive-partitioned or not). Every engine picks the same items. The bundle is signed with
+    the workspace's key (its roster must name you triage or lead) and encrypted to the
+    roster's members; restricted items only to those with restricted access.
     """
     from labeler.triage.build import BuildOptions, build_bundle
     from labeler.triage.engines import EngineSettings
@@ -125,6 +130,10 @@ def build(
         seed=seed,
         holdout_key=holdout_key or DEFAULT_HOLDOUT_KEY,
     )
+    from labeler.triage.sealed_bundle import seal_to_team
+
+    with open_workspace(workspace) as ws:  # the triage member's: its key signs, its roster seals
+        seal = seal_to_team(ws.store)
     manifest = build_bundle(
         list(events),
         options,
@@ -132,6 +141,7 @@ def build(
         progress=ProgressBar("Reading events"),
         engine=engine,
         settings=settings,
+        seal=seal,
     )
     stats = manifest["statistics"]
     click.echo(
@@ -141,14 +151,30 @@ def build(
     )
 
 
+def _read_for_inspect(file: Path, workspace: str | None) -> Any:
+    """A plain bundle is read as it is; a sealed one with this workspace's identity."""
+    import msgspec
+
+    from labeler.crypto.sealed import is_sealed
+    from labeler.triage.bundle_file import Bundle, read_bundle
+    from labeler.triage.bundle_import import open_for
+
+    if not is_sealed(file):
+        return read_bundle(file)
+    with open_workspace(workspace) as ws:
+        source = open_for(ws.store, file)
+        items = [msgspec.to_builtins(item) for _, item in source.items()]
+    return Bundle(source.manifest, items, source.sha256)
+
+
 @bundle.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print {manifest, items} as JSON.")
-def inspect(file: Path, as_json: bool) -> None:
-    """Show a bundle's manifest and its items' routing (validates it fully)."""
-    from labeler.triage.bundle_file import read_bundle
-
-    bundle_file = read_bundle(file)
+@workspace_option
+def inspect(file: Path, as_json: bool, workspace: str | None) -> None:
+    """Show a bundle's manifest and its items' routing (validates it fully; a sealed bundle
+    shows what this workspace may read)."""
+    bundle_file = _read_for_inspect(file, workspace)
     items = [
         {
             "id": item["id"],

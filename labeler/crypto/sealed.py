@@ -357,8 +357,11 @@ class _open_zip:
 
 
 def is_sealed(path: Path) -> bool:
-    """Whether ``path`` looks like a sealed file (a zip holding a seal); never raises."""
+    """Whether ``path`` looks like a sealed file (a zip holding a seal); never raises, and
+    never opens what is not a regular file (a FIFO would block the open)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False
         with zipfile.ZipFile(path) as archive:
             return SEAL in archive.namelist()
     except (OSError, zipfile.BadZipFile, ValueError, EOFError):

@@ -27,6 +27,7 @@ from labeler.triage import engines, pii, sampling
 from labeler.triage.bundle_file import FORMAT_VERSION, WEEK_PATTERN, content_hash, write_bundle
 from labeler.triage.engines import ALL_DROP_CAUSES, DEFAULT_ENGINE, EngineSettings, Plan, Sample
 from labeler.triage.sampling import DEFAULT_HOLDOUT_KEY, is_holdout, week_overlap
+from labeler.triage.sealed_bundle import SealTo, write_sealed_bundle
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,14 @@ def build_bundle(
     should_cancel: CancelCheck = never_cancel,
     engine: str = DEFAULT_ENGINE,
     settings: EngineSettings | None = None,
+    seal: SealTo | None = None,
 ) -> dict[str, Any]:
     """Build the bundle file at ``output`` with ``engine`` and return its manifest.
 
     ``paths`` are files, globs or folders of .jsonl, .csv or .parquet events. Every engine
     picks the same items; only the picked events come back here to be routed and written.
+    ``seal``: the team it is sealed to (what the CLI and the app always give); None writes
+    the plain inner format, which only a workspace on no team imports (tests, benchmarks).
     """
     if not 0 <= options.holdout_rate <= 1:
         raise ValidationError("--holdout-rate must be between 0 and 1.")
@@ -116,7 +120,10 @@ def build_bundle(
     check_cancel(should_cancel)
     items = _route(sample.picks, options)
     manifest = _manifest(options, sample, items)
-    written = write_bundle(output, manifest, items)
+    if seal is None:
+        written = write_bundle(output, manifest, items)
+    else:
+        written = write_sealed_bundle(output, manifest, items, seal)
     progress(1, 1, "bundle written")
     return written
 

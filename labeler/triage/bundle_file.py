@@ -130,6 +130,10 @@ class BundleSource:
     manifest: dict[str, Any]
     sha256: str
     lines: list[bytes]
+    # Restricted items of a sealed bundle whose text this laptop may not receive (ids only).
+    withheld: tuple[str, ...] = ()
+    signer: str | None = None  # the member who sealed it (sealed bundles)
+    sealed_restricted: tuple[str, ...] = ()  # ids a sealed bundle's restricted part held
 
     @property
     def id(self) -> str:
@@ -138,7 +142,7 @@ class BundleSource:
     def items(self) -> Iterator[tuple[int, BundleItem]]:
         """(index, item) of every item, each validated before it is yielded; once all are
         read, the manifest's counts and options are checked against them."""
-        return _parse_items(self.path, self.lines, self.manifest)
+        return _parse_items(self.path, self.lines, self.manifest, self.withheld)
 
 
 def _refuse(path: Path, sentence: str) -> ValidationError:
@@ -282,7 +286,7 @@ def open_bundle(path: Path) -> BundleSource:
                 raise _refuse(path, f"the zip is damaged ({_short(err)}).") from None
         handle.seek(0)
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    manifest = _parse_manifest(path, manifest_bytes)
+    manifest = parse_manifest(path, manifest_bytes)
     declared = manifest["files"][ITEMS]
     if declared["sha256"] != hashlib.sha256(items_bytes).hexdigest():
         raise _refuse(path, "items.jsonl does not match the sha256 in the manifest.")
@@ -304,7 +308,7 @@ def _short(err: BaseException) -> str:
     return str(err)[:120] or type(err).__name__
 
 
-def _parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
+def parse_manifest(path: Path, data: bytes) -> dict[str, Any]:
     """The manifest as written (it is stored as it came), once it has been checked."""
     manifest = strict_loads(data, f"{path.name}: manifest.json")
     if not isinstance(manifest, dict):
@@ -375,7 +379,7 @@ _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 
 
 def _parse_items(
-    path: Path, lines: list[bytes], manifest: dict[str, Any]
+    path: Path, lines: list[bytes], manifest: dict[str, Any], withheld: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, BundleItem]]:
     week, kind = manifest["week"], manifest.get("kind", "week")
     seen: set[str] = set()
@@ -410,7 +414,12 @@ def _parse_items(
         seen.add(item.id)
         tally.add(item)
         yield index, item
-    bad = _manifest_against_items(manifest, seen, tally)
+    if withheld:  # restricted by definition, and counted as such; their ids are in the bundle
+        if seen.intersection(withheld) or len(set(withheld)) != len(withheld):
+            raise _refuse(path, "a withheld item id is repeated or is also an open item.")
+        seen.update(withheld)
+        tally.restricted += len(withheld)
+    bad = _manifest_against_items(manifest, seen, tally, partial=bool(withheld))
     if bad is not None:
         raise _refuse(path, f"{bad}.")
 
@@ -440,8 +449,11 @@ class _Tally:
         self.holdout += item.holdout
 
 
-def _manifest_against_items(manifest: dict[str, Any], ids: set[str], tally: _Tally) -> str | None:
-    """The manifest's options, statistics and eval section must agree with the items."""
+def _manifest_against_items(
+    manifest: dict[str, Any], ids: set[str], tally: _Tally, partial: bool = False
+) -> str | None:
+    """The manifest's options, statistics and eval section must agree with the items
+    (``partial``: some restricted items were withheld, so holdout counts cannot be checked)."""
     if manifest.get("kind") == "eval":
         case_types = set(manifest["eval"]["case_types"])
         if case_types != ids:
@@ -463,6 +475,8 @@ def _manifest_against_items(manifest: dict[str, Any], ids: set[str], tally: _Tal
     stated = {"restricted": statistics.get("restricted"), "overlap": statistics.get("overlap"),
               "holdout": holdout.get("total")}  # fmt: skip
     for name, value in stated.items():
+        if partial and name == "holdout":
+            continue
         if value is not None and value != getattr(tally, name):
             return (
                 f"manifest.json says {value} {name} items (statistics); items.jsonl has "

@@ -21,6 +21,7 @@ import msgspec
 
 from labeler.changes import Changes
 from labeler.clock import utc_now
+from labeler.crypto import roster, sealed
 from labeler.domain import PiiSpan
 from labeler.errors import ValidationError
 from labeler.gcpause import gc_paused
@@ -30,11 +31,13 @@ from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
+from labeler.store import rosters
 from labeler.store.connection import Store, WriteStore
 from labeler.store.writer import Writer
 from labeler.triage import pii
-from labeler.triage.bundle_file import item_texts, open_bundle
+from labeler.triage.bundle_file import BundleSource, item_texts, open_bundle
 from labeler.triage.formats import BundleItem
+from labeler.triage.sealed_bundle import open_sealed_bundle
 
 SENSITIVE_REASON = "sensitive_data"
 
@@ -167,7 +170,7 @@ def _import(
     store: Store, writer: Writer, path: Path, progress: ProgressCallback, cancel: CancelCheck
 ) -> ImportResult:
     progress(0, 1, "Checking the bundle")
-    source = open_bundle(path)
+    source = open_for(store, path)
     if bundle_rows.find(store, source.id) is not None:
         return ImportResult(source.id, 0, len(source.lines), Changes())
     progress(0, 4, "Checking every item")
@@ -177,6 +180,10 @@ def _import(
     fresh, skipped = _fresh_items(store, entries)
     check_cancel(cancel)
     routes = _routes(fresh, progress, cancel)
+    for item_id in set(source.sealed_restricted).intersection(
+        routes
+    ):  # sealed as restricted: stays so
+        routes[item_id] = Routing(True, routes[item_id].pii, False)
     progress(3, 4, f"Writing {len(fresh)} items")
     rows = [_row(item, source.id, seq, routes[item.id]) for seq, item in fresh]
 
@@ -186,6 +193,8 @@ def _import(
         bundle_rows.insert(tx, source.manifest, source.sha256, utc_now())
         kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
         item_rows.insert_rows(tx, rows, kind=kind)
+        if source.withheld:  # sealed to others: their id and kind, nothing more
+            rosters.withhold(tx, [(i, source.id, kind) for i in source.withheld])
         if source.manifest.get("kind") == "eval":
             eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
         return True
@@ -203,6 +212,19 @@ def _import(
         skipped,
         rerouted,
     )
+
+
+def open_for(store: Store, path: Path) -> BundleSource:
+    """The bundle at ``path`` as this workspace may read it: a sealed one is checked against
+    the roster; a plain one only in a workspace that is on no team (older files, tests)."""
+    if sealed.is_sealed(path):
+        return open_sealed_bundle(store, path)
+    if roster.current(store) is not None:
+        raise ValidationError(
+            f"{path.name}: not a sealed bundle; a team's workspace takes only bundles signed "
+            "by its triage member and sealed to the roster. Nothing was imported."
+        )
+    return open_bundle(path)
 
 
 def _routes(

@@ -22,6 +22,7 @@ from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_file import content_hash, read_bundle
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
+from tests.factories import team_workspace
 from tests.triage.conftest import rewrite_bundle
 from tests.triage.test_sampling import make_events, write
 
@@ -286,17 +287,18 @@ def test_cli_build_inspect_import(tmp_path: Path, memory_keyring) -> None:
     )
     runner = CliRunner()
     out = tmp_path / "w.lbundle"
+    ws = team_workspace(tmp_path / "ws.lbw")
     result = runner.invoke(
-        cli, ["bundle", "build", str(events), "--week", "2026-W48", "-o", str(out)]
-    )
+        cli, ["--workspace", ws, "bundle", "build", str(events), "--week", "2026-W48", "-o",
+              str(out)],
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
-    data = json.loads(runner.invoke(cli, ["bundle", "inspect", str(out), "--json"]).output)
+    shown = runner.invoke(cli, ["--workspace", ws, "bundle", "inspect", str(out), "--json"])
+    data = json.loads(shown.output)
     assert data["manifest"]["item_count"] == len(data["items"])
     assert {"id", "reason_code", "signal", "restricted", "pii", "overlap", "holdout"} <= set(
         data["items"][0]
     )
-    ws = str(tmp_path / "ws.lbw")
-    assert runner.invoke(cli, ["--workspace", ws, "init"]).exit_code == 0
     result = runner.invoke(cli, ["--workspace", ws, "bundle", "import", str(out)])
     assert result.exit_code == 0 and "items added" in result.output
     result = runner.invoke(cli, ["--workspace", ws, "bundle", "import", str(out)])
@@ -305,5 +307,7 @@ def test_cli_build_inspect_import(tmp_path: Path, memory_keyring) -> None:
     bad.write_bytes(out.read_bytes()[:200])
     result = runner.invoke(cli, ["--workspace", ws, "bundle", "import", str(bad)])
     assert result.exit_code == 2 and result.output.startswith("Error: bad.lbundle:")
-    result = runner.invoke(cli, ["bundle", "build", str(events), "--week", "48", "-o", str(out)])
+    result = runner.invoke(
+        cli, ["--workspace", ws, "bundle", "build", str(events), "--week", "48", "-o", str(out)]
+    )
     assert result.exit_code == 2 and "--week" in result.output

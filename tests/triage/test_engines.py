@@ -224,18 +224,23 @@ def test_cli_engine_choice_and_bad_sources(tmp_path: Path) -> None:
     source = write(
         tmp_path / "e.jsonl", make_events([(r, n % 7, n) for r in range(6) for n in range(9)])
     )
+    from tests.factories import sealed_parts, team_workspace
+
     runner = CliRunner()
     outputs = {}
+    ws = team_workspace(tmp_path / "team.lbw")
     for engine in ("python", "duckdb"):
         out = tmp_path / f"{engine}.lbundle"
-        args = ["bundle", "build", str(tmp_path / "*.jsonl"), "--week", "2026-W48", "-o", str(out)]
+        args = ["--workspace", ws, "bundle", "build", str(tmp_path / "*.jsonl"), "--week",
+                "2026-W48", "-o", str(out)]  # fmt: skip
         result = runner.invoke(cli, [*args, "--engine", engine, "--memory-limit", "200MB"])
         assert result.exit_code == 0, result.output
-        outputs[engine] = hostile.bundle_parts(out)
+        outputs[engine] = sealed_parts(out, ws)
     assert outputs["python"] == outputs["duckdb"]
     missing = runner.invoke(
-        cli, ["bundle", "build", str(tmp_path / "no.jsonl"), "--week", "2026-W48", "-o", "x"]
-    )
+        cli, ["--workspace", ws, "bundle", "build", str(tmp_path / "no.jsonl"), "--week",
+              "2026-W48", "-o", "x"],
+    )  # fmt: skip
     assert missing.exit_code == 2 and "no such file or folder" in missing.output
     assert not (tmp_path / "x").exists()
     assert source.exists()

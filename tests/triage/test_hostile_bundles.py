@@ -798,16 +798,18 @@ def test_the_same_refusal_leaves_a_populated_workspace_unchanged(ws: Path, tmp_p
     ],
 )
 def test_the_builder_refuses_what_the_import_would(
-    tmp_path: Path, change: dict[str, Any], message: str
+    tmp_path: Path, change: dict[str, Any], message: str, memory_keyring: object
 ) -> None:
     """So the project never writes a bundle its own import refuses."""
+    from tests.factories import team_workspace
     from tests.triage.test_sampling import make_events, write
 
     events = make_events([(0, 0, 1)])
     events[0].update(change)
     path = write(tmp_path / "e.jsonl", events)
     result = run(
-        "bundle", "build", str(path), "--week", "2026-W48", "-o", str(tmp_path / "o.lbundle")
-    )
+        "--workspace", team_workspace(tmp_path / "t.lbw"), "bundle", "build", str(path),
+        "--week", "2026-W48", "-o", str(tmp_path / "o.lbundle"),
+    )  # fmt: skip
     assert result.exit_code == 2 and re.search(message, result.stderr), result.output
     assert not (tmp_path / "o.lbundle").exists()

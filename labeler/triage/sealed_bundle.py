@@ -1,0 +1,195 @@
+"""Sealed bundles: the week's items signed by the triage member and encrypted to the team.
+
+A sealed bundle (``crypto.sealed``, kind ``bundle``) has three parts:
+
+* ``manifest`` — to every member: the bundle's manifest (as a plain bundle's, over all its
+  items: open items first, then restricted ones) and the ids of the restricted items;
+* ``items`` — to every member: the open items, one canonical JSON line each;
+* ``restricted`` — only to the members with restricted access: the restricted items.
+
+A laptop without restricted access never receives a restricted item's text: it keeps only
+its id and kind (``withheld``). One with access checks the manifest's sha256 over both parts
+put together, as for a plain bundle. Parts are decrypted as streams, line by line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from labeler.clock import utc_now
+from labeler.crypto import age_keys, roster, sealed, signing
+from labeler.errors import LabelerError, ValidationError
+from labeler.jsonio import canonical_bytes, strict_loads
+from labeler.store.connection import Store
+from labeler.triage.bundle_file import (
+    ITEMS,
+    MAX_ITEMS,
+    MAX_MANIFEST_BYTES,
+    MAX_UNCOMPRESSED_BYTES,
+    BundleSource,
+    parse_manifest,
+)
+
+KIND = "bundle"
+MANIFEST_PART, ITEMS_PART, RESTRICTED_PART = "manifest", "items", "restricted"
+SEALING_ROLES = ("triage", "lead")
+MAX_INDEX_BYTES = MAX_MANIFEST_BYTES + 64 * MAX_ITEMS
+
+
+@dataclass(frozen=True)
+class SealTo:
+    """Whom a bundle is sealed to, and who seals it."""
+
+    key: signing.SigningKey
+    everyone: list[str]
+    restricted: list[str]
+    roster_version: int
+
+
+def seal_to_team(store: Store) -> SealTo:
+    """The team of this workspace's roster; the sealer must be on it as triage or lead."""
+    team = roster.current(store)
+    if team is None:
+        raise LabelerError(
+            "A bundle is sealed to the team roster, and this workspace has none: run the build "
+            "in the triage member's workspace once it has imported the lead's roster "
+            "('labeler roster import'), or start a team ('labeler roster init')."
+        )
+    me = roster.me(store)
+    if me is None or me.role not in SEALING_ROLES:
+        raise LabelerError(
+            "Only the team's triage member or lead builds bundles; the roster "
+            f"v{team.version} gives you {'no place' if me is None else 'the role ' + me.role}."
+        )
+    restricted = team.recipients(restricted_only=True)
+    return SealTo(signing.signing_key(store), team.recipients(), restricted, team.version)
+
+
+def write_sealed_bundle(
+    path: Path, manifest: dict[str, Any], items: list[dict[str, Any]], seal: SealTo
+) -> dict[str, Any]:
+    """Seal the bundle; returns the manifest completed with item_count and files."""
+    open_items = [item for item in items if not item["restricted"]]
+    closed = [item for item in items if item["restricted"]]
+    if closed and not seal.restricted:
+        raise LabelerError(
+            f"{len(closed)} items are restricted, and no one on the roster has restricted "
+            "access to receive them: the lead gives someone access ('labeler roster set NAME "
+            "--restricted') first."
+        )
+    open_lines = [canonical_bytes(item) + b"\n" for item in open_items]
+    closed_lines = [canonical_bytes(item) + b"\n" for item in closed]
+    digest = hashlib.sha256()
+    size = 0
+    for line in (*open_lines, *closed_lines):
+        digest.update(line)
+        size += len(line)
+    manifest = dict(manifest)
+    manifest["item_count"] = len(items)
+    manifest["files"] = {ITEMS: {"sha256": digest.hexdigest(), "size": size}}
+    index = {"manifest": manifest, "restricted_ids": [item["id"] for item in closed]}
+    parts = [
+        sealed.Part(MANIFEST_PART, seal.everyone, [msgspec.json.encode(index)]),
+        sealed.Part(ITEMS_PART, seal.everyone, open_lines),
+    ]
+    if closed:
+        parts.append(sealed.Part(RESTRICTED_PART, seal.restricted, closed_lines))
+    header = {"bundle_id": manifest["bundle_id"], "week": manifest["week"],
+              "kind": manifest.get("kind", "week")}  # fmt: skip
+    try:
+        sealed.write_sealed(path, KIND, header, parts, seal.key, created_at=utc_now(),
+                            roster_version=seal.roster_version)  # fmt: skip
+    except LabelerError as err:
+        raise ValidationError(str(err)) from None
+    return manifest
+
+
+class _Lines:
+    """Collects a part's plaintext as lines while it is decrypted, within a byte budget."""
+
+    def __init__(self, path: Path, budget: int) -> None:
+        self.path = path
+        self.budget = budget
+        self.lines: list[bytes] = []
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self._tail = b""
+
+    def __call__(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.budget:
+            raise ValidationError(f"{self.path.name}: the items expand beyond the cap.")
+        self.hash.update(chunk)
+        pieces = (self._tail + chunk).split(b"\n")
+        self._tail = pieces.pop()
+        self.lines.extend(pieces)
+        if len(self.lines) > MAX_ITEMS:
+            raise ValidationError(f"{self.path.name}: more than {MAX_ITEMS} items.")
+
+    def finish(self) -> list[bytes]:
+        if self._tail:
+            raise ValidationError(f"{self.path.name}: the last item line is not ended.")
+        return self.lines
+
+
+def open_sealed_bundle(store: Store, path: Path) -> BundleSource:
+    """Open a sealed bundle for this workspace: the sealer must be the team's triage member or
+    lead; what this laptop may read is decrypted, the rest is withheld (ids only)."""
+    team = roster.current(store)
+    name = path.name
+    file = sealed.open_sealed(path, KIND, "bundle")
+    if team is None:
+        raise ValidationError(
+            f"{name}: a sealed bundle is checked against the team roster, and this workspace "
+            "has none yet: import the lead's roster first ('labeler roster import')."
+        )
+    member = roster.signer(store, file.signer, file.seal.created_at, name)
+    if member is None or member.role not in SEALING_ROLES:
+        raise ValidationError(
+            f"{name}: sealed by {member.display_name if member else 'someone'}, who is not the "
+            "team's triage member or lead; nothing was imported."
+        )
+    identities = [age_keys.identity(store)]
+    index = strict_loads(
+        sealed.read_part(file, MANIFEST_PART, identities, MAX_INDEX_BYTES), f"{name}: manifest"
+    )
+    if not isinstance(index, dict) or set(index) != {"manifest", "restricted_ids"}:
+        raise ValidationError(f"{name}: the sealed manifest is not a bundle index.")
+    ids = index["restricted_ids"]
+    if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        raise ValidationError(f"{name}: the sealed manifest's restricted ids are not ids.")
+    manifest = parse_manifest(path, msgspec.json.encode(index["manifest"]))
+    if file.header != {"bundle_id": manifest["bundle_id"], "week": manifest["week"],
+                       "kind": manifest.get("kind", "week")}:  # fmt: skip
+        raise ValidationError(f"{name}: the seal and the manifest name different bundles.")
+    sink = _Lines(path, MAX_UNCOMPRESSED_BYTES)
+    file.decrypt(ITEMS_PART, identities, sink)
+    me = roster.me(store)
+    reads_restricted = (
+        bool(ids) and file.has_part(RESTRICTED_PART) and me is not None and me.restricted
+    )
+    if ids and not file.has_part(RESTRICTED_PART):
+        raise ValidationError(f"{name}: the restricted items' part is missing.")
+    if reads_restricted:
+        file.decrypt(RESTRICTED_PART, identities, sink)
+    lines = sink.finish()
+    declared = manifest["files"][ITEMS]
+    expected = manifest["item_count"] - (0 if reads_restricted else len(ids))
+    if len(lines) != expected:
+        raise ValidationError(
+            f"{name}: the manifest says {manifest['item_count']} items; the parts hold another "
+            "number."
+        )
+    if reads_restricted and (sink.hash.hexdigest(), sink.size) != (
+        declared["sha256"],
+        declared["size"],
+    ):
+        raise ValidationError(f"{name}: the items do not match the sha256 in the manifest.")
+    withheld = () if reads_restricted else tuple(ids)
+    read = tuple(ids) if reads_restricted else ()
+    return BundleSource(path, manifest, file.sha256, lines, withheld, member.id, read)
