@@ -216,7 +216,7 @@ def test_heavy_libraries_stay_off_the_start_up_path() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_cli_engine_choice_and_bad_sources(tmp_path: Path) -> None:
+def test_cli_engine_choice_and_bad_sources(tmp_path: Path, memory_keyring: object) -> None:
     from click.testing import CliRunner
 
     from labeler.cli import cli
