@@ -225,3 +225,26 @@ def test_a_lead_rotates_through_a_roster_the_old_key_signs(
     assert team.current(ana.store).version == 4  # type: ignore[union-attr]
     for ws in (lee, ana):
         ws.close()
+
+
+def test_the_cli_rotates_a_member_and_a_lead(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    lead, ana = str(tmp_path / "lead.lbw"), str(tmp_path / "ana.lbw")
+    for path in (lead, ana):
+        assert _run("init", "--workspace", path).exit_code == 0
+    assert _run("roster", "init", "--workspace", lead, "--name", "Lee").exit_code == 0
+    _run("keys", "card", "--workspace", ana, "--name", "Ana", "-o", str(tmp_path / "ana.card"))
+    assert _run("roster", "add", "--workspace", lead, str(tmp_path / "ana.card")).exit_code == 0
+    refused = _run("keys", "rotate-signing", "--workspace", ana)
+    assert refused.exit_code == 2 and "-o NEW.card" in refused.output
+    card = tmp_path / "new.card"
+    unnamed = _run("keys", "rotate-signing", "--workspace", ana, "-o", str(card))
+    assert unnamed.exit_code == 2 and "--name" in unnamed.output and not card.exists()
+    done = _run("keys", "rotate-signing", "--workspace", ana, "-o", str(card), "--name", "Ana")
+    assert done.exit_code == 0, done.output
+    assert "labeler roster set" in done.output and "--card new.card" in done.output
+    assert team.read_card(card).display_name == "Ana"
+    set_ = _run("roster", "set", "--workspace", lead, "Ana", "--card", str(card))
+    assert set_.exit_code == 0 and "revoked: key of" in set_.output, set_.output
+    rotated = _run("keys", "rotate-signing", "--workspace", lead)
+    assert rotated.exit_code == 0, rotated.output
+    assert "Roster v4, signed by your old key" in rotated.output
