@@ -248,3 +248,16 @@ def test_the_cli_rotates_a_member_and_a_lead(tmp_path: Path, memory_keyring: Mem
     rotated = _run("keys", "rotate-signing", "--workspace", lead)
     assert rotated.exit_code == 0, rotated.output
     assert "Roster v4, signed by your old key" in rotated.output
+
+
+def test_a_passphrase_workspace_rotates_inside_its_file(tmp_path: Path, no_keyring) -> None:
+    with Workspace.create(tmp_path / "ws.lbw", passphrase="a passphrase") as ws:
+        old = signing.signing_key(ws.store).public
+        recipient = age_keys.recipient(ws.store)
+        done = rotate_signing(ws.store, ws.writer, age=True)
+    with Workspace.open(tmp_path / "ws.lbw", passphrase="a passphrase") as ws:
+        assert signing.signing_key(ws.store).public == done.new != old
+        assert signing.previous_public_keys(ws.store) == [old]
+        assert age_keys.recipient(ws.store) != recipient
+        kept = [str(i.to_public()) for i in age_keys.identities(ws.store)]
+        assert kept == [age_keys.recipient(ws.store), recipient]
