@@ -15,7 +15,7 @@ import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
-from labeler.crypto import keys, signing
+from labeler.crypto import age_keys, keys, signing
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
 from labeler.labeling.session import LabelingSession
@@ -223,7 +223,7 @@ class Workspace:
         backups.started(self.writer, partial, portable)
         done = False
         try:
-            copied = self._copy_to(partial, key)
+            copied = self._copy_to(partial, key, portable)
             try:
                 os.replace(partial, target)
             except OSError as err:
@@ -236,9 +236,11 @@ class Workspace:
                 backups.ended(self.writer, partial, target if done else None, portable)
         return dataclasses.replace(copied, path=str(target))
 
-    def _copy_to(self, partial: Path, key: keys.WorkspaceKey) -> WorkspaceInfo:
+    def _copy_to(self, partial: Path, key: keys.WorkspaceKey, portable: bool) -> WorkspaceInfo:
         """Export the encrypted copy and prove it opens with the same contents."""
         self.writer.run(lambda tx: connection.export_copy(tx, partial, key), transaction=False)
+        if portable:  # a copy under the backup passphrase: the keys travel inside it
+            self._carry_keys(partial, key)
         copy = connection.open_reader(partial, key)
         try:
             copied = _info_of(copy, key.source)
@@ -252,6 +254,26 @@ class Workspace:
         ):
             raise WorkspaceError("The backup copy does not match the workspace; not kept.")
         return copied
+
+    def _carry_keys(self, partial: Path, key: keys.WorkspaceKey) -> None:
+        """A portable copy carries the signing key and the age identities in its own meta,
+        where its backup passphrase encrypts them, so a restored laptop goes on signing and
+        opening sealed files; one transaction, then the WAL is folded into the file."""
+        own = signing.signing_key(self.store)  # a deleted keychain entry: its sentence, here
+        copy = Writer(connection.open_writable(partial, [key]))
+        try:
+
+            def carry(tx: connection.WriteStore) -> None:
+                signing.carry_into(tx, self.store)
+                age_keys.carry_into(tx, self.store)
+
+            copy.run(carry)
+            copy.run(connection.checkpoint, transaction=False)
+            carried = copy.run(lambda tx: signing.signing_key(tx).public, transaction=False)
+            if carried != own.public:
+                raise WorkspaceError("The backup copy's signing key does not match; not kept.")
+        finally:
+            copy.close()
 
 
 def _checked() -> Future[str | None]:

@@ -52,10 +52,16 @@ def info(workspace: str | None, as_json: bool) -> None:
     "--portable",
     is_flag=True,
     help="Encrypt the copy under a backup passphrase (LABELER_BACKUP_PASSPHRASE or a prompt) "
-    "so it opens on any machine, not only where this keychain is.",
+    "so it opens on any machine, not only where this keychain is. The copy carries your "
+    "signing key and age identity, so the passphrase now guards them too.",
 )
 def backup(workspace: str | None, output: Path, portable: bool) -> None:
-    """Write an encrypted copy of the workspace and verify that it opens."""
+    """Write an encrypted copy of the workspace and verify that it opens.
+
+    A --portable copy carries the signing key and the age identity inside it (encrypted
+    under the backup passphrase): opened on a new laptop, it goes on signing and opening
+    sealed files. A plain copy opens only with this keychain, which keeps the keys.
+    """
     with open_workspace(workspace) as ws:
         copied = ws.backup(output, portable=portable, prompt=terminal_prompt())
         source = "backup passphrase" if portable else ws.key_source
@@ -90,6 +96,55 @@ def rotate(workspace: str | None) -> None:
         )
         for path in orphaned:
             click.echo(f"  {path}")
+
+
+@keys.command(name="rotate-signing")
+@workspace_option
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Where to write your new member card (required unless you are the team's lead).",
+)  # fmt: skip
+@click.option("--name", default=None, help="Your display name on the card (default: the one "
+              "the roster or your profile gives).")  # fmt: skip
+@click.option("--age", is_flag=True, help="Make a new age identity (encryption key) too.")
+def rotate_signing(workspace: str | None, output: Path | None, name: str | None, age: bool) -> None:
+    """Make a new signing key (and with --age a new age identity) for this workspace."""
+    from labeler.crypto import roster as team
+    from labeler.crypto.rotation import rotate_signing as rotate
+    from labeler.errors import LabelerError
+
+    if output is not None and (output.exists() or not output.parent.is_dir()):
+        raise LabelerError(f"{output} exists or its folder does not; choose a new card file.")
+    with open_workspace(workspace) as ws:
+        try:
+            member = team.me(ws.store)
+        except LabelerError:  # the old key is out of reach: the profile names you
+            member = None
+        lead = member is not None and member.role == "lead"
+        if output is None and not lead:
+            raise click.UsageError("Give -o NEW.card: the lead needs your new card.")
+        profile = ws.session.profile
+        shown = name or (member.display_name if member else None)
+        shown = shown or (profile.display_name if profile else None)
+        if output is not None and not shown:
+            raise click.UsageError("Give --name: the card carries your display name.")
+        done = rotate(ws.store, ws.writer, age=age)
+        if output is not None and shown:
+            team.write_card(ws.store, output, shown)
+    click.echo(f"New signing key {done.new.fingerprint()}" + (" and age identity." if age else "."))
+    if done.roster is not None:
+        click.echo(
+            f"Roster v{done.roster.version}, signed by your old key, names the new one: send it "
+            "to everyone ('labeler roster export -o team.roster') before any roster your new "
+            "key signs."
+        )
+    if output is not None and not lead:
+        who = member.id if member else "YOUR-ID"
+        click.echo(
+            f"Wrote {output}: send it to your lead, who runs 'labeler roster set {who} --card "
+            f"{output.name}' (your old key is revoked from then); until their new roster is "
+            "imported here, files you sign are refused by the team."
+        )
 
 
 COMMANDS = [init, info, backup, keys]

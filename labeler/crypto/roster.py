@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,11 +127,23 @@ def read_roster_file(path: Path) -> tuple[Roster, str, str]:
     _check_payload(path.name, payload)
     lead_key = signed.public_key.encoded()
     leads = [m for m in payload.members if m.role == "lead"]
-    if not any(m.signing_key == lead_key for m in leads):
+    if not any(m.signing_key == lead_key for m in leads) and not _hands_over(payload, lead_key):
         raise ValidationError(
             f"{path.name}: the roster is not signed by a lead it names; nothing was changed."
         )
     return Roster(payload, lead_key), path.read_text(encoding="utf-8"), signed.sha256
+
+
+def _hands_over(payload: RosterPayload, lead_key: str) -> bool:
+    """A lead's key handover: the roster is signed by a lead's old key that it revokes while
+    naming the lead's new key (how a lead rotates: the key members trust vouches for the
+    next one)."""
+    return any(
+        r.signing_key == lead_key
+        and (m := next((x for x in payload.members if x.id == r.member_id), None)) is not None
+        and m.role == "lead"
+        for r in payload.revoked
+    )
 
 
 def _check_payload(name: str, payload: RosterPayload) -> None:
@@ -190,6 +203,12 @@ def accept(
         _check_successor(name, here, roster, digest, store)
         if roster.version == here.version:
             return here, False
+    writer.run(_recorder(roster, text, digest, name))
+    return roster, True
+
+
+def _recorder(roster: Roster, text: str, digest: str, name: str) -> Callable[[WriteStore], None]:
+    """The write that keeps an accepted roster (refused if a newer one came meanwhile)."""
     row = roster_rows.RosterRow(
         roster.version, roster.payload.team_id, roster.lead_key, roster.payload.issued_at,
         digest, text,
@@ -202,16 +221,24 @@ def accept(
         roster_rows.insert(tx, row, utc_now())
         meta.put(tx, "roster_lead_key", roster.lead_key)
 
-    writer.run(write)
-    return roster, True
+    return write
 
 
 def _check_successor(name: str, here: Roster, new: Roster, digest: str, store: Store) -> None:
     if new.payload.team_id != here.payload.team_id:
         raise ValidationError(f"{name}: the roster is for another team; nothing was changed.")
+    if here.revocation(new.lead_key) is not None:
+        # The old key of a lead who rotated (or left): the trust it had ended with the
+        # roster that revoked it, even though that roster was its own last signature.
+        raise ValidationError(
+            f"{name}: the roster is signed by a lead key revoked in roster v{here.version}; "
+            "nothing was changed."
+        )
     if new.lead_key != here.lead_key and here.by_key(new.lead_key) is None:
         raise ValidationError(
-            f"{name}: the roster is not signed by your team's lead key; nothing was changed."
+            f"{name}: the roster is not signed by your team's lead key (a new lead key is "
+            "trusted only once a roster signed by the old one names it: import that roster "
+            "first); nothing was changed."
         )
     if new.lead_key != here.lead_key:
         # A new lead key is accepted only if a roster the trusted key signed named it lead.
@@ -332,6 +359,35 @@ def _issue(
         if target is not None:
             target.write_bytes(path.read_bytes())
     return roster
+
+
+def handover(
+    store: Store, old: signing.SigningKey, new_key: str, new_recipient: str | None
+) -> tuple[Roster, Callable[[WriteStore], None]] | None:
+    """A lead's rotation: the next roster, signed by the lead's ``old`` key, naming
+    ``new_key`` (and ``new_recipient``) as this lead's and revoking the old key from now;
+    with the write that keeps it, for the rotation's own transaction. None when this laptop
+    is not a lead on its roster (a member sends the lead a new card instead)."""
+    import tempfile
+
+    here = current(store)
+    mine = None if here is None else here.by_key(old.public.encoded())
+    if here is None or mine is None or mine.role != "lead":
+        return None
+    now = utc_now()
+    updated = msgspec.structs.replace(
+        mine, signing_key=new_key, age_recipient=new_recipient or mine.age_recipient
+    )
+    members = [updated if m.id == mine.id else m for m in here.members]
+    revoked = [*here.payload.revoked, RevokedKey(old.public.encoded(), mine.id, now)]
+    payload = RosterPayload(here.payload.team_id, here.version + 1, now, members, revoked)
+    _check_payload("the new roster", payload)
+    with tempfile.TemporaryDirectory() as folder:  # public keys and names only
+        path = Path(folder) / "team.roster"
+        write_signed(path, FORMAT, FORMAT_VERSION, msgspec.to_builtins(payload), old)
+        roster, text, digest = read_roster_file(path)
+        _check_successor(path.name, here, roster, digest, store)
+    return roster, _recorder(roster, text, digest, "the new roster")
 
 
 def _require_lead(store: Store) -> Roster:

@@ -49,11 +49,12 @@ class LeftOut:
 
 def workspace_keys(store: Any) -> list[PublicKey]:
     """The keys a workspace accepts packs from: its own signing key and the keys it trusts."""
-    from labeler.crypto.signing import parse_public_key, signing_key
+    from labeler.crypto.signing import own_public_keys, parse_public_key
     from labeler.store import exchange
 
-    own = signing_key(store).public
-    return [own, *(parse_public_key(key) for _, key in exchange.trusted(store))]
+    # Every key this laptop has signed with: packs made before a rotation still count.
+    own = own_public_keys(store)
+    return [*own, *(parse_public_key(key) for _, key in exchange.trusted(store))]
 
 
 def pack_rows(folder: Path) -> list[dict[str, Any]]:

@@ -218,6 +218,7 @@ def export_pack(
     A pack is complete or absent: on any failure (a full disk, a cancel) the files written
     so far are deleted, and the folder too when this export made it.
     """
+    signing.signing_key(session.store)  # a key out of reach is its sentence before any work
     made = not out_dir.exists()
     try:
         with gc_paused():
