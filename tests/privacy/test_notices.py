@@ -167,3 +167,20 @@ def _members(session: LabelingSession) -> list:  # type: ignore[type-arg]
     found = roster.current(session.store)
     assert found is not None
     return found.members
+
+
+def test_a_laptop_with_no_roster_refuses_a_notice(
+    tmp_path: Path, team: dict[str, LabelingSession]
+) -> None:
+    lee = team["Lee"]
+    notice = tmp_path / "acct.ldel"
+    purge_with_notice(lee.store, lee.writer, "acct-purge-me", notice)
+    alone = make_team(tmp_path / "alone", None)["Lee"]
+    from labeler.crypto import roster
+
+    assert roster.current(alone.store) is not None  # a team of its own: not Lee's
+    refused(alone, notice, "not on the team roster")
+    from tests.team.laptops import seat
+
+    nobody = seat(tmp_path / "nobody", "Nia", "labeler", None)
+    refused(nobody, notice, "no team roster")
