@@ -155,12 +155,17 @@ def resolutions() -> None:
 @resolutions.command(name="export")
 @workspace_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def export_(workspace: str | None, output: Path) -> None:
+@click.option(
+    "--for",
+    "for_member",
+    help="On a team: the labeler (member id or name) the sealed file is for; run once each.",
+)
+def export_(workspace: str | None, output: Path, for_member: str | None) -> None:
     """Write the resolutions, signed, for labelers to import (lead's machine)."""
     from labeler.team.feedback import export_resolutions
 
     with open_workspace(workspace) as ws:
-        count = export_resolutions(ws.session, output)
+        count = export_resolutions(ws.session, output, for_member)
     click.echo(f"Exported {count} resolutions to {output}.")
 
 

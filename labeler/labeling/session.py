@@ -318,8 +318,11 @@ class LabelingSession:
         values = redacted_fields(item, spans)
 
         def redact(tx: WriteStore) -> None:
+            now = utc_now()
             item_rows.apply_redaction(tx, item.id, values)
-            audit.record(tx, utc_now(), me.id, "redact", item.id)
+            # The spans (offsets, never text) travel in the label file to the lead.
+            item_rows.keep_redaction(tx, item.id, spans, me.id, now)
+            audit.record(tx, now, me.id, "redact", item.id)
 
         self.writer.run(redact)
         self.writer.run(connection.checkpoint, transaction=False)

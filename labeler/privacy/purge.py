@@ -35,6 +35,7 @@ from labeler.store.writer import Writer
 from labeler.subjects import normalise_subject, pack_pseudonym, subject_hash
 
 SCRUB_PENDING = "scrub_pending"
+NOTICE_APPLIED = "deletion_notice:"  # + a notice's id: this laptop applied (or wrote) it
 PACK_SALT = "pack_subject_salt"  # labeler.packs.export keeps the packs' salt under this key
 
 
@@ -84,12 +85,19 @@ def subject_forms(store: Store, digest: str) -> list[str]:
     return [digest] if salt is None else [digest, pack_pseudonym(salt, digest)]
 
 
-def purge_subject(writer: Writer, reference: str) -> PurgeResult:
+def purge_subject(writer: Writer, reference: str, notice_id: str | None = None) -> PurgeResult:
     """Delete everything of the customer ``reference`` (as captured in ``subject``)."""
     if normalise_subject(reference) is None:
         raise ValidationError("Give the subject reference to purge.")
     digest = subject_hash(reference)
     assert digest is not None
+    return purge_digest(writer, digest, notice_id)
+
+
+def purge_digest(writer: Writer, digest: str, notice_id: str | None = None) -> PurgeResult:
+    """Delete everything of the subject whose hash (as bundles carry it) is ``digest``;
+    ``notice_id``: the deletion notice this purge wrote or applies, kept in the same
+    transaction so the notice applies once (``privacy.notices``)."""
 
     def purge(tx: WriteStore) -> tuple[list[str], int, list[str]]:
         forms = subject_forms(tx, digest)
@@ -99,6 +107,10 @@ def purge_subject(writer: Writer, reference: str) -> PurgeResult:
         pack_rows.replace_subject(tx, forms, keyed)  # no plain hash of the subject stays
         labels = sql.delete_items(tx, ids)
         sql.add_tombstone(tx, keyed, utc_now())
+        if notice_id is not None:
+            if meta.get(tx, NOTICE_APPLIED + notice_id) is not None:
+                raise ValidationError("That deletion notice was applied meanwhile.")
+            meta.put(tx, NOTICE_APPLIED + notice_id, utc_now())
         meta.put(tx, SCRUB_PENDING, "1")
         return ids, labels, packs
 

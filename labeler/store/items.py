@@ -203,3 +203,21 @@ def open_items_by_week(store: Store) -> list[tuple[str, str, bool]]:
         "ORDER BY week, seq"
     )
     return [(r[0], r[1], bool(r[2])) for r in rows]
+
+
+def keep_redaction(store: Store, item_id: str, spans: list[PiiSpan], by: str, at: str) -> None:
+    """Keep a confirmed redaction's spans (offsets and kinds only), so it can travel."""
+    store.conn.execute(
+        "INSERT OR REPLACE INTO redactions(item_id, spans, redacted_by, redacted_at) "
+        "VALUES (?, ?, ?, ?)",
+        (item_id, json.dumps([s.as_dict() for s in spans]), by, at),
+    )
+
+
+def redactions_by(store: Store, labeler_id: str) -> list[tuple[str, list[PiiSpan], str]]:
+    """(item id, spans, confirmed at) of the redactions ``labeler_id`` confirmed."""
+    rows = store.query(
+        "SELECT item_id, spans, redacted_at FROM redactions WHERE redacted_by = ? ORDER BY item_id",
+        (labeler_id,),
+    )
+    return [(r[0], [PiiSpan(**s) for s in json.loads(r[1])], r[2]) for r in rows]

@@ -392,6 +392,23 @@ def _v9_team_roster(conn: Any) -> None:
     )
 
 
+def _v10_redactions(conn: Any) -> None:
+    """Confirmed redactions' spans (kind, field, offsets into the original text; never the
+    text), so a restricted labeler's redaction travels in their label file and the lead's
+    laptop applies the same one to its copy of the item."""
+    _run_script(
+        conn,
+        """
+        CREATE TABLE redactions (
+            item_id TEXT PRIMARY KEY,
+            spans TEXT NOT NULL,
+            redacted_by TEXT NOT NULL,
+            redacted_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     _v1_foundation,
     _v2_pairing,
@@ -402,6 +419,7 @@ MIGRATIONS: list[Migration] = [
     _v7_rubric_versions,
     _v8_signed_verdicts_and_rollout_checks,
     _v9_team_roster,
+    _v10_redactions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

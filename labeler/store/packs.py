@@ -67,3 +67,13 @@ def trained_texts(store: Store) -> list[tuple[str, str | None, str | None, str |
         "JOIN packs p ON p.id = pi.pack_id WHERE p.kind = 'training') ORDER BY id"
     )
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def rows_with_subject(store: Store, subject_hashes: list[str]) -> list[tuple[str, str]]:
+    """(pack id, row's item id) of every exported pack row that held the subject."""
+    rows = store.query(
+        "SELECT pack_id, item_id FROM pack_items WHERE subject_hash IN "
+        "(SELECT value FROM json_each(?)) ORDER BY pack_id, item_id",
+        (json.dumps(subject_hashes),),
+    )
+    return [(r[0], r[1]) for r in rows]

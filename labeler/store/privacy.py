@@ -11,6 +11,7 @@ from labeler.store.connection import Store
 _IN_IDS = "(SELECT value FROM json_each(?))"
 DEPENDENT_TABLES = (
     "labels", "resolutions", "feedback", "input_fingerprints", "audit_log", "drafts", "undo_log",
+    "redactions",
 )  # fmt: skip
 
 

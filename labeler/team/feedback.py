@@ -1,6 +1,11 @@
 """Feedback to labelers: the lead's resolutions as a signed file, and where the lead
 decided otherwise than a labeler — shown only for items that labeler has already labeled,
-so nobody sees a final answer (or, through it, the other labeler's) before giving their own."""
+so nobody sees a final answer (or, through it, the other labeler's) before giving their own.
+
+On a team (a roster) the lead writes one sealed file per labeler (``--for MEMBER``, kind
+``resolutions``), encrypted to that labeler only and holding only the items they labeled;
+a labeler's laptop accepts it only when a lead on the roster sealed it. Without a roster the
+plain signed file (all resolutions) is written and read as before."""
 
 from __future__ import annotations
 
@@ -11,26 +16,49 @@ import msgspec
 
 from labeler import sides
 from labeler.clock import utc_now
-from labeler.crypto import signing
+from labeler.crypto import roster, signing, team_seal
 from labeler.crypto.signed_files import read_signed, require_trusted, write_signed
-from labeler.errors import LabelerError
+from labeler.errors import LabelerError, ValidationError
 from labeler.jsonio import convert
 from labeler.labeling.session import LabelingSession
 from labeler.store import exchange, resolutions
+from labeler.store import labels as label_rows
 from labeler.store.connection import WriteStore
 from labeler.team.formats import ResolutionsPayload
 from labeler.team.reconcile import canonical_answers, choice_answers
 
 FORMAT = "labeler-resolutions"
 FORMAT_VERSION = 1
+SEALED_KIND = "resolutions"
+PART = "resolutions"
+WHAT = "resolutions file"
 
 
-def export_resolutions(session: LabelingSession, target: Path) -> int:
+def _member(team: roster.Roster, reference: str | None) -> roster.Member:
+    if reference is None:
+        raise LabelerError(
+            "On a team, resolutions go to one labeler at a time: name them with --for MEMBER."
+        )
+    found = [m for m in team.members if reference in (m.id, m.display_name)]
+    if len(found) != 1:
+        raise LabelerError(f"No one member on the roster is {reference[:80]!r}.")
+    return found[0]
+
+
+def export_resolutions(
+    session: LabelingSession, target: Path, for_member: str | None = None
+) -> int:
+    """Write the resolutions; on a team, only ``for_member``'s items, sealed to them."""
     me = session.profile
     if me is None or me.role != "lead":
         raise LabelerError("Only a lead exports resolutions.")
     decided = resolutions.latest(session.store)
-    payload = {
+    team = roster.current(session.store)
+    reader = None if team is None else _member(team, for_member)
+    if reader is not None:
+        theirs = {label.item_id for label in label_rows.for_labeler(session.store, reader.id)}
+        decided = {k: r for k, r in decided.items() if r.item_id in theirs}
+    payload: dict[str, Any] = {
         "lead": {"id": me.id, "display_name": me.display_name},
         "exported_at": utc_now(),
         "resolutions": [
@@ -39,14 +67,41 @@ def export_resolutions(session: LabelingSession, target: Path) -> int:
             for r in sorted(decided.values(), key=lambda r: r.item_id)
         ],
     }  # fmt: skip
-    write_signed(target, FORMAT, FORMAT_VERSION, payload, signing.signing_key(session.store))
+    if reader is None:
+        write_signed(target, FORMAT, FORMAT_VERSION, payload, signing.signing_key(session.store))
+        return len(decided)
+    payload["for_member"] = reader.id
+    header = {"exported_at": payload["exported_at"], "for_member": reader.id}
+    team_seal.seal_json(
+        session.store, target, SEALED_KIND, header, PART, payload, [reader.age_recipient]
+    )
     return len(decided)
 
 
+def _read(session: LabelingSession, path: Path) -> ResolutionsPayload:
+    """The payload, once the file is known to be the lead's (and, sealed, for this laptop)."""
+    store = session.store
+    team_seal.plain_refused(store, path, WHAT)
+    if roster.current(store) is None:
+        signed = read_signed(path, FORMAT, FORMAT_VERSION, WHAT)
+        payload = convert(signed.payload, ResolutionsPayload, path.name, "the payload")
+        require_trusted(store, signed, path.name, payload.lead.display_name)
+        return payload
+    opened = team_seal.open_from_member(store, path, SEALED_KIND, WHAT, PART)
+    if opened.member.role != "lead":
+        raise ValidationError(
+            f"{path.name}: sealed by {opened.member.display_name}, who is not a lead on the "
+            "team roster; nothing was imported."
+        )
+    payload = convert(opened.payload, ResolutionsPayload, path.name, "the payload")
+    mine = roster.me(store)
+    if mine is None or payload.for_member != mine.id:
+        raise ValidationError(f"{path.name}: the feedback is for another member of the team.")
+    return payload
+
+
 def import_resolutions(session: LabelingSession, path: Path) -> int:
-    signed = read_signed(path, FORMAT, FORMAT_VERSION, "resolutions file")
-    payload = convert(signed.payload, ResolutionsPayload, path.name, "the payload")
-    require_trusted(session.store, signed, path.name, payload.lead.display_name)
+    payload = _read(session, path)
     entries = [msgspec.structs.asdict(entry) for entry in payload.resolutions]
     known = exchange.known_item_ids(session.store, [e["item_id"] for e in entries])
 

@@ -84,6 +84,25 @@ class LabelEntry(Struct, gc=False):
     side_order: Literal["AB", "BA"] | None = None
 
 
+class SpanEntry(Struct, gc=False):
+    """One redacted stretch: ``text[start:end]`` of the item's ``field`` (``input``,
+    ``output``, ``retries[1].output``...), offsets into the original text; never the text."""
+
+    kind: Annotated[str, Meta(min_length=1, max_length=40)]
+    start: Annotated[int, Meta(ge=0)]
+    end: Annotated[int, Meta(ge=0)]
+    field: Annotated[str, Meta(min_length=1, max_length=40)]
+
+
+class RedactionEntry(Struct):
+    """A redaction a labeler with restricted access confirmed: the lead's laptop applies the
+    same spans to its copy of the item (sealed label files only)."""
+
+    item_id: Id
+    spans: Annotated[list[SpanEntry], Meta(min_length=1, max_length=10_000)]
+    redacted_at: Timestamp
+
+
 class LabelsPayload(Struct):
     """The payload of a .llabels file (format 'labeler-labels', version 1)."""
 
@@ -94,6 +113,7 @@ class LabelsPayload(Struct):
     workspace_id: Annotated[str, Meta(max_length=100)] | None = None
     rubric: RubricRef | None = None
     rubrics: Annotated[list[RubricRef], Meta(max_length=100)] | None = None
+    redactions: Annotated[list[RedactionEntry], Meta(max_length=MAX_LABELS)] | None = None
 
 
 class LeadRef(Struct):
@@ -119,6 +139,7 @@ class ResolutionsPayload(Struct):
     lead: LeadRef
     exported_at: Timestamp
     resolutions: Annotated[list[ResolutionEntry], Meta(max_length=MAX_LABELS)]
+    for_member: Short | None = None  # sealed files: the one member the feedback is for
 
 
 class RubricText(Struct):

@@ -1,6 +1,12 @@
 """Moving labels between laptops: a signed ``.llabels`` file per labeler.
 
-The file is JSON: ``{"format", "format_version", "public_key", "payload", "signature"}``;
+On a team (the workspace has a roster) the file is sealed (``crypto.team_seal``, kind
+``labels``): signed by the labeler's key, its one part ``labels.age`` encrypted to the
+roster's leads and to the labeler, holding the payload below; a restricted labeler's
+confirmed redactions ride in it (``team.redaction_import``). A plain file is refused there.
+Without a roster (a workspace not on a team) the plain signed file below is written and read.
+
+The plain file is JSON: ``{"format", "format_version", "public_key", "payload", "signature"}``;
 ``payload`` is itself a JSON text (signed exactly as written, so no canonical form is needed)
 holding the labeler, the bundle ids, the rubric (with its text) and every label (declared in
 ``team.formats.LabelsPayload``). Import checks everything — signature, shape, the signer's
@@ -17,7 +23,7 @@ from typing import Any
 
 from labeler.changes import Changes
 from labeler.clock import utc_now
-from labeler.crypto import roster, signing
+from labeler.crypto import age_keys, roster, signing, team_seal
 from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted, write_signed
 from labeler.domain import PAIR_SIGNALS, Label, Profile
 from labeler.errors import LabelerError, ValidationError
@@ -26,18 +32,20 @@ from labeler.labeling import rubric_versions
 from labeler.labeling.rubric import Rubric, load_rubric, parse_rubric
 from labeler.labeling.session import LabelingSession
 from labeler.resources import default_rubric_path
-from labeler.store import bundles, exchange, labelers
+from labeler.store import bundles, connection, exchange, labelers
 from labeler.store import labels as label_rows
 from labeler.store import rechecks as recheck_rows
 from labeler.store import rubrics as rubric_rows
 from labeler.store.connection import Store, WriteStore
-from labeler.team import rechecks
+from labeler.team import rechecks, redaction_import
 from labeler.team.formats import LabelEntry, LabelsPayload
 from labeler.team.identity import ROLE_LABELER, Identity, check_claim, key_labeler_id
 from labeler.team.identity import signer_identity as identity_of
 
 FORMAT = "labeler-labels"
 FORMAT_VERSION = 1
+SEALED_KIND = "labels"
+PART = "labels"
 # How far a laptop's clock may run ahead of this one's before its timestamps are refused.
 CLOCK_SLACK = dt.timedelta(days=1)
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -69,7 +77,18 @@ def export_labels(session: LabelingSession, target: Path) -> int:
         "rubrics": [_rubric_json(store, h) for h in sorted({lab.rubric_hash for lab in mine})],
         "labels": [_label_json(label) for label in mine],
     }
-    write_signed(target, FORMAT, FORMAT_VERSION, payload, key)
+    team = roster.current(store)
+    if team is None:
+        write_signed(target, FORMAT, FORMAT_VERSION, payload, key)
+        return len(mine)
+    member = roster.me(store)
+    if member is None:
+        raise LabelerError("Your key is not on the team roster: ask the lead to add you.")
+    if member.restricted:
+        payload["redactions"] = redaction_import.exported(store, me.id)
+    readers = [m.age_recipient for m in team.with_role("lead")] + [age_keys.recipient(store)]
+    header = {"exported_at": payload["exported_at"], "labels": len(mine)}
+    team_seal.seal_json(store, target, SEALED_KIND, header, PART, payload, readers)
     return len(mine)
 
 
@@ -102,10 +121,23 @@ def _label_json(label: Label) -> dict[str, Any]:
     }
 
 
-def read_label_file(path: Path) -> tuple[SignedFile, LabelsPayload]:
-    """Parse, verify the signature, and decode the payload into its declaration."""
-    signed = read_signed(path, FORMAT, FORMAT_VERSION, "Labeler label file")
-    return signed, convert(signed.payload, LabelsPayload, path.name, "the payload")
+WHAT = "Labeler label file"
+
+
+def read_label_file(
+    store: Store, path: Path
+) -> tuple[SignedFile, LabelsPayload, roster.Member | None]:
+    """Parse, verify the signature (and, sealed, the signer and the part), and decode the
+    payload into its declaration; the roster member who sealed it, if sealed."""
+    team_seal.plain_refused(store, path, WHAT)
+    if roster.current(store) is None:
+        signed = read_signed(path, FORMAT, FORMAT_VERSION, WHAT)
+        member = None
+    else:
+        opened = team_seal.open_from_member(store, path, SEALED_KIND, WHAT, PART)
+        signed = SignedFile(opened.file.signer, opened.payload, opened.file.sha256)
+        member = opened.member
+    return signed, convert(signed.payload, LabelsPayload, path.name, "the payload"), member
 
 
 @dataclass(frozen=True)
@@ -122,7 +154,7 @@ def import_labels(
     """Import one labeler's signed export; everything is checked before anything is written."""
     store = session.store
     name = path.name
-    label_file, payload = read_label_file(path)
+    label_file, payload, member = read_label_file(store, path)
     who = _signer(session, name, label_file, payload)
     key_text = label_file.public_key.encoded()
     known = labelers.get(store, who.labeler_id)
@@ -136,6 +168,7 @@ def import_labels(
             f"{name}: made on bundles this workspace does not have: {', '.join(missing)}."
         )
     new = _checked_labels(session, name, payload, who, exported, accept_rubric)
+    redactions = redaction_import.checked(store, name, payload, member)
     previous = exchange.last_import(store, who.labeler_id)
     if previous is not None and previous[1] == label_file.sha256:
         return ImportOutcome(
@@ -164,8 +197,11 @@ def import_labels(
             assert current is not None
             queued = rechecks.pending(session.on(tx), rubric, older)
             recheck_rows.put(tx, current.seq, queued, utc_now())
+        redaction_import.apply(tx, redactions, who.labeler_id, utc_now())
 
     session.writer.run(write)
+    if redactions:  # the original texts' pages zeroed (secure_delete) and out of the WAL
+        session.writer.run(connection.checkpoint, transaction=False)
     note = "supersedes the earlier import" if previous else "first import from this labeler"
     ids = frozenset(label.item_id for label in new)
     return ImportOutcome(who.display_name, len(new), Changes(labels=ids, all_items=True), note)
