@@ -73,7 +73,7 @@ def open_from_member(store: Store, path: Path, kind: str, what: str, part: str) 
         )
     member = roster.signer(store, file.signer, file.seal.created_at, name)
     assert member is not None  # the laptop has a roster (checked above)
-    data = sealed.read_part(file, part, [age_keys.identity(store)], MAX_PAYLOAD_BYTES)
+    data = sealed.read_part(file, part, age_keys.identities(store), MAX_PAYLOAD_BYTES)
     return Opened(file, member, strict_loads(data, f"{name}: {part}{sealed.PART_SUFFIX}"))
 
 

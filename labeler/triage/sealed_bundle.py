@@ -154,7 +154,7 @@ def open_sealed_bundle(store: Store, path: Path) -> BundleSource:
             f"{name}: sealed by {member.display_name if member else 'someone'}, who is not the "
             "team's triage member or lead; nothing was imported."
         )
-    identities = [age_keys.identity(store)]
+    identities = age_keys.identities(store)
     index = strict_loads(
         sealed.read_part(file, MANIFEST_PART, identities, MAX_INDEX_BYTES), f"{name}: manifest"
     )
