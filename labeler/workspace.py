@@ -24,6 +24,7 @@ from labeler.privacy.purge import finish_pending_scrub
 from labeler.privacy.retention import apply_retention
 from labeler.store import connection, meta
 from labeler.store.writer import Writer
+from labeler.team.identity import key_labeler_id
 
 WORKSPACE_ENV = "LABELER_WORKSPACE"
 WORKSPACE_FILENAME = "workspace.lbw"
@@ -73,7 +74,12 @@ class Workspace:
         """The person's labeling session on this workspace (one per open workspace)."""
         if self._session is None:
             self._session = LabelingSession(self.store, self.writer, self.workspace_id)
+            self._session.assignee = self._assignee_id
         return self._session
+
+    def _assignee_id(self) -> str:
+        """The id assignments and other laptops know this person by: their key's."""
+        return key_labeler_id(signing.signing_key(self.store).public)
 
     def open_reader(self) -> connection.Store:
         """A read-only connection for another thread; the caller closes it."""

@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from labeler.domain import Label
+from labeler.store.assignments import COUNTED_LABELS
 from labeler.store.connection import Store
 from labeler.store.labels import _COLUMNS as LABEL_COLUMNS
 from labeler.store.labels import _label
@@ -75,7 +76,10 @@ def labels_by_item(
         sql += " WHERE item_id IN (SELECT value FROM json_each(?))"
         params = (json.dumps(list(item_ids)),)
     elif paired_only:
-        sql += " WHERE item_id IN (SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1)"
+        sql += (
+            f" WHERE item_id IN (SELECT item_id FROM {COUNTED_LABELS} GROUP BY item_id "
+            "HAVING count(*) > 1)"
+        )
     grouped: dict[str, list[Label]] = {}
     for row in store.query(sql + " ORDER BY item_id, labeler_id", params):
         label = _label(row)
@@ -105,11 +109,13 @@ def feedback(store: Store) -> list[Resolution]:
 
 
 def answers_by_item(store: Store) -> tuple[dict[str, tuple[dict[str, Any], str | None]], set[str]]:
-    """(answers and side order of items labeled once, ids of items labeled more than once)."""
+    """(answers and side order of items labeled once, ids of items labeled more than once),
+    leaving out labels outside their item's assignment (kept, but no pair)."""
     single: dict[str, tuple[dict[str, Any], str | None]] = {}
     several: set[str] = set()
     rows = store.query(
-        "SELECT item_id, answers, side_order, count(*) OVER (PARTITION BY item_id) FROM labels"
+        "SELECT item_id, answers, side_order, count(*) OVER (PARTITION BY item_id) "
+        f"FROM {COUNTED_LABELS}"
     )
     loads = orjson.loads
     for item_id, answers, side_order, count in rows:

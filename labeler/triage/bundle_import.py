@@ -27,6 +27,7 @@ from labeler.gcpause import gc_paused
 from labeler.jsonio import canonical_json
 from labeler.privacy.purge import tombstoned
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
+from labeler.store import assignments as assignment_rows
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
@@ -186,6 +187,9 @@ def _import(
         bundle_rows.insert(tx, source.manifest, source.sha256, utc_now())
         kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
         item_rows.insert_rows(tx, rows, kind=kind)
+        assignment_rows.record(
+            tx, source.id, source.manifest.get("assignment"), [item.id for _, item in fresh]
+        )
         if source.manifest.get("kind") == "eval":
             eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
         return True
