@@ -139,3 +139,34 @@ def test_a_bad_assignment_is_one_sentence_naming_the_field(
     sentence = str(caught.value)
     assert words in sentence and sentence.startswith("bad.lbundle: ")
     assert sentence.count(". ") == 0 and "\n" not in sentence
+
+
+def test_bundle_build_with_labelers_records_the_assignment(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from labeler.cli import cli
+    from tests.triage.test_sampling import make_events, write
+
+    events = write(
+        tmp_path / "e.jsonl", make_events([(r, n % 7, n) for r in range(6) for n in range(30)])
+    )
+    (tmp_path / "team.yaml").write_text("- {id: labeler-cy, display_name: Cy}\n")
+    out = tmp_path / "w.lbundle"
+    args = ["bundle", "build", str(events), "--week", "2026-W48", "-o", str(out),
+            "--labeler", "labeler-ana:Ana:restricted", "--labeler", "labeler-bo:Bo",
+            "--labelers", str(tmp_path / "team.yaml")]  # fmt: skip
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Assigned: Ana " in result.output and "overlap items to everyone" in result.output
+    bundle = read_bundle(out)
+    section = bundle.manifest["assignment"]
+    assert [p["id"] for p in section["labelers"]] == ["labeler-ana", "labeler-bo", "labeler-cy"]
+    for item in bundle.items:
+        if item["overlap"]:
+            assert item["id"] not in section["items"]
+        elif item["restricted"]:
+            assert section["items"][item["id"]] == "labeler-ana"
+        else:
+            assert section["items"][item["id"]] in {"labeler-ana", "labeler-bo", "labeler-cy"}
+    bad = CliRunner().invoke(cli, [*args[:7], "--labeler", "nobody"])
+    assert bad.exit_code == 2 and "ID:NAME" in bad.output
