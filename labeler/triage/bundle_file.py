@@ -92,6 +92,12 @@ def write_bundle(
         ITEMS: {"sha256": hashlib.sha256(items_bytes).hexdigest(), "size": len(items_bytes)}
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES:  # never write a bundle no reader takes
+        raise ValidationError(
+            f"Cannot write {path}: its manifest.json would be {len(manifest_bytes)} bytes, "
+            f"more than a bundle may hold ({MAX_MANIFEST_BYTES}); an assignment takes about 50 "
+            "bytes an item, so assign fewer items per bundle."
+        )
     partial = path.with_name(path.name + ".partial")
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -170,3 +170,10 @@ def test_bundle_build_with_labelers_records_the_assignment(tmp_path: Path) -> No
             assert section["items"][item["id"]] in {"labeler-ana", "labeler-bo", "labeler-cy"}
     bad = CliRunner().invoke(cli, [*args[:7], "--labeler", "nobody"])
     assert bad.exit_code == 2 and "ID:NAME" in bad.output
+
+
+def test_an_assignment_too_large_for_a_manifest_is_never_written(tmp_path: Path) -> None:
+    team = [ANA, BO]
+    with pytest.raises(ValidationError, match="assign fewer items per bundle"):
+        assigned_bundle(tmp_path / "big.lbundle", 25_000, team)
+    assert list(tmp_path.iterdir()) == []
