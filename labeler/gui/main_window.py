@@ -399,8 +399,8 @@ class MainWindow(QMainWindow):
 
     def _on_changes_applied(self, changes: Changes) -> None:
         """Refresh what the change touched: one row for a label, the queue for a bulk change."""
-        if not changes:
-            return
+        if not changes or self._closed:
+            return  # a change (an import finishing) that arrives after the window closed
         if changes.all_items or changes.bundles or changes.profile:
             self.refresh_queue()
         else:

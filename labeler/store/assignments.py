@@ -30,9 +30,16 @@ def outside(alias: str) -> str:
     )
 
 
-# The labels that count as labels of their item (for pairs and agreement): all but those
-# outside the assignment. Used in place of the ``labels`` table in a FROM clause.
+# The labels that can pair (agreement, disagreements): all but those outside the assignment,
+# so only overlap items (and items of bundles without an assignment) make pairs. Used in
+# place of the ``labels`` table in a FROM clause.
 COUNTED_LABELS = f"(SELECT * FROM labels c WHERE NOT {outside('c')})"
+# The labels a gold label is made of: those that pair, or, on an item that has none of those
+# (only someone else labeled it), the labels outside its assignment: kept work is not lost.
+GOLD_LABELS = (
+    f"(SELECT * FROM labels g WHERE NOT {outside('g')} OR NOT EXISTS (SELECT 1 FROM labels k "
+    f"WHERE k.item_id = g.item_id AND NOT {outside('k')}))"
+)
 
 
 def record(

@@ -18,6 +18,7 @@ from labeler.store import exchange, migrations
 from labeler.store import resolutions as resolution_rows
 from labeler.store.queue import QueueFilter
 from labeler.team.label_exchange import export_labels, import_labels
+from labeler.team.reconcile import disagreements, gold_labels
 from labeler.triage.assignment import AssignedLabeler
 from labeler.triage.bundle_import import import_bundle
 from labeler.workspace import Workspace
@@ -67,7 +68,9 @@ def test_two_laptops_see_their_share_and_the_lead_sees_each_persons_progress(
 
     _label(ana, shares["Ana"][:3] + pairs)
     _label(bo, shares["Bo"][:1] + pairs[:2], verdict="acceptable")
-    _label(bo, shares["Ana"][:1], verdict="acceptable")  # outside Bo's assignment
+    assert len(shares["Ana"]) > 3
+    # Outside Bo's assignment: one item Ana labeled too, one she did not.
+    _label(bo, [shares["Ana"][0], shares["Ana"][-1]], verdict="acceptable")
     assert ana.queue_progress() == (6, len(shares["Ana"]) + 3)
     assert bo.queue_progress() == (3, len(shares["Bo"]) + 3)  # the stray label is not counted
 
@@ -82,8 +85,8 @@ def test_two_laptops_see_their_share_and_the_lead_sees_each_persons_progress(
     assert (people["Ana"].own_labeled, people["Ana"].own) == (3, len(shares["Ana"]))
     assert (people["Ana"].pairs_labeled, people["Ana"].pairs) == (3, 3)
     assert (people["Bo"].own_labeled, people["Bo"].own) == (1, len(shares["Bo"]))
-    assert (people["Bo"].pairs_labeled, people["Bo"].outside) == (2, 1)
-    assert status.outside_assignment == 1
+    assert (people["Bo"].pairs_labeled, people["Bo"].outside) == (2, 2)
+    assert status.outside_assignment == 2
 
     # The stray label is kept, but only the two overlap items both labeled are pairs.
     stray = shares["Ana"][0]
@@ -92,11 +95,15 @@ def test_two_laptops_see_their_share_and_the_lead_sees_each_persons_progress(
     paired = resolution_rows.labels_by_item(lee.store, paired_only=True)
     assert sorted(paired) == sorted(pairs[:2])
     assert status.disagreements.open == 2  # the two pairs, not the stray label's item
+    assert sorted(d.item_id for d in disagreements(lee)) == sorted(pairs[:2])
+    gold = gold_labels(lee)
+    assert gold[stray].answers["verdict"] == "correct"  # Ana's: the item is hers
+    assert gold[shares["Ana"][-1]].answers["verdict"] == "acceptable"  # only Bo labeled it
 
     out = CliRunner().invoke(cli, ["status", "--workspace", str(lee.store.path)])
     assert out.exit_code == 0, out.output
     assert f"Ana: 3 / {len(shares['Ana'])} of their share, 3 / 3 pairs" in out.output
-    assert "1 outside assignment" in out.output
+    assert "2 outside assignment" in out.output
     for session in (ana, bo, lee):
         close_session(session)
 
