@@ -15,7 +15,7 @@ import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
-from labeler.crypto import keys, signing
+from labeler.crypto import keys, roster, signing
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
 from labeler.labeling.session import LabelingSession
@@ -78,8 +78,10 @@ class Workspace:
         return self._session
 
     def _assignee_id(self) -> str:
-        """The id assignments and other laptops know this person by: their key's."""
-        return key_labeler_id(signing.signing_key(self.store).public)
+        """The id assignments and other laptops know this person by: the roster's member id
+        (it survives a key rotation), else the one their key gives (``key_labeler_id``)."""
+        member = roster.me(self.store)
+        return member.id if member else key_labeler_id(signing.signing_key(self.store).public)
 
     def open_reader(self) -> connection.Store:
         """A read-only connection for another thread; the caller closes it."""
@@ -107,7 +109,10 @@ class Workspace:
         # runs without the GIL). Open's own upkeep reads first and writes only when needed.
         workspace.integrity = workspace.writer.submit(connection.guard_integrity, transaction=False)
         try:
-            if meta.get(workspace.store, "signing_key_id") is None:
+            if None in (
+                meta.get(workspace.store, "signing_key_id"),
+                meta.get(workspace.store, "age_recipient"),
+            ):
                 signing.ensure_signing_key(workspace.writer)
             finish_pending_scrub(workspace.writer, workspace.store)
             backups.remove_partials(workspace.writer, workspace.store)

@@ -71,6 +71,7 @@ def _register() -> None:
         privacy_cmds,
         profile_cmds,
         rollout_cmds,
+        roster_cmds,
         rubric_cmds,
         status_cmds,
         workspace_cmds,
@@ -79,12 +80,13 @@ def _register() -> None:
     modules = (
         workspace_cmds, app_cmds, bundle_cmds, exchange_cmds, agreement_cmds, pack_cmds,
         privacy_cmds, eval_cmds, rollout_cmds, status_cmds, profile_cmds, audit_cmds,
-        rubric_cmds,
+        rubric_cmds, roster_cmds,
     )  # fmt: skip
     for module in modules:
         for command in module.COMMANDS:
             cli.add_command(command)
     exchange_cmds.add_key_commands(workspace_cmds.keys)
+    roster_cmds.add_card_command(workspace_cmds.keys)
 
 
 _register()

@@ -98,6 +98,13 @@ def bundle() -> None:
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="A YAML list of labelers: {id, display_name, restricted}.",
 )
+@click.option(
+    "--roster",
+    "from_roster",
+    is_flag=True,
+    help="Share the items among the labelers of the workspace's team roster.",
+)
+@workspace_option
 def build(
     events: tuple[str, ...],
     week: str,
@@ -116,6 +123,8 @@ def build(
     spark_master: str | None,
     labeler_specs: tuple[str, ...],
     labelers_file: Path | None,
+    from_roster: bool,
+    workspace: str | None,
 ) -> None:
     """Triage: sample the week's bundle from capture events.
 
@@ -149,7 +158,7 @@ def build(
         progress=ProgressBar("Reading events"),
         engine=engine,
         settings=settings,
-        labelers=_labelers(labeler_specs, labelers_file),
+        labelers=_labelers(labeler_specs, labelers_file, workspace if from_roster else None),
     )
     stats = manifest["statistics"]
     click.echo(
@@ -161,14 +170,14 @@ def build(
         click.echo(_assignment_line(manifest))
 
 
-def _labelers(specs: tuple[str, ...], path: Path | None) -> list[Any]:
-    """The labelers of --labeler and --labelers (the roster will supply them instead)."""
+def _labelers(specs: tuple[str, ...], path: Path | None, roster_of: str | None = None) -> list[Any]:
+    """The labelers of --labeler, --labelers and (``roster_of``: a workspace) --roster."""
     from labeler.triage.assignment import AssignedLabeler, parse_labeler
     from labeler.yamlio import YAMLError, safe_load
 
-    found = []
+    found = [] if roster_of is None else _roster_labelers(roster_of)
     try:
-        found = [parse_labeler(spec) for spec in specs]
+        found += [parse_labeler(spec) for spec in specs]
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     if path is not None:
@@ -187,6 +196,18 @@ def _labelers(specs: tuple[str, ...], path: Path | None) -> list[Any]:
     if len({p.id for p in found}) != len(found):
         raise click.UsageError("A labeler is listed twice.")
     return found
+
+
+def _roster_labelers(workspace: str | None) -> list[Any]:
+    """The roster's members with the labeler role (ids, names and restricted access)."""
+    from labeler.crypto import roster
+    from labeler.triage.assignment import AssignedLabeler
+
+    with open_workspace(workspace) as ws:
+        team = roster.current(ws.store)
+    if team is None:
+        raise click.UsageError("--roster: this workspace has no team roster yet.")
+    return [AssignedLabeler(m.id, m.display_name, m.restricted) for m in team.with_role("labeler")]
 
 
 def _assignment_line(manifest: dict[str, Any]) -> str:

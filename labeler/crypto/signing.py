@@ -113,10 +113,14 @@ def signing_key(store: Store) -> SigningKey:
 
 
 def ensure_signing_key(writer: Writer) -> None:
-    """Make the workspace's key pair if it has none (on open: signing never has to write)."""
+    """Make the workspace's key pair and age identity if it lacks them (on open: signing and
+    opening sealed files never have to write)."""
     from labeler.store import meta
 
     def make(tx: WriteStore) -> None:
+        from labeler.crypto import age_keys
+
+        age_keys.make_identity(tx)  # the key that sealed files are encrypted to, beside it
         if meta.get(tx, "signing_key_id") is not None:
             return
         private = Ed25519PrivateKey.generate()

@@ -7,7 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from labeler.crypto import keys, signing
+from labeler.crypto import age_keys, keys, signing
 from labeler.demo.events import synthetic_events
 from labeler.privacy.retention import set_retention_weeks
 from labeler.triage.build import BuildOptions, build_bundle
@@ -76,5 +76,6 @@ def discard_demo(path: Path) -> None:
             salt = handle.read(keys.SALT_BYTES)
         keys.forget(salt)
         signing.forget_signing_key(salt)  # the demo leaves nothing in the keychain
+        age_keys.forget(salt)
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ Rule for callers: texts of restricted items come only through ``open_item`` afte
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from labeler import sides
 from labeler.changes import Changes
 from labeler.clock import utc_now
-from labeler.crypto import keys
+from labeler.crypto import keys, roster
 from labeler.domain import PAIR_SIGNALS, Item, Label, PiiSpan, Profile, QueueRow
 from labeler.errors import LabelerError, ValidationError
 from labeler.labeling import pii_marks, rubric_versions
@@ -35,6 +36,17 @@ from labeler.store.queue import QueueFilter
 from labeler.store.writer import Writer
 
 ANY = QueueFilter()
+
+
+def _with_roster(store: Store, profile: Profile | None) -> Profile | None:
+    """The profile with the role and restricted access the team roster gives this laptop's
+    key (the roster, not a person's own profile, says what they may do)."""
+    if profile is None:
+        return None
+    member = roster.me(store)
+    if member is None:
+        return profile
+    return dataclasses.replace(profile, role=member.role, restricted_access=member.restricted)
 
 
 class RestrictedError(LabelerError):
@@ -78,7 +90,7 @@ class LabelingSession:
     def profile(self) -> Profile | None:
         """The person using this workspace (read once; ``create_profile`` refreshes it)."""
         if self._profile is None:
-            self._profile = labelers.self_profile(self.store) or False
+            self._profile = _with_roster(self.store, labelers.self_profile(self.store)) or False
         return self._profile if isinstance(self._profile, Profile) else None
 
     def create_profile(self, display_name: str, role: str, restricted_access: bool) -> Changes:
@@ -88,6 +100,13 @@ class LabelingSession:
             raise ValidationError("The display name is empty.")
         if role not in ("labeler", "lead"):
             raise ValidationError("The role must be 'labeler' or 'lead'.")
+        member = roster.me(self.store)
+        if member is not None and (member.role, member.restricted) != (role, restricted_access):
+            raise ValidationError(
+                "Your role and restricted access come from the team roster "
+                f"({member.role}, {'with' if member.restricted else 'without'} restricted "
+                "access); ask the lead to change them there."
+            )
         current = self.profile
         profile = Profile(
             id=current.id if current else uuid.uuid4().hex,

@@ -2,8 +2,8 @@
 
 Append new migrations at the end; never edit one that has shipped. A migration's number is
 the one in its name (``_v10_...`` is 10), not its place in the list: numbers only increase
-along the list, and one may be missing while a branch that took it has not landed (9 is
-the team roster's), so it slots in later without renumbering the ones after it.
+along the list, and one may be missing while a branch that took it has not landed (10 was
+written before the roster's 9 landed), so it slots in later without renumbering the others.
 """
 
 from __future__ import annotations
@@ -367,6 +367,35 @@ def _v8_signed_verdicts_and_rollout_checks(conn: Any) -> None:
     )
 
 
+def _v9_team_roster(conn: Any) -> None:
+    """The team roster: every version this laptop accepted, as the signed file came.
+
+    ``rosters``: one row per version (newer only); ``document`` is the signed file's text,
+    kept so the lead can hand it out again and anyone can show what it said. ``withheld_items``:
+    items a sealed bundle lists but whose text is sealed to others (restricted): id and kind
+    only, so the queue can count them and nothing else of them is here.
+    """
+    _run_script(
+        conn,
+        """
+        CREATE TABLE rosters (
+            version INTEGER PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            lead_key TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            document TEXT NOT NULL,
+            accepted_at TEXT NOT NULL
+        );
+        CREATE TABLE withheld_items (
+            id TEXT PRIMARY KEY,
+            bundle_id TEXT NOT NULL,
+            kind TEXT NOT NULL
+        )
+        """,
+    )
+
+
 def _v10_assignments(conn: Any) -> None:
     """Who labels what (``triage.assignment``), from the bundles' manifests at import.
 
@@ -406,7 +435,7 @@ MIGRATIONS: list[Migration] = [
     _v6_drafts_undo_and_queue,
     _v7_rubric_versions,
     _v8_signed_verdicts_and_rollout_checks,
-    # 9: the team roster (another branch); it goes here when it lands.
+    _v9_team_roster,
     _v10_assignments,
 ]
 

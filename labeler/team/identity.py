@@ -1,10 +1,12 @@
 """Who signed a file: a labeler's id, name and role come from the key, never from the file.
 
-Today the source is this workspace's record of trusted keys (``labeler keys trust KEY --name
-N``): the name is the one the key was trusted under, the role is always ``labeler`` (the lead
-role is never granted through a file), and the id follows from the key itself, so a key can
-speak for one labeler only and no labeler can be spoken for by another key. The team roster
-(issue 12) replaces the source of all three here, in ``signer_identity``, and nowhere else.
+With a team roster (``crypto.roster``) the source is the roster the lead signed: the member
+whose key signed, with the roster's id, name and role; a key the roster does not name, or one
+revoked before the file says it was signed, is refused. Without one (a workspace not yet on a
+team) it is this workspace's record of trusted keys (``labeler keys trust KEY --name N``): the
+name is the one the key was trusted under, the role is always ``labeler`` (the lead role is
+never granted through a file), and the id follows from the key itself, so a key can speak for
+one labeler only and no labeler can be spoken for by another key.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 
+from labeler.crypto import roster
 from labeler.crypto.signing import PublicKey
 from labeler.errors import ValidationError
 from labeler.store import exchange
@@ -34,12 +37,19 @@ def key_labeler_id(public: PublicKey) -> str:
     return ID_PREFIX + hashlib.sha256(public.raw).hexdigest()[:20]
 
 
-def signer_identity(store: Store, public: PublicKey) -> Identity | None:
+def signer_identity(
+    store: Store, public: PublicKey, signed_at: str | None = None, where: str = "the file"
+) -> Identity | None:
     """The identity this workspace gives the key, or None when it does not trust it.
 
-    A key that signed labels here before ids came from keys keeps the id it was first seen
-    with (its labels stay one labeler's); any other key's id is ``key_labeler_id``.
+    With a roster: the member's, or ``ValidationError`` (not on the team, or revoked by
+    ``signed_at``). Without: a key that signed labels here before ids came from keys keeps the
+    id it was first seen with (its labels stay one labeler's); any other key's id is
+    ``key_labeler_id``.
     """
+    member = roster.signer(store, public, signed_at, where)
+    if member is not None:
+        return Identity(member.id, member.display_name, member.role)
     key_text = public.encoded()
     name = exchange.trusted_name(store, key_text)
     if name is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from labeler.changes import Changes
 from labeler.clock import utc_now
-from labeler.crypto import signing
+from labeler.crypto import roster, signing
 from labeler.crypto.signed_files import SignedFile, read_signed, require_trusted, write_signed
 from labeler.domain import PAIR_SIGNALS, Label, Profile
 from labeler.errors import LabelerError, ValidationError
@@ -57,7 +57,7 @@ def export_labels(session: LabelingSession, target: Path) -> int:
         # both from the key again and refuses a file that claims otherwise.
         "labeler": {
             "id": key_labeler_id(key.public),
-            "display_name": me.display_name,
+            "display_name": _my_name(store, me),
             "role": ROLE_LABELER,
         },
         "workspace_id": session.workspace_id,
@@ -71,6 +71,12 @@ def export_labels(session: LabelingSession, target: Path) -> int:
     }
     write_signed(target, FORMAT, FORMAT_VERSION, payload, key)
     return len(mine)
+
+
+def _my_name(store: Store, me: Profile) -> str:
+    """The name the lead's laptop knows this labeler by: the roster's, when there is one."""
+    member = roster.me(store)
+    return member.display_name if member is not None else me.display_name
 
 
 def _rubric_json(store: Store, content_hash: str) -> dict[str, Any]:
@@ -171,7 +177,7 @@ def _signer(
     """The key's identity, once the payload's claim about it checks out."""
     public = label_file.public_key
     claimed = payload.labeler
-    identity = identity_of(session.store, public)
+    identity = identity_of(session.store, public, payload.exported_at, name)
     if identity is None:
         require_trusted(session.store, label_file, name, claimed.display_name[:80])
         raise AssertionError("require_trusted raises for an untrusted key")
