@@ -4,6 +4,7 @@ a label outside its assignment is kept but makes no pair."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -106,6 +107,14 @@ def test_two_laptops_see_their_share_and_the_lead_sees_each_persons_progress(
     assert out.exit_code == 0, out.output
     assert f"Ana: 3 / {len(shares['Ana'])} of their share, 3 / 3 pairs" in out.output
     assert "2 outside assignment" in out.output
+    data = json.loads(
+        CliRunner().invoke(cli, ["status", "--json", "--workspace", str(lee.store.path)]).output
+    )
+    assert {p["display_name"]: p["own"] for p in data["people"]} == {
+        "Ana": len(shares["Ana"]),
+        "Bo": len(shares["Bo"]),
+    }
+    assert data["outside_assignment"] == 2
     for session in (ana, bo, lee):
         close_session(session)
 
