@@ -133,4 +133,60 @@ def queue_at_scale(scale: float) -> list[dict[str, Any]]:
     return metrics
 
 
-BENCHMARKS = [queue_at_scale]
+def _build_assigned(folder: Path, count: int) -> tuple[Path, str]:
+    """``count`` items in weekly bundles of at most 15,000 (an assignment of more does not
+    fit a manifest), shared among three labelers of whom the workspace's person is one."""
+    from labeler.crypto.signing import signing_key
+    from labeler.team.identity import key_labeler_id
+    from labeler.triage.assignment import AssignedLabeler, ItemFlags, assign
+
+    path = folder / "ws.lbw"
+    with Workspace.create(path, passphrase=PASSPHRASE) as ws:
+        ws.session.create_profile("Bench", "labeler", restricted_access=False)
+        me = key_labeler_id(signing_key(ws.store).public)
+        team = [AssignedLabeler(me, "Bench"), AssignedLabeler("labeler-b", "B"),
+                AssignedLabeler("labeler-c", "C")]  # fmt: skip
+        for week, start in enumerate(range(0, count, 15_000), start=30):
+            items = [_item(n, BEFORE, BEFORE.replace("sum", "fsum", 1 + n % 3))
+                     for n in range(start, min(count, start + 15_000))]  # fmt: skip
+            for item in items:
+                item["week"] = f"2026-W{week}"
+            for item in items[:15]:
+                item["overlap"] = True
+            flags = [ItemFlags(i["id"], i["overlap"], i["restricted"]) for i in items]
+            manifest = {"format_version": 1, "kind": "week", "bundle_id": f"bench-{week}",
+                        "week": f"2026-W{week}", "created_at": "2026-11-24T00:00:00Z",
+                        "assignment": assign(flags, team).as_manifest()}  # fmt: skip
+            bundle = folder / f"{week}.lbundle"
+            write_bundle(bundle, manifest, items)
+            import_bundle(ws.store, ws.writer, bundle)
+            bundle.unlink()
+    return path, me
+
+
+def queue_mine_at_scale(scale: float) -> list[dict[str, Any]]:
+    """The queue's "Mine and pairs" ids and one's progress on 100,000 assigned items."""
+    from labeler.store.queue import QueueFilter
+
+    count = max(100, int(SIZES[-1] * scale))
+    with tempfile.TemporaryDirectory() as scratch:
+        path, _ = _build_assigned(Path(scratch), count)
+        with Workspace.open(path, passphrase=PASSPHRASE) as ws:
+            session = ws.session
+            timings: dict[str, list[float]] = {"ids": [], "progress": []}
+            for _ in range(7):
+                started = time.perf_counter()
+                shown = len(session.queue_ids(QueueFilter(mine=True)))
+                timings["ids"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                session.queue_progress()
+                timings["progress"].append((time.perf_counter() - started) * 1000)
+    return [
+        {"name": f"queue_mine_{what}_100k_ms", "value": statistics.median(samples),
+         "unit": "ms", "budget": 100.0,
+         "note": f"{count} items, {shown} mine and pairs (median of 7)"}
+        for what, samples in timings.items()
+    ]  # fmt: skip
+
+
+BENCHMARKS = [queue_at_scale, queue_mine_at_scale]

@@ -20,12 +20,14 @@ from typing import Any
 from labeler.labeling import rubric_versions
 from labeler.labeling.session import LabelingSession
 from labeler.rollout.record import latest_checks
+from labeler.store import assignments as assignment_rows
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
 from labeler.store import labelers
 from labeler.store import labels as label_rows
 from labeler.store import packs as pack_rows
+from labeler.store.assignments import PersonProgress
 from labeler.store.evals import GateRun
 from labeler.store.rollouts import RolloutRun
 from labeler.team.agreement_report import report as agreement_report
@@ -177,6 +179,10 @@ class WeekStatus:
     rubric: RubricStatus | None = None
     rechecks: RecheckSummary | None = None  # items a new rubric version sent back
     rollouts: tuple[RolloutStatus, ...] = ()  # the last check of each candidate, latest first
+    # With an assignment: each assigned labeler's share and pairs, from their label files,
+    # and how many labels were made outside their item's assignment (kept, no pair).
+    people: tuple[PersonProgress, ...] = ()
+    outside_assignment: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """What ``labeler status --json`` prints."""
@@ -246,6 +252,7 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
     names = {p.id: p.display_name for p in labelers.all_profiles(store)}
     agreement = agreement_report(session, week, intervals=False)
     last = eval_rows.last_gate_run(store)
+    people = assignment_rows.person_progress(store, week)
     return WeekStatus(
         week=week,
         weeks=tuple(weeks),
@@ -264,4 +271,15 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         rubric=_rubric(session),
         rechecks=recheck_summary(session),
         rollouts=tuple(RolloutStatus.of(run) for run in latest_checks(session)),
+        people=tuple(people),
+        outside_assignment=sum(p.outside for p in people),
     )
+
+
+def person_line(p: PersonProgress) -> str:
+    """An assigned labeler's progress (CLI and Home say it the same way)."""
+    line = (
+        f"{p.display_name}: {p.own_labeled} / {p.own} of their share, "
+        f"{p.pairs_labeled} / {p.pairs} pairs"
+    )
+    return line + (f", {p.outside} outside assignment" if p.outside else "")

@@ -15,7 +15,7 @@ import uuid
 from concurrent.futures import Future
 from pathlib import Path
 
-from labeler.crypto import age_keys, keys, signing
+from labeler.crypto import age_keys, keys, roster, signing
 from labeler.domain import WorkspaceInfo
 from labeler.errors import WorkspaceError
 from labeler.labeling.session import LabelingSession
@@ -24,6 +24,7 @@ from labeler.privacy.purge import finish_pending_scrub
 from labeler.privacy.retention import apply_retention
 from labeler.store import connection, meta
 from labeler.store.writer import Writer
+from labeler.team.identity import key_labeler_id
 
 WORKSPACE_ENV = "LABELER_WORKSPACE"
 WORKSPACE_FILENAME = "workspace.lbw"
@@ -73,7 +74,14 @@ class Workspace:
         """The person's labeling session on this workspace (one per open workspace)."""
         if self._session is None:
             self._session = LabelingSession(self.store, self.writer, self.workspace_id)
+            self._session.assignee = self._assignee_id
         return self._session
+
+    def _assignee_id(self) -> str:
+        """The id assignments and other laptops know this person by: the roster's member id
+        (it survives a key rotation), else the one their key gives (``key_labeler_id``)."""
+        member = roster.me(self.store)
+        return member.id if member else key_labeler_id(signing.signing_key(self.store).public)
 
     def open_reader(self) -> connection.Store:
         """A read-only connection for another thread; the caller closes it."""

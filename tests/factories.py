@@ -105,3 +105,30 @@ def sealed_parts(path: Path, workspace: str) -> tuple[dict[str, Any], bytes]:
     manifest = dict(source.manifest)
     manifest.pop("created_at")
     return manifest, b"".join(line + b"\n" for line in source.lines)
+
+
+def assigned_bundle(
+    path: Path,
+    count: int,
+    labelers: list[Any],
+    *,
+    overlap: tuple[int, ...] = (),
+    restricted: tuple[int, ...] = (),
+    week: str = "2026-W48",
+    key: str = "ab" * 32,
+) -> Path:
+    """A week bundle of ``count`` edit items shared among ``labelers`` (``AssignedLabeler``),
+    items ``overlap`` to everyone, items ``restricted`` restricted."""
+    from labeler.triage.assignment import ItemFlags, assign
+
+    items = [edit_item(n, week) for n in range(count)]
+    for n in overlap:
+        items[n]["overlap"] = True
+    for n in restricted:
+        items[n]["restricted"] = True
+    flags = [ItemFlags(i["id"], i["overlap"], i["restricted"]) for i in items]
+    manifest = {"format_version": 1, "kind": "week", "bundle_id": f"assigned-{week}-{count}",
+                "week": week, "created_at": "2026-11-24T00:00:00Z",
+                "assignment": assign(flags, labelers, key).as_manifest()}  # fmt: skip
+    write_bundle(path, manifest, items)
+    return path

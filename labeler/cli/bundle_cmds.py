@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,26 @@ def bundle() -> None:
     help="A hive partition column holding the day (yyyy-mm-dd): only the week's are read.",
 )
 @click.option("--spark-master", help="Spark master for --engine spark (default local[*]).")
+@click.option(
+    "--labeler",
+    "labeler_specs",
+    multiple=True,
+    metavar="ID:NAME[:restricted]",
+    help="A labeler to share the non-overlap items with (repeat for each; 1-3 labelers).",
+)
+@click.option(
+    "--labelers",
+    "labelers_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A YAML list of labelers: {id, display_name, restricted}.",
+)
+@click.option(
+    "--roster",
+    "from_roster",
+    is_flag=True,
+    help="Share the items among the roster's labelers (the default when no --labeler or "
+    "--labelers is given).",
+)
 @workspace_option
 def build(
     events: tuple[str, ...],
@@ -101,6 +122,9 @@ def build(
     temp_dir: Path | None,
     partition_column: str | None,
     spark_master: str | None,
+    labeler_specs: tuple[str, ...],
+    labelers_file: Path | None,
+    from_roster: bool,
     workspace: str | None,
 ) -> None:
     """Triage: sample the week's bundle from capture events, signed and sealed to the team.
@@ -142,6 +166,12 @@ def build(
         engine=engine,
         settings=settings,
         seal=seal,
+        # The roster's labelers share the week unless others are named (the issue's default).
+        labelers=_labelers(
+            labeler_specs,
+            labelers_file,
+            workspace if from_roster or not (labeler_specs or labelers_file) else None,
+        ),
     )
     stats = manifest["statistics"]
     click.echo(
@@ -149,6 +179,62 @@ def build(
         f"({stats['restricted']} restricted, {stats['overlap']} overlap, "
         f"{stats['holdout']['total']} holdout)."
     )
+    if "assignment" in manifest:
+        click.echo(_assignment_line(manifest))
+
+
+def _labelers(specs: tuple[str, ...], path: Path | None, roster_of: str | None = None) -> list[Any]:
+    """The labelers of --labeler, --labelers and (``roster_of``: a workspace) --roster."""
+    from labeler.triage.assignment import AssignedLabeler, parse_labeler
+    from labeler.yamlio import YAMLError, safe_load
+
+    found = [] if roster_of is None else _roster_labelers(roster_of)
+    try:
+        found += [parse_labeler(spec) for spec in specs]
+    except ValueError as err:
+        raise click.UsageError(str(err)) from None
+    if path is not None:
+        try:
+            rows = safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, YAMLError):
+            raise click.UsageError(f"{path} is not a readable YAML list of labelers.") from None
+        if not isinstance(rows, list) or not all(
+            isinstance(r, dict) and r.get("id") and r.get("display_name") for r in rows
+        ):
+            raise click.UsageError(f"{path}: each labeler needs an id and a display_name.")
+        found += [
+            AssignedLabeler(str(r["id"]), str(r["display_name"]), r.get("restricted") is True)
+            for r in rows
+        ]
+    if len({p.id for p in found}) != len(found):
+        raise click.UsageError("A labeler is listed twice.")
+    return found
+
+
+def _roster_labelers(workspace: str | None) -> list[Any]:
+    """The roster's members with the labeler role (ids, names and restricted access)."""
+    from labeler.crypto import roster
+    from labeler.triage.assignment import AssignedLabeler
+
+    with open_workspace(workspace) as ws:
+        team = roster.current(ws.store)
+    if team is None:
+        raise click.UsageError("--roster: this workspace has no team roster yet.")
+    return [AssignedLabeler(m.id, m.display_name, m.restricted) for m in team.with_role("labeler")]
+
+
+def _assignment_line(manifest: dict[str, Any]) -> str:
+    section = manifest["assignment"]
+    shares = Counter(section["items"].values())
+    names = ", ".join(f"{p['display_name']} {shares[p['id']]}" for p in section["labelers"])
+    unassigned = manifest["item_count"] - manifest["statistics"]["overlap"] - len(section["items"])
+    line = f"Assigned: {names}; {manifest['statistics']['overlap']} overlap items to everyone."
+    if unassigned:
+        line += (
+            f" {unassigned} restricted items are assigned to no one: no labeler has "
+            "restricted access."
+        )
+    return line
 
 
 def _read_for_inspect(file: Path, workspace: str | None) -> Any:

@@ -49,14 +49,16 @@ def add_key_commands(keys: click.Group) -> None:
     @keys.command()
     @workspace_option
     def show(workspace: str | None) -> None:
-        """Print your public signing key and its fingerprint."""
+        """Print your public signing key, its fingerprint, and the labeler id it gives."""
         from labeler.crypto.signing import signing_key
+        from labeler.team.identity import key_labeler_id
 
         with open_workspace(workspace) as ws:
             public = signing_key(ws.store).public
         click.echo(f"Public key:  {public.encoded()}")
         click.echo(f"Key id:      {public.key_id_hex}")
         click.echo(f"Fingerprint: {public.fingerprint()}")
+        click.echo(f"Labeler id:  {key_labeler_id(public)} (for bundle build --labeler)")
 
     @keys.command(name="trust")
     @workspace_option

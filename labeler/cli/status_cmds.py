@@ -35,6 +35,12 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     )
     for entry in data.progress:
         click.echo(f"  {entry.labeler}: {entry.labels} / {entry.of} labeled")
+    from labeler.status import person_line
+
+    for person in data.people:
+        click.echo(f"  {person_line(person)}")
+    if data.outside_assignment:
+        click.echo(f"  outside assignment: {data.outside_assignment} labels (kept, not pairs)")
     for q in data.agreement:
         alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
         click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")

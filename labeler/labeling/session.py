@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from labeler.errors import LabelerError, ValidationError
 from labeler.labeling import pii_marks, rubric_versions
 from labeler.labeling.redaction import redacted_fields
 from labeler.labeling.rubric import Rubric
+from labeler.store import assignments as assignment_rows
 from labeler.store import audit, connection, drafts, labelers, labels, queue
 from labeler.store import items as item_rows
 from labeler.store.connection import Store, WriteStore
@@ -61,12 +63,23 @@ class LabelingSession:
     unlocked: bool = False
     _rubric: Rubric | None = None
     _profile: Profile | bool | None = None  # None: not read yet; False: there is none
+    # The id this laptop's labels carry on other laptops (the workspace gives it: the team
+    # layer derives it from the signing key), which is the id assignments name.
+    assignee: Callable[[], str] | None = None
+    _assignee_id: str | None = None
 
     def on(self, store: Store) -> LabelingSession:
         """This session reading through another connection (a worker thread's own)."""
         twin = LabelingSession(store, self.writer, self.workspace_id, self.unlocked)
         twin._rubric = self._rubric
+        twin.assignee, twin._assignee_id = self.assignee, self._assignee_id
         return twin
+
+    def assignee_id(self) -> str | None:
+        """The id an assignment names this person by (None: unknown, as in a bare session)."""
+        if self._assignee_id is None and self.assignee is not None:
+            self._assignee_id = self.assignee()
+        return self._assignee_id
 
     @property
     def key_source(self) -> str:
@@ -138,14 +151,27 @@ class LabelingSession:
 
     def queue_ids(self, flt: QueueFilter | None = None) -> list[str]:
         """The ids the queue shows under ``flt``, in queue order (restricted once unlocked)."""
-        return queue.queue_ids(self.store, self._my_id(), self._sees_restricted(), flt or ANY)
+        flt = flt or ANY
+        assignee = self.assignee_id() if flt.mine else None  # the key is read only then
+        return queue.queue_ids(self.store, self._my_id(), self._sees_restricted(), flt, assignee)
 
     def queue_rows(self, ids: list[str]) -> dict[str, QueueRow]:
         return queue.queue_rows(self.store, self._my_id(), ids)
 
     def queue_progress(self) -> tuple[int, int]:
-        """(labeled by me, items in my queue)."""
-        return queue.queue_progress(self.store, self._my_id(), self._sees_restricted())
+        """(labeled by me, items in my queue): against my share when there is an assignment."""
+        mine = self.has_assignment()
+        return queue.queue_progress(
+            self.store,
+            self._my_id(),
+            self._sees_restricted(),
+            mine=mine,
+            assignee=self.assignee_id() if mine else None,
+        )
+
+    def has_assignment(self) -> bool:
+        """Whether a bundle here shares its items among labelers (store/assignments)."""
+        return assignment_rows.any_assignment(self.store)
 
     def queue(self, flt: QueueFilter | None = None) -> list[QueueRow]:
         """Every row of the queue (for the CLI and tests; the app fetches rows as painted)."""

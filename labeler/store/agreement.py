@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from labeler.store.assignments import COUNTED_LABELS
 from labeler.store.connection import Store
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_]+$")
@@ -29,7 +30,8 @@ class LabelColumns:
 
 
 def compared_labels(store: Store, drop_keys: Sequence[str] = ()) -> LabelColumns:
-    """The labels of every item labeled by two or more people or resolved by the lead.
+    """The labels of every item labeled by two or more people or resolved by the lead; a
+    label outside its item's assignment is none of them (it makes no pair).
 
     ``drop_keys`` (the free-text questions) are removed from the answers in SQL: notes make
     nearly every answer text unique, and without them the caller parses each distinct set of
@@ -44,9 +46,9 @@ def compared_labels(store: Store, drop_keys: Sequence[str] = ()) -> LabelColumns
             params.append(f"$.{key}")
     rows = store.query(
         "SELECT item_id, labeler_id, "
-        f"(CASE side_order WHEN 'BA' THEN 'B' ELSE 'A' END) || {answers} FROM labels "
-        "WHERE item_id IN (SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1 "
-        "UNION SELECT item_id FROM resolutions) ORDER BY item_id, labeler_id",
+        f"(CASE side_order WHEN 'BA' THEN 'B' ELSE 'A' END) || {answers} FROM {COUNTED_LABELS} "
+        f"WHERE item_id IN (SELECT item_id FROM {COUNTED_LABELS} GROUP BY item_id "
+        "HAVING count(*) > 1 UNION SELECT item_id FROM resolutions) ORDER BY item_id, labeler_id",
         params,
     )
     return LabelColumns([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from labeler.domain import QueueRow
+from labeler.store.assignments import IN_SHARE
 from labeler.store.connection import Store
 from labeler.store.rechecks import OPEN as RECHECK_OPEN
 
@@ -35,12 +36,20 @@ class QueueFilter:
     signal: str | None = None
     status: str | None = None
     pairs_only: bool = False
+    mine: bool = False  # "Mine and pairs": one's share of an assignment (store/assignments)
 
 
-def _where(include_restricted: bool, flt: QueueFilter) -> tuple[str, list[Any]]:
+def _where(
+    include_restricted: bool, flt: QueueFilter, assignee: str | None = None
+) -> tuple[str, list[Any]]:
+    """``assignee``: the id assignments name this labeler by (the key-derived id their label
+    files carry, which is not the profile id their own labels are stored under)."""
     clauses, params = [], []
     if not include_restricted:
         clauses.append("NOT i.restricted")
+    if flt.mine:
+        clauses.append(IN_SHARE)
+        params.append(assignee or "")
     if flt.reason == "none":
         clauses.append("i.reason_code IS NULL")
     elif flt.reason is not None:
@@ -66,10 +75,14 @@ def _where(include_restricted: bool, flt: QueueFilter) -> tuple[str, list[Any]]:
 
 
 def queue_ids(
-    store: Store, labeler_id: str | None, include_restricted: bool, flt: QueueFilter
+    store: Store,
+    labeler_id: str | None,
+    include_restricted: bool,
+    flt: QueueFilter,
+    assignee: str | None = None,
 ) -> list[str]:
     """Ids of the items the queue shows, in queue order."""
-    where, params = _where(include_restricted, flt)
+    where, params = _where(include_restricted, flt, assignee)
     if flt.status is None:  # no label state asked for: the covering index alone answers
         rows = store.query(f"SELECT i.id FROM items i{where} {_ORDER}", params)
         return [r[0] for r in rows]
@@ -108,13 +121,18 @@ def queue_rows(store: Store, labeler_id: str | None, ids: Sequence[str]) -> dict
 
 
 def queue_progress(
-    store: Store, labeler_id: str | None, include_restricted: bool
+    store: Store,
+    labeler_id: str | None,
+    include_restricted: bool,
+    mine: bool = False,
+    assignee: str | None = None,
 ) -> tuple[int, int]:
-    """(labeled by this labeler, items in the queue) over the whole unfiltered queue."""
-    where = "" if include_restricted else " WHERE NOT i.restricted"
+    """(labeled by this labeler, items in the queue) over the whole queue, or over one's
+    share of it (``mine``: own assigned items and the pairs)."""
+    where, params = _where(include_restricted, QueueFilter(mine=mine), assignee)
     row = store.query(
         "SELECT count(*), count(l.id) FROM items i "
         f"LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = ?{where}",
-        (labeler_id or "",),
+        (labeler_id or "", *params),
     )[0]
     return int(row[1]), int(row[0])

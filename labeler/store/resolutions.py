@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from labeler.domain import Label
+from labeler.store.assignments import COUNTED_LABELS, GOLD_LABELS
 from labeler.store.connection import Store
 from labeler.store.labels import _COLUMNS as LABEL_COLUMNS
 from labeler.store.labels import _label
@@ -65,17 +66,31 @@ def history(store: Store, item_id: str) -> list[Resolution]:
     return [_resolution(row) for row in rows]
 
 
+_SOURCES = {"all": "labels", "pairs": COUNTED_LABELS, "gold": GOLD_LABELS}
+
+
 def labels_by_item(
-    store: Store, item_ids: Sequence[str] | None = None, *, paired_only: bool = False
+    store: Store,
+    item_ids: Sequence[str] | None = None,
+    *,
+    paired_only: bool = False,
+    which: Literal["all", "pairs", "gold"] = "all",
 ) -> dict[str, list[Label]]:
-    """Every label, grouped by item (only for ``item_ids``, or only items labeled twice+)."""
-    sql = f"SELECT {LABEL_COLUMNS} FROM labels"
+    """Every label, grouped by item (only for ``item_ids``, or only items labeled twice+).
+
+    ``which``: every label kept ("all"), those that can pair ("pairs": none outside its
+    item's assignment), or those a gold label is made of ("gold", store/assignments.py).
+    """
+    sql = f"SELECT {LABEL_COLUMNS} FROM {_SOURCES[which]}"
     params: tuple[Any, ...] = ()
     if item_ids is not None:
         sql += " WHERE item_id IN (SELECT value FROM json_each(?))"
         params = (json.dumps(list(item_ids)),)
     elif paired_only:
-        sql += " WHERE item_id IN (SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1)"
+        sql += (
+            f" WHERE item_id IN (SELECT item_id FROM {COUNTED_LABELS} GROUP BY item_id "
+            "HAVING count(*) > 1)"
+        )
     grouped: dict[str, list[Label]] = {}
     for row in store.query(sql + " ORDER BY item_id, labeler_id", params):
         label = _label(row)
@@ -105,11 +120,13 @@ def feedback(store: Store) -> list[Resolution]:
 
 
 def answers_by_item(store: Store) -> tuple[dict[str, tuple[dict[str, Any], str | None]], set[str]]:
-    """(answers and side order of items labeled once, ids of items labeled more than once)."""
+    """(answers and side order of items labeled once, ids of items labeled more than once),
+    of the labels a gold label is made of (store/assignments.py ``GOLD_LABELS``)."""
     single: dict[str, tuple[dict[str, Any], str | None]] = {}
     several: set[str] = set()
     rows = store.query(
-        "SELECT item_id, answers, side_order, count(*) OVER (PARTITION BY item_id) FROM labels"
+        "SELECT item_id, answers, side_order, count(*) OVER (PARTITION BY item_id) "
+        f"FROM {GOLD_LABELS}"
     )
     loads = orjson.loads
     for item_id, answers, side_order, count in rows:

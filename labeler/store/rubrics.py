@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from labeler.store.assignments import COUNTED_LABELS
 from labeler.store.connection import Store
 
 SOURCES = ("default", "workspace", "install", "import")
@@ -82,9 +83,10 @@ def paired_labels(store: Store) -> list[tuple[str, str, str, str | None, str]]:
     """(item, labeler, rubric hash, side order, answers JSON) of every label of a week's
     item labeled by two or more people, by item then labeler (for agreement per version)."""
     rows = store.query(
-        "SELECT l.item_id, l.labeler_id, l.rubric_hash, l.side_order, l.answers FROM labels l "
-        "JOIN items i ON i.id = l.item_id AND i.kind = 'week' WHERE l.item_id IN "
-        "(SELECT item_id FROM labels GROUP BY item_id HAVING count(*) > 1) "
+        "SELECT l.item_id, l.labeler_id, l.rubric_hash, l.side_order, l.answers "
+        f"FROM {COUNTED_LABELS} l JOIN items i ON i.id = l.item_id AND i.kind = 'week' "
+        f"WHERE l.item_id IN (SELECT item_id FROM {COUNTED_LABELS} GROUP BY item_id "
+        "HAVING count(*) > 1) "
         "ORDER BY l.item_id, l.labeler_id"
     )
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]

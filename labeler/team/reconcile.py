@@ -106,7 +106,9 @@ def gold_labels(session: LabelingSession) -> dict[str, Gold]:
         if item_id not in decided:
             flipped = sides.to_canonical(answers, side_order)
             result[item_id] = Gold(item_id, choice_answers(flipped, rubric), DECIDED_SINGLE)
-    grouped = resolutions.labels_by_item(session.store, list(several)) if several else {}
+    grouped = (
+        resolutions.labels_by_item(session.store, list(several), which="gold") if several else {}
+    )
     for item_id in set(grouped) | set(decided):
         gold = gold_label(grouped.get(item_id, []), decided.get(item_id), rubric)
         if gold is not None:
@@ -137,7 +139,8 @@ def disagreements(
     rubric = session.rubric
     decided = resolutions.latest(session.store)
     found = []
-    for item_id, labels in resolutions.labels_by_item(session.store).items():
+    # A label outside its item's assignment is kept but is no pair: it never disagrees.
+    for item_id, labels in resolutions.labels_by_item(session.store, which="pairs").items():
         if len(labels) < 2:
             continue
         differing = differing_questions(labels, rubric)

@@ -24,6 +24,7 @@ from labeler.jsonio import canonical_json
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
 from labeler.subjects import subject_hash
 from labeler.triage import engines, pii, sampling
+from labeler.triage.assignment import AssignedLabeler, ItemFlags, assign
 from labeler.triage.bundle_file import FORMAT_VERSION, WEEK_PATTERN, content_hash, write_bundle
 from labeler.triage.engines import ALL_DROP_CAUSES, DEFAULT_ENGINE, EngineSettings, Plan, Sample
 from labeler.triage.sampling import DEFAULT_HOLDOUT_KEY, is_holdout, week_overlap
@@ -102,6 +103,8 @@ def build_bundle(
     engine: str = DEFAULT_ENGINE,
     settings: EngineSettings | None = None,
     seal: SealTo | None = None,
+    labelers: Sequence[AssignedLabeler] = (),
+    assignment_key: str | None = None,
 ) -> dict[str, Any]:
     """Build the bundle file at ``output`` with ``engine`` and return its manifest.
 
@@ -109,6 +112,8 @@ def build_bundle(
     picks the same items; only the picked events come back here to be routed and written.
     ``seal``: the team it is sealed to (what the CLI and the app always give); None writes
     the plain inner format, which only a workspace on no team imports (tests, benchmarks).
+    ``labelers`` (the roster's, once there is one) share the non-overlap items
+    (``triage.assignment``) under ``assignment_key`` (random when None); none: no assignment.
     """
     if not 0 <= options.holdout_rate <= 1:
         raise ValidationError("--holdout-rate must be between 0 and 1.")
@@ -120,6 +125,9 @@ def build_bundle(
     check_cancel(should_cancel)
     items = _route(sample.picks, options)
     manifest = _manifest(options, sample, items)
+    if labelers:
+        flags = (ItemFlags(i["id"], i["overlap"], i["restricted"]) for i in items)
+        manifest["assignment"] = assign(flags, labelers, assignment_key).as_manifest()
     if seal is None:
         written = write_bundle(output, manifest, items)
     else:

@@ -45,6 +45,7 @@ from labeler.triage.formats import (
     MAX_SETTINGS_BYTES,
     MAX_SETTINGS_DEPTH,
     WEEK_REGEX,
+    AssignmentSection,
     BundleItem,
     BundleManifest,
 )
@@ -91,6 +92,12 @@ def write_bundle(
         ITEMS: {"sha256": hashlib.sha256(items_bytes).hexdigest(), "size": len(items_bytes)}
     }
     manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES:  # never write a bundle no reader takes
+        raise ValidationError(
+            f"Cannot write {path}: its manifest.json would be {len(manifest_bytes)} bytes, "
+            f"more than a bundle may hold ({MAX_MANIFEST_BYTES}); an assignment takes about 50 "
+            "bytes an item, so assign fewer items per bundle."
+        )
     partial = path.with_name(path.name + ".partial")
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -357,6 +364,28 @@ def manifest_problem(manifest: BundleManifest) -> str | None:
     options = manifest.options
     if options is not None and options.week is not None and options.week != manifest.week:
         return "field 'week' of 'options' must equal the bundle's week"
+    if manifest.assignment is not None:
+        return _assignment_problem(manifest.assignment)
+    return None
+
+
+def _assignment_problem(assignment: AssignmentSection) -> str | None:
+    """What is wrong with the assignment on its own (against the items: ``_parse_items``)."""
+    ids: set[str] = set()
+    for labeler in assignment.labelers:
+        for name, value in (("id", labeler.id), ("display_name", labeler.display_name)):
+            found = name_problem(value)
+            if found:
+                return f"field '{name}' of 'assignment.labelers' {found}"
+        if labeler.id in ids:
+            return f"field 'labelers' of 'assignment' lists {labeler.id!r} twice"
+        ids.add(labeler.id)
+    for item_id, labeler_id in assignment.items.items():
+        if labeler_id not in ids:
+            return (
+                f"field 'items' of 'assignment' assigns {item_id!r} to {labeler_id!r}, who is "
+                "not among its labelers"
+            )
     return None
 
 
@@ -389,6 +418,7 @@ def _parse_items(
     versions = None
     if kind == "eval":
         versions = (manifest["eval"]["current_version"], manifest["eval"]["candidate_version"])
+    assigned, cleared = _assigned(manifest)
     for index, line in enumerate(lines):
         where = _Where(index)
         try:
@@ -409,6 +439,8 @@ def _parse_items(
             bad = _eval_problem(item, versions)
         if bad is None and item.id in seen:
             bad = f"duplicate item id {item.id!r}"
+        if bad is None and assigned and item.id in assigned:
+            bad = _assigned_item_problem(item, assigned[item.id] in cleared)
         if bad is not None:
             raise _refuse(path, f"{where}: {bad}.")
         seen.add(item.id)
@@ -420,8 +452,33 @@ def _parse_items(
         seen.update(withheld)
         tally.restricted += len(withheld)
     bad = _manifest_against_items(manifest, seen, tally, partial=bool(withheld))
+    if bad is None and assigned:
+        missing = next((i for i in assigned if i not in seen), None)
+        if missing is not None:
+            bad = (
+                f"manifest.json field 'items' of 'assignment' names {missing!r}, which is not "
+                "an item of the bundle"
+            )
     if bad is not None:
         raise _refuse(path, f"{bad}.")
+
+
+def _assigned(manifest: dict[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
+    """(the assignment's item -> labeler map, the labelers with restricted access)."""
+    section = manifest.get("assignment") or {}
+    cleared = frozenset(p["id"] for p in section.get("labelers", ()) if p["restricted"])
+    return section.get("items") or {}, cleared
+
+
+def _assigned_item_problem(item: BundleItem, cleared: bool) -> str | None:
+    if item.overlap:
+        return "an overlap item is everyone's; field 'items' of 'assignment' must not assign it"
+    if item.restricted and not cleared:
+        return (
+            "a restricted item is assigned (field 'items' of 'assignment') to a labeler "
+            "without restricted access"
+        )
+    return None
 
 
 class _Where:

@@ -28,6 +28,7 @@ from labeler.gcpause import gc_paused
 from labeler.jsonio import canonical_json
 from labeler.privacy.purge import tombstoned
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel, never_cancel, no_progress
+from labeler.store import assignments as assignment_rows
 from labeler.store import bundles as bundle_rows
 from labeler.store import evals as eval_rows
 from labeler.store import items as item_rows
@@ -195,6 +196,9 @@ def _import(
         item_rows.insert_rows(tx, rows, kind=kind)
         if source.withheld:  # sealed to others: their id and kind, nothing more
             rosters.withhold(tx, [(i, source.id, kind) for i in source.withheld])
+        assignment_rows.record(
+            tx, source.id, source.manifest.get("assignment"), [item.id for _, item in fresh]
+        )
         if source.manifest.get("kind") == "eval":
             eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
         return True

@@ -312,6 +312,27 @@ class EvalSection(Struct):
     lineage: EvalLineage | None = None
 
 
+class AssignmentLabeler(Struct, forbid_unknown_fields=True):
+    """A labeler the bundle's items are shared among (their id from their public key)."""
+
+    id: Id
+    display_name: Name
+    restricted: bool
+
+
+class AssignmentSection(Struct, forbid_unknown_fields=True):
+    """Who labels what: each non-overlap item id -> the one labeler it is assigned to (by
+    rendezvous hashing with HMAC-SHA256 under ``key``); overlap items are everyone's and are
+    not in ``items``; an item in neither is assigned to no one (restricted, and no labeler
+    has restricted access). Every id in ``items`` is an item of the bundle, every assignee
+    one of ``labelers``, and a restricted item goes only to a labeler with restricted
+    access."""
+
+    key: Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="32 random bytes, hex")]
+    labelers: Annotated[list[AssignmentLabeler], Meta(min_length=1, max_length=MAX_MAP_ENTRIES)]
+    items: Annotated[dict[Id, Id], Meta(max_length=MAX_ITEMS)]
+
+
 class BundleManifest(Struct):
     """manifest.json of a bundle. Builders always write builder_version, options and
     statistics; 'eval' is required when kind is 'eval'. Other fields are ignored."""
@@ -327,6 +348,7 @@ class BundleManifest(Struct):
     options: BuildOptionsRecord | None = None
     statistics: BundleStatistics | None = None
     eval: EvalSection | None = None
+    assignment: AssignmentSection | None = None
 
 
 SCHEMAS: dict[str, tuple[Any, str]] = {

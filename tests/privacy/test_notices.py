@@ -20,6 +20,7 @@ from labeler.packs.export import PackOptions, export_pack
 from labeler.privacy.notices import KIND, PART, apply_notice, purge_with_notice
 from labeler.store import items as item_rows
 from labeler.triage.bundle_import import import_bundle
+from labeler.triage.sealed_bundle import seal_to_team
 from tests.conftest import close_session
 from tests.privacy.test_privacy import MARKER, subject_bundle
 from tests.team.laptops import make_team, snapshot
@@ -85,7 +86,9 @@ def test_the_notice_reaches_every_laptop_and_applies_once(
     assert apply_notice(ana.store, ana.writer, notice).applied is False  # idempotent
     assert snapshot(ana) == before
     # a bundle bringing the subject back: skipped
-    again = import_bundle(ana.store, ana.writer, subject_bundle(tmp_path / "w49", "2026-W49"))
+    # (sealed by the lead, as a team's bundles are)
+    week49 = subject_bundle(tmp_path / "w49", "2026-W49", seal_to_team(lee.store))
+    again = import_bundle(ana.store, ana.writer, week49)
     assert again.skipped_purged == 3 and not theirs(ana)
     # Bo applies it through the CLI
     bo_path = str(team["Bo"].store.path)

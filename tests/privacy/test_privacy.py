@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +27,8 @@ from tests.triage.test_sampling import make_events, write
 MARKER = "Zebulon-Quartz-Marker-5521"
 
 
-def subject_bundle(tmp_path: Path, week: str = "2026-W48") -> Path:
+def subject_bundle(tmp_path: Path, week: str = "2026-W48", seal: Any = None) -> Path:
+    """A week with three items of the subject to purge (sealed to a team with ``seal``)."""
     events = make_events([(0, 1, n) for n in range(3)] + [(1, 2, n) for n in range(3)], week)
     for event in events[:3]:
         event["subject"] = "acct-purge-me"
@@ -37,7 +39,10 @@ def subject_bundle(tmp_path: Path, week: str = "2026-W48") -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / f"{week}.lbundle"
     build_bundle(
-        [write(tmp_path / f"{week}.jsonl", events)], BuildOptions(week=week, per_reason=50), path
+        [write(tmp_path / f"{week}.jsonl", events)],
+        BuildOptions(week=week, per_reason=50),
+        path,
+        seal=seal,
     )
     return path
 

@@ -21,6 +21,7 @@ from labeler.status import (
     RolloutStatus,
     SignalPoint,
     WeekStatus,
+    person_line,
     week_status,
 )
 from labeler.workspace import Workspace
@@ -169,7 +170,12 @@ class HomeView(LoadedView):
             f"{bundle.items} items: {html.escape(reasons)}<br>"
             f"{bundle.restricted} restricted, {bundle.holdout} holdout, {bundle.overlap} overlap"
         )
-        progress = [f"{html.escape(p.labeler)}: {p.labels} / {p.of}" for p in data.progress]
+        if data.people:  # an assignment: each person against their share and the pairs
+            progress = [html.escape(person_line(p)) for p in data.people]
+        else:
+            progress = [f"{html.escape(p.labeler)}: {p.labels} / {p.of}" for p in data.progress]
+        if data.outside_assignment:
+            progress.append(f"{data.outside_assignment} labels outside assignment (kept, no pair)")
         self.blocks["progress"].setText("<br>".join(progress) or "No labels yet.")
         # Questions nobody answered twice this week (e.g. an eval's per-side checks) say nothing.
         lines = [_agreement_line(q) for q in data.agreement if q.n]

@@ -24,6 +24,7 @@ from labeler.gui.models.queue_model import COLUMNS, FetchRows, QueueTableModel
 from labeler.store.queue import STATUSES, QueueFilter
 
 ANY = "any"
+MINE, ALL = "Mine and pairs", "All"
 # Column widths in characters: fixed, so neither a save nor 100,000 rows re-measure them.
 _WIDTHS = {"#": 5, "Week": 9, "Signal": 12, "Reason": 13, "Status": 15, "Flags": 15}
 
@@ -45,6 +46,13 @@ class QueuePanel(QWidget):
         self.signal = _combo((*HIGH_INTENT_SIGNALS, NORMAL_SIGNAL, EVAL_SIGNAL))
         self.status = _combo(STATUSES)
         self.overlap_only = QCheckBox("Pairs only")
+        # Offered only when a bundle here has an assignment (``offer_mine``); then the default.
+        self.show_label = QLabel("Show")
+        self.show_items = QComboBox()
+        self.show_items.addItems([MINE, ALL])
+        self._mine_offered = False
+        self.show_label.setVisible(False)
+        self.show_items.setVisible(False)
         self.progress = QLabel()
         self.model = QueueTableModel(fetch_rows, self)
         self.table = QTableView()
@@ -66,6 +74,8 @@ class QueuePanel(QWidget):
             filters.addWidget(QLabel(label), 0, column)
             filters.addWidget(widget, 1, column)
         filters.addWidget(self.overlap_only, 1, 3)
+        filters.addWidget(self.show_label, 0, 4)
+        filters.addWidget(self.show_items, 1, 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(filters)
@@ -74,6 +84,19 @@ class QueuePanel(QWidget):
         for combo in (self.reason, self.signal, self.status):
             combo.currentIndexChanged.connect(self.filters_changed)
         self.overlap_only.toggled.connect(self.filters_changed)
+        self.show_items.currentIndexChanged.connect(self.filters_changed)
+
+    def offer_mine(self, offered: bool) -> None:
+        """Show the "Mine and pairs" / "All" choice (chosen: mine) when ``offered``; changes
+        no filter silently: the caller reloads the ids next."""
+        if offered == self._mine_offered:
+            return
+        self._mine_offered = offered
+        self.show_items.blockSignals(True)
+        self.show_items.setCurrentIndex(0)
+        self.show_items.blockSignals(False)
+        self.show_label.setVisible(offered)
+        self.show_items.setVisible(offered)
 
     def _size_columns(self) -> None:
         header = self.table.horizontalHeader()
@@ -95,6 +118,7 @@ class QueuePanel(QWidget):
             signal=chosen(self.signal),
             status=chosen(self.status),
             pairs_only=self.overlap_only.isChecked(),
+            mine=self._mine_offered and self.show_items.currentText() == MINE,
         )
 
     def set_ids(self, ids: list[str]) -> None:
@@ -109,7 +133,8 @@ class QueuePanel(QWidget):
             self.select(ids[0])
 
     def set_progress(self, labeled: int, total: int) -> None:
-        self.progress.setText(f"{labeled} / {total} labeled · {self.model.rowCount()} shown")
+        share = " of my share" if self._mine_offered else ""
+        self.progress.setText(f"{labeled} / {total} labeled{share} · {self.model.rowCount()} shown")
 
     def current_id(self) -> str | None:
         return self.model.id_at(self.table.currentIndex().row())
