@@ -12,6 +12,7 @@ from labeler.gui import (
     eval_actions,
     exchange_actions,
     pack_actions,
+    roster_actions,
     session_actions,
     team_actions,
     workspace_actions,
@@ -57,6 +58,13 @@ def build_menus(window: MainWindow) -> QAction:
     edit_menu = bar.addMenu("&Edit")
     _action(window, edit_menu, "&Undo last label", window.undo_last_label)
     team_menu = bar.addMenu("&Team")
+    _action(window, team_menu, "Team &roster…",
+            lambda: roster_actions.show_roster_dialog(window, ws))  # fmt: skip
+    _action(window, team_menu, "Import the team r&oster…",
+            lambda: roster_actions.import_roster_dialog(window, ws, emit))  # fmt: skip
+    _action(window, team_menu, "Save my member &card…",
+            lambda: roster_actions.save_card_dialog(window, ws))  # fmt: skip
+    team_menu.addSeparator()
     _action(window, team_menu, "&Trust a labeler's key…",
             lambda: team_actions.trust_key_dialog(window, ws, emit))  # fmt: skip
     _action(window, team_menu, "&Send feedback to labelers… (lead)",

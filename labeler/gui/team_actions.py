@@ -23,6 +23,7 @@ from labeler.clock import utc_now
 from labeler.errors import LabelerError, ValidationError
 from labeler.gui.errors import show_error, show_message
 from labeler.gui.tasks import TaskThread, run_on_reader
+from labeler.labeling.session import LabelingSession
 from labeler.workspace import Workspace
 
 
@@ -91,6 +92,11 @@ def trust_key(
 
 
 def export_feedback_dialog(parent: QWidget, workspace: Workspace) -> TaskThread | None:
+    from labeler.crypto import roster
+
+    if roster.current(workspace.store) is not None:  # a team: one sealed file per labeler
+        folder = QFileDialog.getExistingDirectory(parent, "Send feedback to labelers: folder")
+        return start_export_team_feedback(parent, workspace, Path(folder)) if folder else None
     name, _ = QFileDialog.getSaveFileName(
         parent, "Send feedback to labelers", "resolutions.lresolutions", "Feedback (*.lresolutions)"
     )
@@ -108,6 +114,38 @@ def start_export_feedback(parent: QWidget, workspace: Workspace, path: Path) -> 
         lambda session, _p, _c: export_resolutions(session, Path(name)),
         lambda count: show_message(
             parent, "Feedback exported", f"{count} resolutions, signed, in {name}."
+        ),
+        lambda err: show_error(parent, "Cannot export feedback", err),
+    )
+
+
+def start_export_team_feedback(parent: QWidget, workspace: Workspace, folder: Path) -> TaskThread:
+    """On a team: a file per labeler on the roster, each sealed to that labeler alone and
+    holding only the items they labeled (what 'resolutions export --for' writes)."""
+    from labeler.crypto import roster
+    from labeler.team.feedback import export_resolutions
+
+    def write_all(session: LabelingSession) -> list[str]:
+        team = roster.current(session.store)
+        written = []
+        for member in team.with_role("labeler") if team else []:
+            safe = "".join(c if c.isalnum() else "-" for c in member.display_name)
+            target = folder / f"{safe or member.id}.lresolutions"
+            count = export_resolutions(session, target, member.id)
+            written.append(f"{member.display_name}: {count} in {target.name}")
+        if not written:
+            raise LabelerError("The roster names no labeler to send feedback to.")
+        return written
+
+    return run_on_reader(
+        parent,
+        workspace,
+        "Exporting feedback",
+        lambda session, _p, _c: write_all(session),
+        lambda lines: show_message(
+            parent,
+            "Feedback exported",
+            "Sealed to each labeler, in " + str(folder) + ":\n" + "\n".join(lines),
         ),
         lambda err: show_error(parent, "Cannot export feedback", err),
     )

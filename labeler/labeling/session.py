@@ -136,6 +136,10 @@ class LabelingSession:
             self._rubric = found or self.writer.run(rubric_versions.keep_default)
         return self._rubric
 
+    def forget_profile(self) -> None:
+        """Read the profile again (after a roster changed this laptop's role or access)."""
+        self._profile = None
+
     def forget_rubric(self) -> None:
         """Read the current version again (after a new one was installed or imported)."""
         self._rubric = None
