@@ -52,7 +52,9 @@ def build_menus(window: MainWindow) -> QAction:
     _action(window, file_menu, "Export &pack…",
             lambda: pack_actions.export_pack_dialog(window, ws, window.session))  # fmt: skip
     _action(window, file_menu, "P&urge subject…",
-            lambda: pack_actions.purge_dialog(window, window.session, emit))  # fmt: skip
+            lambda: pack_actions.purge_dialog(window, ws, emit))  # fmt: skip
+    _action(window, file_menu, "Import &deletion notice…",
+            lambda: pack_actions.import_notice_dialog(window, ws, emit))  # fmt: skip
     file_menu.addSeparator()
     _action(window, file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
     edit_menu = bar.addMenu("&Edit")

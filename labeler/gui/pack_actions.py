@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from labeler.changes import Changes
 from labeler.gui.errors import show_error, show_message
-from labeler.gui.tasks import TaskThread, run_task
+from labeler.gui.tasks import TaskThread, run_on_reader, run_task
 from labeler.labeling.session import LabelingSession
 from labeler.progress import CancelCheck, ProgressCallback
 from labeler.workspace import Workspace
@@ -114,11 +114,13 @@ def start_export(
 
 
 def purge_dialog(
-    parent: QWidget, session: LabelingSession, applied: Callable[[Changes], None]
+    parent: QWidget, workspace: Workspace, applied: Callable[[Changes], None]
 ) -> TaskThread | None:
-    """Ask for the subject and purge it on a worker (the purge and its scrub take a while)."""
+    """Ask for the subject and purge it on a worker (the purge and its scrub take a while);
+    on a team, with the sealed deletion notice every other laptop applies."""
     from labeler.privacy.purge import PurgeResult, purge_subject
 
+    session = workspace.session
     profile = session.profile
     if profile is None or profile.role != "lead":
         show_message(parent, "Deletion request", "Only a lead handles deletion requests.")
@@ -135,6 +137,17 @@ def purge_dialog(
     )
     if answer != QMessageBox.StandardButton.Yes:
         return None
+    from labeler.crypto import roster
+
+    notice: Path | None = None
+    if roster.current(session.store) is not None:  # a team: every laptop must hear of it
+        name, _ = QFileDialog.getSaveFileName(
+            parent, "Save the deletion notice for the team", "deletion.ldel",
+            "Deletion notice (*.ldel)",
+        )  # fmt: skip
+        if not name:
+            return None
+        notice = Path(name)
 
     def done(result: PurgeResult) -> None:
         applied(result.changes)
@@ -143,13 +156,56 @@ def purge_dialog(
             parent,
             "Deletion request",
             f"Purged {result.items} items and {result.labels} labels.\n\nPacks already exported "
-            f"that held the subject (ask the training team to purge them):\n{packs}",
-        )
+            f"that held the subject (ask the training team to purge them):\n{packs}"
+            + (f"\n\nSend {notice.name} to every member: they import it with File → "
+               "Import deletion notice…; it names the pack rows to delete." if notice else ""),
+        )  # fmt: skip
 
-    return run_task(
+    def purge(worker: LabelingSession, _p: object, _c: object) -> PurgeResult:
+        if notice is None:
+            return purge_subject(worker.writer, reference)
+        from labeler.privacy.notices import purge_with_notice
+
+        return purge_with_notice(worker.store, worker.writer, reference, notice)[0]
+
+    return run_on_reader(
         parent,
+        workspace,
         "Purging the subject",
-        lambda _p, _c: purge_subject(session.writer, reference),
+        purge,
         done,
         lambda err: show_error(parent, "Cannot purge", err),
+    )
+
+
+def import_notice_dialog(
+    parent: QWidget, workspace: Workspace, applied: Callable[[Changes], None]
+) -> TaskThread | None:
+    """A lead's deletion notice, applied here once (checked whole on a worker first)."""
+    name, _ = QFileDialog.getOpenFileName(
+        parent, "Import a deletion notice", "", "Deletion notice (*.ldel);;All files (*)"
+    )
+    return start_import_notice(parent, workspace, Path(name), applied) if name else None
+
+
+def start_import_notice(
+    parent: QWidget, workspace: Workspace, path: Path, applied: Callable[[Changes], None]
+) -> TaskThread:
+    from labeler.privacy.notices import NoticeOutcome, apply_notice
+
+    def done(outcome: NoticeOutcome) -> None:
+        if outcome.result is None:
+            show_message(parent, "Deletion notice", "This notice was applied here already.")
+            return
+        applied(outcome.result.changes)
+        show_message(parent, "Deletion notice", f"Deleted {outcome.result.items} items and "
+                     f"{outcome.result.labels} labels of the subject.")  # fmt: skip
+
+    return run_on_reader(
+        parent,
+        workspace,
+        "Applying the deletion notice",
+        lambda worker, _p, _c: apply_notice(worker.store, worker.writer, path),
+        done,
+        lambda err: show_error(parent, "Cannot apply the notice", err),
     )

@@ -101,3 +101,37 @@ def test_feedback_on_a_team_is_one_sealed_file_per_labeler(
     ana_ws.session.forget_profile()
     assert import_resolutions(ana_ws.session, target) == 0  # none decided yet: opens, applies
     window.close()
+
+
+def test_a_deletion_notice_is_applied_from_the_app_once(
+    qtbot,
+    tmp_path: Path,
+    laptops: tuple[Workspace, Workspace],  # noqa: F811
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from labeler.gui import pack_actions
+    from labeler.privacy.notices import purge_with_notice
+    from labeler.privacy.purge import NOTICE_APPLIED
+    from labeler.store import meta
+
+    ana_ws, lead_ws = laptops
+    roster.init(lead_ws.store, lead_ws.writer, "Lee")
+    roster.write_card(ana_ws.store, tmp_path / "ana.card", "Ana")
+    roster.add(lead_ws.store, lead_ws.writer, tmp_path / "ana.card", "labeler", False)
+    roster.export(lead_ws.store, tmp_path / "team.roster")
+    lead_key = signing_key(lead_ws.store).public.encoded()
+    roster.accept(ana_ws.store, ana_ws.writer, tmp_path / "team.roster", lead_key=lead_key)
+    _, header = purge_with_notice(lead_ws.store, lead_ws.writer, "acct-9", tmp_path / "n.ldel")
+    window = open_window(qtbot, ana_ws)
+
+    def messages() -> list[str]:
+        return [w.text() for w in QApplication.topLevelWidgets()
+                if w.objectName() == "messageDialog" and w.isVisible()]  # type: ignore[attr-defined]  # fmt: skip
+
+    pack_actions.start_import_notice(window, ana_ws, tmp_path / "n.ldel", print)
+    qtbot.waitUntil(lambda: any("Deleted" in m for m in messages()), timeout=10_000)
+    assert meta.get(ana_ws.store, NOTICE_APPLIED + header.notice_id) is not None
+    pack_actions.start_import_notice(window, ana_ws, tmp_path / "n.ldel", print)
+    qtbot.waitUntil(lambda: any("applied here already" in m for m in messages()), timeout=10_000)
+    window.close()
