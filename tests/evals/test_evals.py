@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from labeler.cli import cli
 from labeler.clock import utc_now
+from labeler.crypto import roster
 from labeler.demo.build import open_or_build_demo
 from labeler.errors import ValidationError
 from labeler.evals.build import build_eval
@@ -96,7 +97,10 @@ def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) ->
         build_eval(pack, good, good, 50, tmp_path / "e.lbundle", keys=lead_keys(lead))
     key = tmp_path / "lead.pub"
     key.write_text(lead_keys(lead)[0].minisign_file())
-    common = ["eval", "build", "--holdout", str(pack), "--current", str(good)]
+    roster.init(lead.store, lead.writer, "Lee")  # the CLI builds only on a team: sealed
+    path = str(lead.store.path)
+    close_session(lead)
+    common = ["--workspace", path, "eval", "build", "--holdout", str(pack), "--current", str(good)]
     common += ["--pubkey", str(key), "-o", str(tmp_path / "x")]
     result = CliRunner().invoke(cli, [*common, "--candidate", str(bad), "--size", "60"])
     assert result.exit_code == 2 and "line 1" in result.output
