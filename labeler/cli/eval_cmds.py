@@ -182,27 +182,53 @@ def build(
     week: str | None,
     output: Path,
 ) -> None:
-    """Build an eval bundle: holdout items answered by both models, as blind pairs.
+    """Build an eval bundle: holdout items answered by both models, as blind pairs, signed
+    and sealed to the team.
+
+    Run it in the lead's (or triage member's) workspace on a team: the eval is signed with its
+    key and encrypted to the roster's members, pairs of restricted items only to those with
+    restricted access. A workspace on no team is refused (exit 2), as 'bundle build' refuses
+    it: a bundle is never written in plaintext. A sealed week's bundle as --holdout is opened
+    with this workspace's identity; restricted items it withholds from this laptop cannot be
+    in the eval, and the command says how many.
 
     The holdout pack and every --trained-on pack must verify against a trusted key; holdout
     items those training packs hold, or nearly copy in any text field, are left out, and the
     manifest names every pack (the eval's lineage). Fewer eligible items than --size is an
     error unless --allow-fewer.
     """
-    from labeler.evals.build import build_eval
+    from labeler.evals.build import build_eval, seal_for_eval
+    from labeler.evals.lineage import workspace_keys
+    from labeler.packs.verify import read_public_key
 
-    keys = _trusted_keys(workspace, pubkeys)
-    manifest = build_eval(
-        holdout, current, candidate, size, output, seed, week,
-        keys=keys, trained_on=trained_on, allow_fewer=allow_fewer,
-    )  # fmt: skip
+    with open_workspace(workspace) as ws:  # the lead's: its key signs, its roster seals
+        seal = seal_for_eval(ws.store)
+        keys = [read_public_key(p) for p in pubkeys] or workspace_keys(ws.store)
+        manifest = build_eval(
+            holdout, current, candidate, size, output, seed, week,
+            keys=keys, trained_on=trained_on, allow_fewer=allow_fewer, seal=seal, store=ws.store,
+        )  # fmt: skip
+    _echo_built(manifest, output, size, seal.roster_version)
+
+
+def _echo_built(manifest: dict[str, Any], output: Path, size: int, roster_version: int) -> None:
     stats, lineage = manifest["statistics"], manifest["eval"]["lineage"]
     per_case = ", ".join(f"{k} {v}" for k, v in stats["per_case_type"].items())
-    click.echo(f"Wrote {output}: {manifest['item_count']} pairs ({per_case}).")
+    click.echo(
+        f"Wrote {output}: {manifest['item_count']} pairs ({per_case}), signed and sealed to "
+        f"the team (roster v{roster_version})."
+    )
     if manifest["item_count"] < size:
         click.echo(
             f"WARNING: only {manifest['item_count']} pairs, not the {size} asked for "
             "(--allow-fewer): the gate sees this eval at its real size.",
+            err=True,
+        )
+    if stats.get("withheld"):
+        click.echo(
+            f"Withheld: {stats['withheld']} restricted items of {manifest['options']['holdout']} "
+            "are not readable on this laptop (no restricted access), so none of them is in the "
+            "eval; build it on a laptop with restricted access to include them.",
             err=True,
         )
     if lineage["holdout_pack"]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from labeler import sides
 from labeler.clock import utc_now
+from labeler.crypto import roster
 from labeler.crypto.signing import signing_key
 from labeler.demo.team import TEAM
 from labeler.domain import Label
@@ -20,6 +21,7 @@ from labeler.resources import shipped_path
 from labeler.store import labels
 from labeler.store.connection import WriteStore
 from labeler.triage.bundle_import import import_bundle
+from labeler.triage.sealed_bundle import seal_to_team
 
 CURRENT, CANDIDATE = "2026.11.2", "2026.12.0-rc1"
 # The candidate is better on most case types but worse on unsafe items: the gate should
@@ -64,9 +66,12 @@ def add_demo_eval(session: LabelingSession, scratch: Path, seed: int = 5) -> str
     # The demo's holdout is smaller than an eval's 50: built at its size, and the gate says
     # so ("too few items"), as it would for a team.
     keys = [signing_key(session.store).public]
-    manifest = build_eval(
-        pack, current, candidate, 50, bundle, seed=seed, week=week, keys=keys, allow_fewer=True
-    )
+    # A demo on a team seals its eval as the lead's would be; one on no team (the demo made
+    # before it had a roster) keeps the plain file, which only a workspace on no team imports.
+    team = roster.current(session.store)
+    seal = None if team is None else seal_to_team(session.store)
+    manifest = build_eval(pack, current, candidate, 50, bundle, seed=seed, week=week, keys=keys,
+                          allow_fewer=True, seal=seal, store=session.store)  # fmt: skip
     import_bundle(session.store, session.writer, bundle)
     _judge(session, manifest["eval"]["case_types"], seed)
     # The demo lead runs the shipped gate on it, as a team would: Home shows that run.

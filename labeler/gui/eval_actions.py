@@ -25,6 +25,7 @@ from labeler.changes import Changes
 from labeler.errors import ValidationError
 from labeler.gui.errors import show_error, show_message
 from labeler.gui.tasks import TaskThread, run_on_reader, run_task
+from labeler.progress import CancelCheck, ProgressCallback
 from labeler.resources import shipped_path
 from labeler.workspace import Workspace
 
@@ -108,26 +109,47 @@ def build_eval_dialog(
         return None
     from labeler.evals.lineage import workspace_keys
 
-    return start_build_eval(parent, values, then_import, workspace_keys(workspace.store))
+    keys = workspace_keys(workspace.store)
+    return start_build_eval(parent, workspace, values, then_import, keys)
 
 
 def start_build_eval(
     parent: QWidget,
+    workspace: Workspace,
     values: tuple[Path, Path, Path, int, Path, str, bool],
     then_import: Callable[[Path], None],
     keys: list[Any],
 ) -> TaskThread:
-    """Build off the GUI thread; the pack must verify against ``keys`` (the workspace's)."""
-    from labeler.evals.build import build_eval
+    """Build off the GUI thread, signed and sealed to the workspace's team (a workspace on no
+    team is refused, as 'labeler eval build' refuses it); the pack must verify against
+    ``keys`` (the workspace's)."""
+    from labeler.evals.build import build_eval, seal_for_eval
 
     pack, current, candidate, size, output, week_text, allow_fewer = values
 
+    def operation(_progress: ProgressCallback, _cancel: CancelCheck) -> dict[str, Any]:
+        store = workspace.open_reader()  # the worker reads through its own connection
+        try:
+            seal = seal_for_eval(store)
+            return build_eval(pack, current, candidate, size, output, week=week_text or None,
+                              keys=keys, allow_fewer=allow_fewer, seal=seal,
+                              store=store)  # fmt: skip
+        finally:
+            store.close()
+
     def done(manifest: dict[str, Any]) -> None:
+        withheld = manifest["statistics"].get("withheld")
         show_message(
             parent,
             "Eval bundle built",
-            f"{manifest['item_count']} blind pairs in {output}"
+            f"{manifest['item_count']} blind pairs in {output}, sealed to the team"
             + (f" (fewer than the {size} asked for)" if manifest["item_count"] < size else "")
+            + (
+                f"; {withheld} restricted items are not readable on this laptop, so none of "
+                "them is in the eval"
+                if withheld
+                else ""
+            )
             + "; importing it now.",
         )
         then_import(output)
@@ -135,16 +157,7 @@ def start_build_eval(
     return run_task(
         parent,
         "Building the eval bundle",
-        lambda _p, _c: build_eval(
-            pack,
-            current,
-            candidate,
-            size,
-            output,
-            week=week_text or None,
-            keys=keys,
-            allow_fewer=allow_fewer,
-        ),
+        operation,
         done,
         lambda err: show_error(parent, "Cannot build the eval", err),
     )

@@ -253,7 +253,8 @@ class BuildOptionsRecord(Struct):
 
 class BundleStatistics(Struct):
     """What the builder saw (docs/formats/capture-events.md). Week bundles: events through
-    holdout; eval bundles: holdout_items, eligible, per_case_type."""
+    holdout; eval bundles: holdout_items, eligible, per_case_type, and withheld (the sealed
+    week's restricted items the building laptop could not read, so none is in the eval)."""
 
     events: Count | None = None
     by_signal: CountMap | None = None
@@ -270,6 +271,7 @@ class BundleStatistics(Struct):
     eligible: Count | None = None
     sampled: Count | None = None
     per_case_type: CountMap | None = None
+    withheld: Count | None = None
 
 
 class PackRef(Struct):

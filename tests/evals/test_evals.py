@@ -10,13 +10,17 @@ from click.testing import CliRunner
 
 from labeler.cli import cli
 from labeler.clock import utc_now
+from labeler.crypto import roster
+from labeler.crypto.sealed import is_sealed
 from labeler.demo.build import open_or_build_demo
+from labeler.demo.eval import add_demo_eval
 from labeler.errors import ValidationError
 from labeler.evals.build import build_eval
 from labeler.evals.results import judgments, report
 from labeler.labeling.session import LabelingSession
 from labeler.packs.export import PackOptions, export_pack
 from labeler.resources import shipped_path
+from labeler.store import bundles as bundle_rows
 from labeler.triage.bundle_file import read_bundle
 from labeler.triage.bundle_import import import_bundle
 from tests.conftest import close_session
@@ -96,7 +100,10 @@ def test_malformed_outputs_are_refused(tmp_path: Path, lead: LabelingSession) ->
         build_eval(pack, good, good, 50, tmp_path / "e.lbundle", keys=lead_keys(lead))
     key = tmp_path / "lead.pub"
     key.write_text(lead_keys(lead)[0].minisign_file())
-    common = ["eval", "build", "--holdout", str(pack), "--current", str(good)]
+    roster.init(lead.store, lead.writer, "Lee")  # the CLI builds only on a team: sealed
+    path = str(lead.store.path)
+    close_session(lead)
+    common = ["--workspace", path, "eval", "build", "--holdout", str(pack), "--current", str(good)]
     common += ["--pubkey", str(key), "-o", str(tmp_path / "x")]
     result = CliRunner().invoke(cli, [*common, "--candidate", str(bad), "--size", "60"])
     assert result.exit_code == 2 and "line 1" in result.output
@@ -125,6 +132,20 @@ def test_demo_eval_exports_judgments_the_gate_reads(tmp_path: Path, lead: Labeli
         cli, ["--workspace", path, "eval", "gate", str(out), "--policy", policy, "--json"]
     )  # the workspace that exported them checks their signature with its own key
     assert gate.exit_code == 1 and json.loads(gate.output)["verdict"] == "DO NOT SHIP"
+
+
+def test_the_demo_eval_is_sealed_once_the_demo_is_a_team(
+    tmp_path: Path, lead: LabelingSession
+) -> None:
+    """The demo on no team keeps its plain eval (the fixture built one); on a team it seals
+    it, and imports it through the sealed path."""
+    roster.init(lead.store, lead.writer, "Lee")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    bundle_id = add_demo_eval(lead, scratch, seed=11)
+    assert is_sealed(scratch / "eval.lbundle")
+    assert bundle_rows.find(lead.store, bundle_id) is not None
+    assert report(lead, bundle_id).judged > 10
 
 
 def _fresh_eval(tmp_path: Path, lead: LabelingSession) -> list[str]:

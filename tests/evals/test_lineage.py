@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from labeler.cli import cli
+from labeler.crypto import roster
 from labeler.crypto.signing import signing_key
 from labeler.demo.build import open_or_build_demo
 from labeler.errors import ValidationError
@@ -21,7 +22,7 @@ from labeler.triage.bundle_file import read_bundle
 from labeler.workspace import Workspace
 from tests.conftest import close_session
 from tests.evals.test_evals import outputs
-from tests.factories import lead_keys, resign
+from tests.factories import lead_keys, resign, sealed_parts
 
 
 @pytest.fixture
@@ -75,8 +76,11 @@ def test_fewer_eligible_items_than_asked_is_refused_unless_allowed(
     key.write_text(lead_keys(lead)[0].minisign_file())
     eligible = len(_rows(pack))
     assert eligible < 100
-    args = ["eval", "build", "--holdout", str(pack), "--current", str(current), "--candidate",
-            str(candidate), "--size", "100", "--pubkey", str(key),
+    roster.init(lead.store, lead.writer, "Lee")  # the CLI builds only on a team: sealed
+    path = str(lead.store.path)
+    close_session(lead)
+    args = ["--workspace", path, "eval", "build", "--holdout", str(pack), "--current",
+            str(current), "--candidate", str(candidate), "--size", "100", "--pubkey", str(key),
             "-o", str(tmp_path / "e.lbundle")]  # fmt: skip
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
@@ -86,7 +90,7 @@ def test_fewer_eligible_items_than_asked_is_refused_unless_allowed(
     result = CliRunner().invoke(cli, [*args, "--allow-fewer"])
     assert result.exit_code == 0, result.output
     assert f"WARNING: only {eligible} pairs, not the 100 asked for" in result.output
-    manifest = read_bundle(tmp_path / "e.lbundle").manifest
+    manifest, _ = sealed_parts(tmp_path / "e.lbundle", path)
     assert manifest["statistics"]["sampled"] == eligible and manifest["options"]["allow_fewer"]
 
 
@@ -140,6 +144,7 @@ def test_trained_on_must_be_a_verified_training_pack(tmp_path: Path, lead: Label
 
 def test_the_workspace_keys_verify_by_default(tmp_path: Path, lead: LabelingSession) -> None:
     pack, train, current, candidate = _setup(tmp_path, lead)
+    roster.init(lead.store, lead.writer, "Lee")
     path = str(lead.store.path)
     close_session(lead)
     args = ["--workspace", path, "eval", "build", "--holdout", str(pack), "--current", str(current),

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from labeler.crypto import roster
+from labeler.crypto.sealed import is_sealed
 from labeler.crypto.signing import signing_key
 from labeler.gui import eval_actions, pack_actions, team_actions
 from labeler.gui.main_window import MainWindow
@@ -140,11 +142,23 @@ def test_running_the_gate_then_building_the_next_eval_in_the_app(
 
     values = (pack, current, candidate, 50, bundle, "2026-W48", True)  # the demo holdout < 50
     keys = workspace_keys(workspace.store)
-    wait_thread(
-        qtbot, eval_actions.start_build_eval(lead_window, values, lead_window.import_bundle, keys)
-    )
+
+    def build() -> None:
+        thread = eval_actions.start_build_eval(
+            lead_window, workspace, values, lead_window.import_bundle, keys
+        )
+        wait_thread(qtbot, thread)
+
+    build()  # the demo is on no team: an eval is never written in plaintext
+    errors = visible_dialogs("errorDialog")
+    assert errors and "sealed to the team roster" in errors[0].text()  # type: ignore[attr-defined]
+    assert not bundle.exists()
+    close_messages()
+    roster.init(workspace.store, workspace.writer, "Lee")
+    build()
     errors = visible_dialogs("errorDialog")
     assert not errors, errors[0].text()  # type: ignore[attr-defined]
+    assert is_sealed(bundle) and b"answer to" not in bundle.read_bytes()
     qtbot.waitUntil(lambda: workspace.info().bundles == before + 1, timeout=30_000)
     close_messages()
     # The new eval has no judgments yet: the gate says so, and records nothing.
