@@ -144,7 +144,7 @@ def demo(
     path = (folder / "demo.lbw") if folder else workspace
     assert path is not None
     try:
-        ws = open_or_build_demo(path, role=role)
+        ws = open_or_build_demo(path, role=role, team=True)
         details = ws.info()
         click.echo(
             f"Demo workspace {details.path}: {details.items} items, {details.labels} labels "

@@ -28,8 +28,14 @@ def _demo_passphrase() -> str | None:
     return None if keys.keychain_available() else keys.DEMO_PASSPHRASE
 
 
-def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = None) -> Workspace:
-    """The demo workspace at ``path``: one week for a labeler, three labeled weeks for a lead."""
+def open_or_build_demo(
+    path: Path, role: str = "labeler", weeks: int | None = None, *, team: bool = False
+) -> Workspace:
+    """The demo workspace at ``path``: one week for a labeler, three labeled weeks for a lead.
+
+    ``team`` (what ``labeler demo`` asks for): on a team roster, its weeks sealed to it, as a
+    real team's are; without, a workspace on no team that takes plain bundles (the tests'
+    fixtures, which import plain bundles of their own)."""
     weeks = weeks or (3 if role == "lead" else 1)
     if path.exists():
         return Workspace.open(path, passphrase=_demo_passphrase())
@@ -38,7 +44,7 @@ def open_or_build_demo(path: Path, role: str = "labeler", weeks: int | None = No
         # Synthetic texts on fixed dates: keep them, or retention would empty the demo later.
         set_retention_weeks(ws.writer, 520)
         with tempfile.TemporaryDirectory(prefix="labeler-demo-") as scratch:
-            seal = _demo_team(ws, role, Path(scratch))
+            seal = _demo_team(ws, role, Path(scratch)) if team else None
             for offset in range(weeks):
                 start = DEMO_WEEK_START - dt.timedelta(weeks=weeks - 1 - offset)
                 _import_week(ws, Path(scratch), start, seal, seed=48 + offset)
@@ -79,7 +85,9 @@ def _demo_team(ws: Workspace, role: str, scratch: Path) -> SealTo:
         return seal_to_team(lead.store)
 
 
-def _import_week(ws: Workspace, scratch: Path, start: dt.date, seal: SealTo, seed: int) -> None:
+def _import_week(
+    ws: Workspace, scratch: Path, start: dt.date, seal: SealTo | None, seed: int
+) -> None:
     events = scratch / f"events-{start.isoformat()}.jsonl"
     with events.open("w", encoding="utf-8") as handle:
         for event in synthetic_events(start, seed=seed):

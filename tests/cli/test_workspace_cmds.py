@@ -135,3 +135,25 @@ def test_profile_set_and_show(tmp_path: Path, memory_keyring) -> None:
         "Ana K (labeler, without restricted access)"
         in run("--workspace", path, "profile", "show").output
     )
+
+
+def test_the_demo_is_a_sealed_team(tmp_path: Path, memory_keyring) -> None:
+    """'labeler demo' sets the workspace up as a real team's: a roster the lead signed, and
+    its week imported from a bundle the lead sealed (a plain one would now be refused)."""
+    from labeler.crypto import roster
+    from labeler.errors import ValidationError
+    from labeler.triage.bundle_import import import_bundle
+    from labeler.workspace import Workspace
+    from tests.factories import week_bundle
+
+    for role in ("labeler", "lead"):
+        path = tmp_path / f"{role}.lbw"
+        assert run("demo", "--workspace", str(path), "--no-gui", "--role", role).exit_code == 0
+        with Workspace.open(path) as ws:
+            team = roster.current(ws.store)
+            me = roster.me(ws.store)
+            assert team is not None and me is not None and me.role == role
+            assert ws.session.profile is not None and ws.session.profile.role == role
+            assert ws.info().bundles >= 1
+            with pytest.raises(ValidationError, match="not a sealed bundle"):
+                import_bundle(ws.store, ws.writer, week_bundle(tmp_path / f"{role}.lbundle", 2))
