@@ -95,17 +95,21 @@ class SealedFile:
     def recipients(self, name: str) -> list[str]:
         return list(self._parts[name].recipients)
 
+    def check_readable(self, name: str, identities: list[Any]) -> None:
+        """Raise ``ValidationError`` unless one of ``identities`` is among the part's readers."""
+        mine = {str(identity.to_public()) for identity in identities}
+        if not mine.intersection(self._parts[name].recipients):
+            raise ValidationError(
+                f"{self.path.name}: {name}{PART_SUFFIX} is encrypted to no identity this "
+                "laptop holds; it is for other members of the team."
+            )
+
     def decrypt(self, name: str, identities: list[Any], sink: Callable[[bytes], None]) -> None:
         """Stream part ``name`` through age into ``sink`` (chunks of plaintext); raises
         ``ValidationError`` if no identity opens it, or the part was changed."""
         entry = self._parts[name]
         where = f"{self.path.name}: {name}{PART_SUFFIX}"
-        mine = {str(identity.to_public()) for identity in identities}
-        if not mine.intersection(entry.recipients):
-            raise ValidationError(
-                f"{where} is encrypted to no identity this laptop holds; it is for other "
-                "members of the team."
-            )
+        self.check_readable(name, identities)
         import pyrage
 
         try:
