@@ -134,7 +134,7 @@ class SealedFile:
 
         entry = self._parts[name]
         with _open_zip(self.path) as (_, archive), archive.open(name + PART_SUFFIX) as member:
-            reader = _HashingReader(member, entry.size)
+            reader = _HashingReader(member, entry.size, f"{self.path.name}: {name}{PART_SUFFIX}")
             pyrage.decrypt_io(reader, _Sink(sink), identities)
             if reader.read(1):
                 raise ValidationError(
@@ -161,8 +161,9 @@ class _Sink(io.RawIOBase):
 class _HashingReader(io.RawIOBase):
     """Reads a zip member, counting and hashing the ciphertext, refusing more than declared."""
 
-    def __init__(self, member: IO[bytes], declared: int) -> None:
+    def __init__(self, member: IO[bytes], declared: int, where: str) -> None:
         self._member = member
+        self._where = where
         self._hash = hashlib.sha256()
         self._declared = declared
         self.count = 0
@@ -174,7 +175,7 @@ class _HashingReader(io.RawIOBase):
         data = self._member.read(1 << 16 if size is None or size < 0 else size)
         self.count += len(data)
         if self.count > self._declared:
-            raise ValidationError("a sealed part is longer than its seal says.")
+            raise ValidationError(f"{self._where} is longer than its signed seal says.")
         self._hash.update(data)
         return data
 
