@@ -104,7 +104,7 @@ def sealed_parts(path: Path, workspace: str) -> tuple[dict[str, Any], bytes]:
         source = open_for(ws.store, path)
     manifest = dict(source.manifest)
     manifest.pop("created_at")
-    return manifest, b"".join(line + b"\n" for line in source.lines)
+    return manifest, b"".join(line + b"\n" for line in source.lines())
 
 
 def assigned_bundle(

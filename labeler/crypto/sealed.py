@@ -95,17 +95,21 @@ class SealedFile:
     def recipients(self, name: str) -> list[str]:
         return list(self._parts[name].recipients)
 
+    def check_readable(self, name: str, identities: list[Any]) -> None:
+        """Raise ``ValidationError`` unless one of ``identities`` is among the part's readers."""
+        mine = {str(identity.to_public()) for identity in identities}
+        if not mine.intersection(self._parts[name].recipients):
+            raise ValidationError(
+                f"{self.path.name}: {name}{PART_SUFFIX} is encrypted to no identity this "
+                "laptop holds; it is for other members of the team."
+            )
+
     def decrypt(self, name: str, identities: list[Any], sink: Callable[[bytes], None]) -> None:
         """Stream part ``name`` through age into ``sink`` (chunks of plaintext); raises
         ``ValidationError`` if no identity opens it, or the part was changed."""
         entry = self._parts[name]
         where = f"{self.path.name}: {name}{PART_SUFFIX}"
-        mine = {str(identity.to_public()) for identity in identities}
-        if not mine.intersection(entry.recipients):
-            raise ValidationError(
-                f"{where} is encrypted to no identity this laptop holds; it is for other "
-                "members of the team."
-            )
+        self.check_readable(name, identities)
         import pyrage
 
         try:
@@ -130,7 +134,7 @@ class SealedFile:
 
         entry = self._parts[name]
         with _open_zip(self.path) as (_, archive), archive.open(name + PART_SUFFIX) as member:
-            reader = _HashingReader(member, entry.size)
+            reader = _HashingReader(member, entry.size, f"{self.path.name}: {name}{PART_SUFFIX}")
             pyrage.decrypt_io(reader, _Sink(sink), identities)
             if reader.read(1):
                 raise ValidationError(
@@ -157,8 +161,9 @@ class _Sink(io.RawIOBase):
 class _HashingReader(io.RawIOBase):
     """Reads a zip member, counting and hashing the ciphertext, refusing more than declared."""
 
-    def __init__(self, member: IO[bytes], declared: int) -> None:
+    def __init__(self, member: IO[bytes], declared: int, where: str) -> None:
         self._member = member
+        self._where = where
         self._hash = hashlib.sha256()
         self._declared = declared
         self.count = 0
@@ -170,7 +175,7 @@ class _HashingReader(io.RawIOBase):
         data = self._member.read(1 << 16 if size is None or size < 0 else size)
         self.count += len(data)
         if self.count > self._declared:
-            raise ValidationError("a sealed part is longer than its seal says.")
+            raise ValidationError(f"{self._where} is longer than its signed seal says.")
         self._hash.update(data)
         return data
 

@@ -19,7 +19,7 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -131,12 +131,19 @@ class Bundle:
 
 @dataclass(frozen=True)
 class BundleSource:
-    """An opened bundle: members, manifest and integrity checked; items not yet parsed."""
+    """An opened bundle: members and manifest checked; items not yet parsed.
+
+    ``read_lines`` gives the item lines afresh on each call: a plain bundle's from memory
+    (its items file was read and hash-checked whole at open), a sealed one's decrypted anew
+    as a stream, checked as it ends (``sealed_bundle``) — so read them to the end before
+    acting on them.
+    """
 
     path: Path
     manifest: dict[str, Any]
     sha256: str
-    lines: list[bytes]
+    read_lines: Callable[[], Iterable[bytes]]
+    count: int  # the item lines this laptop reads (withheld items are not among them)
     # Restricted items of a sealed bundle whose text this laptop may not receive (ids only).
     withheld: tuple[str, ...] = ()
     signer: str | None = None  # the member who sealed it (sealed bundles)
@@ -149,7 +156,11 @@ class BundleSource:
     def items(self) -> Iterator[tuple[int, BundleItem]]:
         """(index, item) of every item, each validated before it is yielded; once all are
         read, the manifest's counts and options are checked against them."""
-        return _parse_items(self.path, self.lines, self.manifest, self.withheld)
+        return _parse_items(self.path, self.read_lines(), self.manifest, self.withheld)
+
+    def lines(self) -> Iterable[bytes]:
+        """The item lines, as they are in the file (the ones this laptop may read)."""
+        return self.read_lines()
 
 
 def _refuse(path: Path, sentence: str) -> ValidationError:
@@ -308,7 +319,7 @@ def open_bundle(path: Path) -> BundleSource:
         raise _refuse(
             path, f"manifest says {manifest['item_count']} items, items.jsonl has {len(lines)}."
         )
-    return BundleSource(path, manifest, digest, lines)
+    return BundleSource(path, manifest, digest, lines.__iter__, len(lines))
 
 
 def _short(err: BaseException) -> str:
@@ -408,7 +419,7 @@ _encode_sorted = msgspec.json.Encoder(order="sorted").encode
 
 
 def _parse_items(
-    path: Path, lines: list[bytes], manifest: dict[str, Any], withheld: tuple[str, ...] = ()
+    path: Path, lines: Iterable[bytes], manifest: dict[str, Any], withheld: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, BundleItem]]:
     week, kind = manifest["week"], manifest.get("kind", "week")
     seen: set[str] = set()

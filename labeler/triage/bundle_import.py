@@ -1,8 +1,16 @@
 """Import a bundle file into the workspace: validate everything, then write in one transaction.
 
-Validation runs on the caller's thread; the insert is one job on the writer. (Overlapping
-validation with the insert row by row was tried and measured slower: the two threads convoy
-on the GIL at every row.)
+Two passes over the item lines. Pass 1, on the caller's thread, validates every item and
+compares and PII-scans them ``BATCH`` at a time, keeping only each new item's routing; pass
+2, one job on the writer, reads the lines again, rebuilds the rows and inserts them ``BATCH``
+at a time in one transaction, which rolls back if the second read differs from the first.
+So memory is bounded by a batch of items and their texts (~10 MB at 5,000), the longest
+line, and what the one-transaction design needs kept for every item: its routing, id and
+the validator's set of ids (~100 bytes an item) — plus, for a plain bundle, its items file,
+which ``open_bundle`` holds whole; a sealed bundle is decrypted as a stream in both passes.
+(Overlapping validation with the insert row by row was tried and measured slower: the two
+threads convoy on the GIL at every row. Holding every parsed item for one pass cost 826 MB
+at 100k items.)
 
 Routing is re-derived here, never taken from the file: the PII detector runs again on every
 item's texts, and an item with a match, a PII span in the file, reason ``sensitive_data`` or
@@ -13,6 +21,7 @@ not). A restricted item is never an overlap item. The detector is most of an imp
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,27 +153,102 @@ def import_bundle(
         return _import(store, writer, path, progress, should_cancel)
 
 
+BATCH = 5_000  # items checked, compared and scanned at a time; rows inserted at a time
+
+
+@dataclass
+class _Plan:
+    """What pass 1 keeps of a bundle for pass 2: the routing of each new item (by id, in
+    order) and the counts, a few dozen bytes an item; never an item's text."""
+
+    routes: dict[str, Routing] = dataclasses.field(default_factory=dict)
+    seen: int = 0
+    skipped: int = 0
+    rerouted: int = 0
+    conflict: str | None = None  # the first id held here with other content
+
+
 def _fresh_items(
-    store: Store, entries: list[tuple[int, BundleItem]]
-) -> tuple[list[tuple[int, BundleItem]], int]:
-    """The entries not in the workspace yet, and how many a deletion request covers."""
+    store: Store, entries: list[tuple[int, BundleItem]], plan: _Plan
+) -> list[tuple[int, BundleItem]]:
+    """The entries not in the workspace yet; counts those a deletion request covers and
+    notes the first that the workspace holds with other content."""
     known = item_rows.content_hashes(store, [item.id for _, item in entries])
     purged = tombstoned(store, {item.subject_hash for _, item in entries if item.subject_hash})
     fresh = []
-    skipped = 0
     for seq, item in entries:
         if item.subject_hash in purged:
-            skipped += 1  # a deletion request covers this subject: never import it again
+            plan.skipped += 1  # a deletion request covers this subject: never import it again
             continue
         digest = known.get(item.id)
         if digest is None:
             fresh.append((seq, item))
-        elif digest != item.content_hash:
-            raise ValidationError(
+        elif digest != item.content_hash and plan.conflict is None:
+            plan.conflict = (
                 f"item {seq} (id {item.id!r}): the workspace already holds different "
                 "content under this id; nothing was imported."
             )
-    return fresh, skipped
+    return fresh
+
+
+def _plan(
+    store: Store, source: BundleSource, progress: ProgressCallback, cancel: CancelCheck
+) -> _Plan:
+    """Pass 1: every item validated, compared with the workspace and scanned for personal
+    data, a batch at a time, keeping only each new item's routing. Raises before anything
+    is written if any item is bad (validation ends only with the last line)."""
+    plan = _Plan()
+    sealed_restricted = frozenset(source.sealed_restricted)
+    batch: list[tuple[int, BundleItem]] = []
+
+    def settle() -> None:
+        fresh = _fresh_items(store, batch, plan)
+        routes = _routes(fresh)
+        for _, item in fresh:
+            routing = routes[item.id]
+            if item.id in sealed_restricted:  # sealed as restricted: stays so
+                routing = Routing(True, routing.pii, False)
+            plan.rerouted += routing.restricted and not item.restricted
+            plan.routes[item.id] = routing
+        plan.seen += len(batch)
+        batch.clear()
+        check_cancel(cancel)
+        progress(plan.seen, source.count + 1, f"Checking and scanning {source.count} items")
+
+    for entry in source.items():
+        batch.append(entry)
+        if len(batch) == BATCH:
+            settle()
+    settle()
+    if plan.conflict is not None:
+        raise ValidationError(plan.conflict)
+    return plan
+
+
+def _insert_new(tx: WriteStore, source: BundleSource, plan: _Plan, kind: str,
+                cancel: CancelCheck) -> None:  # fmt: skip
+    """Pass 2, inside the writer's transaction: the lines read again (a sealed bundle is
+    decrypted again, and its reader refuses bytes other than pass 1's), each new item's row
+    rebuilt with pass 1's routing and inserted a batch at a time."""
+    decode = msgspec.json.Decoder(BundleItem).decode
+    rows: list[tuple[Any, ...]] = []
+    try:
+        for seq, line in enumerate(source.lines()):
+            item = decode(line)
+            routing = plan.routes.get(item.id)
+            if routing is None:
+                continue  # held already, or covered by a deletion request
+            rows.append(_row(item, source.id, seq, routing))
+            if len(rows) == BATCH:
+                item_rows.insert_rows(tx, rows, kind=kind)
+                rows.clear()
+                check_cancel(cancel)
+    except msgspec.DecodeError:  # not the bytes pass 1 checked
+        raise ValidationError(
+            f"{source.path.name}: the file changed while it was being imported; nothing was "
+            "imported."
+        ) from None
+    item_rows.insert_rows(tx, rows, kind=kind)
 
 
 def _import(
@@ -173,48 +257,35 @@ def _import(
     progress(0, 1, "Checking the bundle")
     source = open_for(store, path)
     if bundle_rows.find(store, source.id) is not None:
-        return ImportResult(source.id, 0, len(source.lines), Changes())
-    progress(0, 4, "Checking every item")
-    entries = list(source.items())  # everything is validated before anything is written
-    check_cancel(cancel)
-    progress(1, 4, "Comparing with the workspace")
-    fresh, skipped = _fresh_items(store, entries)
-    check_cancel(cancel)
-    routes = _routes(fresh, progress, cancel)
-    for item_id in set(source.sealed_restricted).intersection(
-        routes
-    ):  # sealed as restricted: stays so
-        routes[item_id] = Routing(True, routes[item_id].pii, False)
-    progress(3, 4, f"Writing {len(fresh)} items")
-    rows = [_row(item, source.id, seq, routes[item.id]) for seq, item in fresh]
+        return ImportResult(source.id, 0, source.count, Changes())
+    plan = _plan(store, source, progress, cancel)  # everything checked before a write
+    new_ids = list(plan.routes)
+    progress(source.count, source.count + 1, f"Writing {len(new_ids)} items")
 
     def write(tx: WriteStore) -> bool:
         if bundle_rows.find(tx, source.id) is not None:
             return False  # imported meanwhile (another window or process): nothing to do
         bundle_rows.insert(tx, source.manifest, source.sha256, utc_now())
         kind = item_rows.kind_of_bundle(source.manifest.get("kind", "week"))
-        item_rows.insert_rows(tx, rows, kind=kind)
+        _insert_new(tx, source, plan, kind, cancel)
         if source.withheld:  # sealed to others: their id and kind, nothing more
             rosters.withhold(tx, [(i, source.id, kind) for i in source.withheld])
-        assignment_rows.record(
-            tx, source.id, source.manifest.get("assignment"), [item.id for _, item in fresh]
-        )
+        assignment_rows.record(tx, source.id, source.manifest.get("assignment"), new_ids)
         if source.manifest.get("kind") == "eval":
-            eval_rows.record(tx, source.manifest, [item.id for _, item in fresh])
+            eval_rows.record(tx, source.manifest, new_ids)
         return True
 
     if not writer.run(write):
-        return ImportResult(source.id, 0, len(source.lines), Changes())
-    progress(4, 4, "Imported")
-    added = frozenset(item.id for _, item in fresh)
-    rerouted = sum(routes[item.id].restricted and not item.restricted for _, item in fresh)
+        return ImportResult(source.id, 0, source.count, Changes())
+    progress(source.count + 1, source.count + 1, "Imported")
+    added = frozenset(new_ids)
     return ImportResult(
         source.id,
         len(added),
-        len(entries) - len(added) - skipped,
+        plan.seen - len(added) - plan.skipped,
         Changes(items=added, bundles=frozenset({source.id}), all_items=True),
-        skipped,
-        rerouted,
+        plan.skipped,
+        plan.rerouted,
     )
 
 
@@ -231,17 +302,12 @@ def open_for(store: Store, path: Path) -> BundleSource:
     return open_bundle(path)
 
 
-def _routes(
-    fresh: list[tuple[int, BundleItem]], progress: ProgressCallback, cancel: CancelCheck
-) -> dict[str, Routing]:
-    """Every new item's routing: the PII scan of all their texts at once (the slow part)."""
-    progress(2, 4, f"Scanning {len(fresh)} items for personal data")
+def _routes(fresh: list[tuple[int, BundleItem]]) -> dict[str, Routing]:
+    """The routing of a batch of new items: the PII scan of all their texts at once."""
     fields = [(item.id, field, text) for _, item in fresh for field, text in
               item_texts(item).items() if text]  # fmt: skip
-    check_cancel(cancel)
     detected: dict[str, dict[str, list[PiiSpan]]] = {}
     for index, spans in pii.findings([text for _, _, text in fields]).items():
         item_id, field, _ = fields[index]
         detected.setdefault(item_id, {})[field] = spans
-    check_cancel(cancel)
     return {item.id: route(item, detected.get(item.id, {})) for _, item in fresh}

@@ -14,7 +14,11 @@ put together, as for a plain bundle. Parts are decrypted as streams, line by lin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,32 +113,126 @@ def write_sealed_bundle(
     return manifest
 
 
-class _Lines:
-    """Collects a part's plaintext as lines while it is decrypted, within a byte budget."""
+class _PartLines:
+    """The item lines of the parts this laptop reads, decrypted afresh as a stream on each
+    call: memory is bounded by a few blocks of plaintext and the longest line, never by the
+    bundle. Every read checks the caps, that the lines add up to ``expected``, the manifest's
+    sha256 when it covers what is read, and that it read the same bytes as the first read (a
+    file swapped between an import's check and its write is refused, not half-trusted).
 
-    def __init__(self, path: Path, budget: int) -> None:
-        self.path = path
-        self.budget = budget
-        self.lines: list[bytes] = []
-        self.hash = hashlib.sha256()
-        self.size = 0
-        self._tail = b""
+    A sentence about the plaintext comes at the end of a read, after its lines: callers write
+    nothing before a read has ended (the import checks in one read and writes in a second,
+    inside its transaction)."""
 
-    def __call__(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.size > self.budget:
-            raise ValidationError(f"{self.path.name}: the items expand beyond the cap.")
-        self.hash.update(chunk)
-        pieces = (self._tail + chunk).split(b"\n")
-        self._tail = pieces.pop()
-        self.lines.extend(pieces)
-        if len(self.lines) > MAX_ITEMS:
-            raise ValidationError(f"{self.path.name}: more than {MAX_ITEMS} items.")
+    def __init__(self, file: sealed.SealedFile, identities: list[Any], parts: list[str],
+                 expected: int, declared: dict[str, Any] | None) -> None:  # fmt: skip
+        self.file, self.identities, self.parts = file, identities, parts
+        self.expected = expected
+        self.declared = declared  # the manifest's hash and size, when they cover these parts
+        self._first: str | None = None
 
-    def finish(self) -> list[bytes]:
-        if self._tail:
-            raise ValidationError(f"{self.path.name}: the last item line is not ended.")
-        return self.lines
+    def __call__(self) -> Iterator[bytes]:
+        name = self.file.path.name
+        digest = hashlib.sha256()
+        size = count = 0
+        tail = b""
+        for block in decrypted_blocks(self.file, self.identities, self.parts):
+            size += len(block)
+            if size > MAX_UNCOMPRESSED_BYTES:
+                raise ValidationError(f"{name}: the items expand beyond the cap.")
+            digest.update(block)
+            pieces = (tail + block).split(b"\n")
+            tail = pieces.pop()
+            count += len(pieces)
+            if count > min(self.expected, MAX_ITEMS):
+                raise self._miscount()
+            yield from pieces
+        if tail:
+            raise ValidationError(f"{name}: the last item line is not ended.")
+        if count != self.expected:
+            raise self._miscount()
+        if self.declared is not None and (digest.hexdigest(), size) != (
+            self.declared["sha256"], self.declared["size"]
+        ):  # fmt: skip
+            raise ValidationError(f"{name}: the items do not match the sha256 in the manifest.")
+        if self._first is None:
+            self._first = digest.hexdigest()
+        elif self._first != digest.hexdigest():
+            raise ValidationError(
+                f"{name}: the file changed while it was being imported; nothing was imported."
+            )
+
+    def _miscount(self) -> ValidationError:
+        return ValidationError(
+            f"{self.file.path.name}: the manifest says {self.expected} items "
+            f"{'in all' if self.declared else 'for this laptop'}; the parts hold another number."
+        )
+
+
+_END = object()
+BLOCK_BYTES = 1 << 20  # plaintext handed over a MB at a time: a few hundred hand-overs
+
+
+def decrypted_blocks(
+    file: sealed.SealedFile, identities: list[Any], parts: list[str]
+) -> Iterator[bytes]:
+    """The plaintext of ``parts``, one after the other, in blocks of about a MB.
+
+    age (pyrage) decrypts by pushing plaintext into a sink; a thread runs it and hands blocks
+    over a queue of four, so the caller pulls lines at its own pace with at most ~5 MB in
+    flight. (Collecting a part's lines in a list was simpler and held the whole bundle.) A
+    caller that stops early stops the decryption; an error in it is raised here."""
+    handover: queue.Queue[Any] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def put(value: Any) -> None:
+        while not stop.is_set():
+            try:
+                handover.put(value, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+        raise _Stopped
+
+    pending: list[bytes] = []
+    held = 0
+
+    def sink(chunk: bytes) -> None:
+        nonlocal held
+        pending.append(chunk)
+        held += len(chunk)
+        if held >= BLOCK_BYTES:
+            put(b"".join(pending))
+            pending.clear()
+            held = 0
+
+    def run() -> None:
+        try:
+            for part in parts:
+                file.decrypt(part, identities, sink)
+            if pending:
+                put(b"".join(pending))
+            put(_END)
+        except _Stopped:
+            pass
+        except BaseException as err:  # handed to the reader, which raises it
+            with contextlib.suppress(_Stopped):
+                put(err)
+
+    worker = threading.Thread(target=run, name="bundle-decrypt", daemon=True)
+    worker.start()
+    try:
+        while (value := handover.get()) is not _END:
+            if isinstance(value, BaseException):
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join()
+
+
+class _Stopped(Exception):
+    """The reader stopped early: the decryption ends where it is."""
 
 
 def open_sealed_bundle(store: Store, path: Path) -> BundleSource:
@@ -167,29 +265,23 @@ def open_sealed_bundle(store: Store, path: Path) -> BundleSource:
     if file.header != {"bundle_id": manifest["bundle_id"], "week": manifest["week"],
                        "kind": manifest.get("kind", "week")}:  # fmt: skip
         raise ValidationError(f"{name}: the seal and the manifest name different bundles.")
-    sink = _Lines(path, MAX_UNCOMPRESSED_BYTES)
-    file.decrypt(ITEMS_PART, identities, sink)
     me = roster.me(store)
     reads_restricted = (
         bool(ids) and file.has_part(RESTRICTED_PART) and me is not None and me.restricted
     )
     if ids and not file.has_part(RESTRICTED_PART):
         raise ValidationError(f"{name}: the restricted items' part is missing.")
-    if reads_restricted:
-        file.decrypt(RESTRICTED_PART, identities, sink)
-    lines = sink.finish()
-    declared = manifest["files"][ITEMS]
+    parts = [ITEMS_PART, RESTRICTED_PART] if reads_restricted else [ITEMS_PART]
+    for part in parts:  # said now, not at the first line: this laptop cannot read it at all
+        file.check_readable(part, identities)
     expected = manifest["item_count"] - (0 if reads_restricted else len(ids))
-    if len(lines) != expected:
+    if not 0 <= expected <= MAX_ITEMS:
         raise ValidationError(
             f"{name}: the manifest says {manifest['item_count']} items; the parts hold another "
             "number."
         )
-    if reads_restricted and (sink.hash.hexdigest(), sink.size) != (
-        declared["sha256"],
-        declared["size"],
-    ):
-        raise ValidationError(f"{name}: the items do not match the sha256 in the manifest.")
+    declared = manifest["files"][ITEMS] if reads_restricted or not ids else None
+    lines = _PartLines(file, identities, parts, expected, declared)
     withheld = () if reads_restricted else tuple(ids)
     read = tuple(ids) if reads_restricted else ()
-    return BundleSource(path, manifest, file.sha256, lines, withheld, member.id, read)
+    return BundleSource(path, manifest, file.sha256, lines, expected, withheld, member.id, read)

@@ -178,3 +178,27 @@ def test_the_cli_builds_sealed_and_says_why_it_cannot(
                                    str(out)])  # fmt: skip
     assert imported.exit_code == 0 and "items added" in imported.output
     team.clear()  # closed above
+
+
+def test_a_bundle_swapped_between_the_check_and_the_write_writes_nothing(
+    team: dict[str, Workspace], tmp_path: Path
+) -> None:
+    # The import reads a sealed bundle twice (checks, then writes in its transaction): if the
+    # file changes in between, the second read is refused and the transaction rolls back.
+    bundle = _build(tmp_path, team["tia"])
+    (tmp_path / "again").mkdir()
+    other = _build(tmp_path / "again", team["tia"])  # the same items, sealed afresh
+    assert other.read_bytes() != bundle.read_bytes()
+    bo = team["bo"]
+    before = meta.counts(bo.store)
+
+    def swap(done: int, total: int, what: str) -> None:
+        if what.startswith("Writing"):
+            bundle.write_bytes(other.read_bytes())
+
+    with pytest.raises(
+        ValidationError, match=r"week\.lbundle: items\.age (is longer than|does not match)"
+    ):
+        import_bundle(bo.store, bo.writer, bundle, progress=swap)
+    assert meta.counts(bo.store) == before
+    assert bo.store.query("SELECT count(*) FROM bundles") == [(0,)]
