@@ -89,6 +89,10 @@ class SealedFile:
     def header(self) -> dict[str, Any]:
         return self.seal.header
 
+    @property
+    def part_names(self) -> list[str]:
+        return list(self._parts)
+
     def has_part(self, name: str) -> bool:
         return name in self._parts
 
@@ -102,6 +106,24 @@ class SealedFile:
             raise ValidationError(
                 f"{self.path.name}: {name}{PART_SUFFIX} is encrypted to no identity this "
                 "laptop holds; it is for other members of the team."
+            )
+
+    def check_part(self, name: str) -> None:
+        """Check a part this laptop will not decrypt against the signed seal (its size and
+        the sha256 of its ciphertext), so that no byte of the file goes unchecked."""
+        entry = self._parts[name]
+        where = f"{self.path.name}: {name}{PART_SUFFIX}"
+        try:
+            with _open_zip(self.path) as (_, archive), archive.open(name + PART_SUFFIX) as member:
+                reader = _HashingReader(member, entry.size, where)
+                while reader.read(1 << 20):
+                    pass
+        except (OSError, EOFError, zipfile.BadZipFile):  # a CRC that no longer holds
+            raise ValidationError(f"{where} was changed or damaged.") from None
+        if reader.count != entry.size or reader.digest() != entry.sha256:
+            raise ValidationError(
+                f"{self.path.name}: {name}{PART_SUFFIX} does not match its sha256 in the signed "
+                "seal: the file was changed or damaged."
             )
 
     def decrypt(self, name: str, identities: list[Any], sink: Callable[[bytes], None]) -> None:
@@ -118,7 +140,8 @@ class SealedFile:
             raise
         except pyrage.DecryptError:
             raise ValidationError(
-                f"{where} cannot be decrypted with this laptop's identity."
+                f"{where} was changed or damaged: age cannot authenticate it with this laptop's "
+                "identity, which the seal names among its readers."
             ) from None
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError):
             raise ValidationError(

@@ -274,6 +274,8 @@ def open_sealed_bundle(store: Store, path: Path) -> BundleSource:
     parts = [ITEMS_PART, RESTRICTED_PART] if reads_restricted else [ITEMS_PART]
     for part in parts:  # said now, not at the first line: this laptop cannot read it at all
         file.check_readable(part, identities)
+    for part in set(file.part_names) - {MANIFEST_PART, *parts}:
+        file.check_part(part)  # not for this laptop, but no byte of the file goes unchecked
     expected = manifest["item_count"] - (0 if reads_restricted else len(ids))
     if not 0 <= expected <= MAX_ITEMS:
         raise ValidationError(

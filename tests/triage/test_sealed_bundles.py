@@ -202,3 +202,22 @@ def test_a_bundle_swapped_between_the_check_and_the_write_writes_nothing(
         import_bundle(bo.store, bo.writer, bundle, progress=swap)
     assert meta.counts(bo.store) == before
     assert bo.store.query("SELECT count(*) FROM bundles") == [(0,)]
+
+
+def test_a_part_this_laptop_cannot_read_is_still_checked(
+    team: dict[str, Workspace], tmp_path: Path
+) -> None:
+    """A byte changed in the restricted part: Ana cannot decrypt it, but the signed seal's
+    sha256 of it must still hold, or Ana and Bo would hold different weeks."""
+    bundle = _build(tmp_path, team["tia"])
+    with zipfile.ZipFile(bundle) as archive:
+        info = archive.getinfo("restricted.age")
+    start = info.header_offset + 30 + len(info.filename)
+    raw = bytearray(bundle.read_bytes())
+    raw[start + info.compress_size // 2] ^= 0x01
+    damaged = tmp_path / "damaged.lbundle"
+    damaged.write_bytes(bytes(raw))
+    for name in ("ana", "bo"):
+        with pytest.raises(ValidationError, match="changed or damaged"):
+            import_bundle(team[name].store, team[name].writer, damaged)
+        assert meta.counts(team[name].store)["items"] == 0
