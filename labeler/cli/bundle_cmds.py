@@ -170,7 +170,8 @@ def build(
         labelers=_labelers(
             labeler_specs,
             labelers_file,
-            workspace if from_roster or not (labeler_specs or labelers_file) else None,
+            workspace,
+            from_roster or not (labeler_specs or labelers_file),
         ),
     )
     stats = manifest["statistics"]
@@ -183,12 +184,15 @@ def build(
         click.echo(_assignment_line(manifest))
 
 
-def _labelers(specs: tuple[str, ...], path: Path | None, roster_of: str | None = None) -> list[Any]:
-    """The labelers of --labeler, --labelers and (``roster_of``: a workspace) --roster."""
+def _labelers(
+    specs: tuple[str, ...], path: Path | None, workspace: str | None, from_roster: bool
+) -> list[Any]:
+    """The labelers of --labeler, --labelers and (``from_roster``) the workspace's roster
+    (``workspace`` None: the one the global option, LABELER_WORKSPACE or the default names)."""
     from labeler.triage.assignment import AssignedLabeler, parse_labeler
     from labeler.yamlio import YAMLError, safe_load
 
-    found = [] if roster_of is None else _roster_labelers(roster_of)
+    found = _roster_labelers(workspace) if from_roster else []
     try:
         found += [parse_labeler(spec) for spec in specs]
     except ValueError as err:
@@ -307,6 +311,11 @@ def import_(workspace: str | None, file: Path) -> None:
             click.echo(
                 f"{result.rerouted} items the bundle did not restrict were restricted: "
                 "personal data found again on import, or reason sensitive_data."
+            )
+        if result.withheld:
+            click.echo(
+                f"{result.withheld} restricted items are sealed to the members with restricted "
+                "access: only their ids are kept here."
             )
         if result.skipped_purged:
             click.echo(f"{result.skipped_purged} items of purged subjects were skipped.")

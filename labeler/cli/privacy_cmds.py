@@ -37,6 +37,12 @@ def purge(workspace: str | None, subject: str, output: Path | None, as_json: boo
                 "On a team, the lead's purge writes the deletion notice every laptop applies: "
                 "give -o NOTICE.ldel."
             )
+        elif roster.current(ws.store) is not None:
+            raise LabelerError(
+                "On a team, deletion requests go through the lead, whose signed notice reaches "
+                "every laptop: send the request to your lead, then import the notice "
+                "('labeler notice import')."
+            )
         else:
             result = purge_subject(ws.writer, subject)
     if as_json:

@@ -16,11 +16,18 @@ def profile() -> None:
 @workspace_option
 @click.option("--name", required=True, help="Display name.")
 @click.option(
-    "--role", type=click.Choice(["labeler", "lead"]), default="labeler", show_default=True
+    "--role",
+    type=click.Choice(["labeler", "lead"]),
+    default=None,
+    help="labeler (the default) or lead; on a team, the roster's.",
 )
-@click.option("--restricted/--no-restricted", default=False, help="May see restricted items.")
-def set_(workspace: str | None, name: str, role: str, restricted: bool) -> None:
-    """Create or update your profile."""
+@click.option(
+    "--restricted/--no-restricted",
+    default=None,
+    help="May see restricted items (default no); on a team, the roster's.",
+)
+def set_(workspace: str | None, name: str, role: str | None, restricted: bool | None) -> None:
+    """Create or update your profile (on a team the roster gives the role and access)."""
 
     with open_workspace(workspace) as ws:
         session = ws.session

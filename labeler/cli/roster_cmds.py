@@ -50,7 +50,15 @@ def add(workspace: str | None, card: Path, role: str, restricted: bool) -> None:
 
     with open_workspace(workspace) as ws:
         new, member = team.add(ws.store, ws.writer, card, role, restricted)
-    click.echo(f"Added {member.display_name} as {member.role}; roster is now v{new.version}.")
+    from labeler.crypto.signing import parse_public_key
+
+    access = "with" if member.restricted else "without"
+    click.echo(
+        f"Added {member.display_name} as {member.role}, {access} restricted access; roster is "
+        f"now v{new.version}. Their key's fingerprint: "
+        f"{parse_public_key(member.signing_key).fingerprint()} (it must be the one they told "
+        "you; if not, 'labeler roster remove' them)."
+    )
     click.echo("Send everyone the new roster: 'labeler roster export -o team.roster'.")
 
 

@@ -156,6 +156,7 @@ def _check_payload(name: str, payload: RosterPayload) -> None:
             raise ValidationError(f"{name}: field {where!r} {name_problem(value)}.")
     seen_ids: set[str] = set()
     seen_keys: set[str] = set()
+    seen_names: set[str] = set()
     for index, member in enumerate(payload.members):
         where = f"{name}: member {index}"
         if member.role not in ROLES:
@@ -166,6 +167,12 @@ def _check_payload(name: str, payload: RosterPayload) -> None:
             raise ValidationError(f"{where}: a missing, bad or repeated member id.")
         if member.signing_key in seen_keys:
             raise ValidationError(f"{where}: two members share one signing key.")
+        if _folded(member.display_name) in seen_names:
+            raise ValidationError(
+                f"{where}: another member is already called {member.display_name[:80]!r}; "
+                "names on a roster are told apart as people read them."
+            )
+        seen_names.add(_folded(member.display_name))
         try:
             signing.parse_public_key(member.signing_key)
         except ValidationError:
@@ -190,14 +197,19 @@ def accept(
     here = current(store)
     name = path.name
     if here is None:
+        if lead_key is not None and roster.lead_key != lead_key:
+            raise ValidationError(
+                f"{name}: signed by the key {_print(roster.lead_key)}, not by the lead key you "
+                f"gave ({_print(lead_key)}); nothing was changed."
+            )
         trusted = lead_key or meta.get(store, "roster_lead_key")
         mine = signing.signing_key(store).public.encoded()
         if roster.lead_key not in (trusted, mine):
             fingerprint = signing.parse_public_key(roster.lead_key).fingerprint()
             raise ValidationError(
-                f"{name}: this laptop does not know the lead's key yet ({fingerprint}). "
-                "Check that fingerprint with your lead, then run 'labeler roster import "
-                f"{name} --lead-key {roster.lead_key}'; nothing was changed."
+                f"{name}: this laptop does not know the lead's key yet ({fingerprint}); check "
+                "that fingerprint with your lead, then run 'labeler roster import "
+                f"{name} --lead-key {roster.lead_key}' (nothing was changed)."
             )
     else:
         _check_successor(name, here, roster, digest, store)
@@ -222,6 +234,17 @@ def _recorder(roster: Roster, text: str, digest: str, name: str) -> Callable[[Wr
         meta.put(tx, "roster_lead_key", roster.lead_key)
 
     return write
+
+
+def _print(key_text: str) -> str:
+    return signing.parse_public_key(key_text).fingerprint()
+
+
+def _folded(name: str) -> str:
+    """A display name as people read it: NFC, case and runs of white space ignored."""
+    import unicodedata
+
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
 def _check_successor(name: str, here: Roster, new: Roster, digest: str, store: Store) -> None:

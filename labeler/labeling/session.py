@@ -40,13 +40,34 @@ ANY = QueueFilter()
 
 def _with_roster(store: Store, profile: Profile | None) -> Profile | None:
     """The profile with the role and restricted access the team roster gives this laptop's
-    key (the roster, not a person's own profile, says what they may do)."""
-    if profile is None:
-        return None
+    key (the roster, not a person's own profile, says what they may do). On a team, a key
+    the roster does not name (a member removed, or one not added yet) is a labeler without
+    restricted access, whatever the profile said."""
+    if profile is None or roster.current(store) is None:
+        return profile
     member = roster.me(store)
     if member is None:
-        return profile
+        return dataclasses.replace(profile, role="labeler", restricted_access=False)
     return dataclasses.replace(profile, role=member.role, restricted_access=member.restricted)
+
+
+def _roster_says(store: Store, role: str | None, restricted: bool | None) -> tuple[str, bool]:
+    """The role and access a profile may have: the roster's on a team (a differing request is
+    refused with a sentence), else what was asked (labeler, no access, by default)."""
+    team = roster.current(store)
+    if team is None:
+        return role or "labeler", bool(restricted)
+    member = roster.me(store)
+    granted = (member.role, member.restricted) if member else ("labeler", False)
+    asked = (role or granted[0], granted[1] if restricted is None else restricted)
+    if asked != granted:
+        who = "gives you" if member else "does not name you, so you have"
+        raise ValidationError(
+            f"Your role and restricted access come from the team roster (v{team.version}), "
+            f"which {who} {granted[0]}, {'with' if granted[1] else 'without'} restricted "
+            "access; ask the lead to change them there."
+        )
+    return granted
 
 
 class RestrictedError(LabelerError):
@@ -93,20 +114,20 @@ class LabelingSession:
             self._profile = _with_roster(self.store, labelers.self_profile(self.store)) or False
         return self._profile if isinstance(self._profile, Profile) else None
 
-    def create_profile(self, display_name: str, role: str, restricted_access: bool) -> Changes:
-        """Set up (or update) the person using this workspace; the id never changes."""
+    def create_profile(
+        self, display_name: str, role: str | None = None, restricted_access: bool | None = None
+    ) -> Changes:
+        """Set up (or update) the person using this workspace; the id never changes.
+
+        On a team the roster says the role and restricted access: None takes them from it,
+        and anything else must agree with it (someone the roster does not name — removed, or
+        not yet added — is a labeler without restricted access)."""
         name = display_name.strip()
         if not name:
             raise ValidationError("The display name is empty.")
-        if role not in ("labeler", "lead"):
+        role, restricted_access = _roster_says(self.store, role, restricted_access)
+        if role not in ("labeler", "lead", "triage"):
             raise ValidationError("The role must be 'labeler' or 'lead'.")
-        member = roster.me(self.store)
-        if member is not None and (member.role, member.restricted) != (role, restricted_access):
-            raise ValidationError(
-                "Your role and restricted access come from the team roster "
-                f"({member.role}, {'with' if member.restricted else 'without'} restricted "
-                "access); ask the lead to change them there."
-            )
         current = self.profile
         profile = Profile(
             id=current.id if current else uuid.uuid4().hex,

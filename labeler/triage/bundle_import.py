@@ -60,6 +60,7 @@ class ImportResult:
     changes: Changes
     skipped_purged: int = 0
     rerouted: int = 0  # items restricted here although the file did not restrict them
+    withheld: int = 0  # restricted items sealed to others: only their ids and kind are here
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,7 @@ def _import(
         Changes(items=added, bundles=frozenset({source.id}), all_items=True),
         plan.skipped,
         plan.rerouted,
+        len(source.withheld),
     )
 
 

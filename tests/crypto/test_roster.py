@@ -144,3 +144,42 @@ def test_the_cli_joins_a_member_and_refuses_with_exit_2(tmp_path: Path, memory_k
                    "--lead-key", lead_key)  # fmt: skip
     assert accepted.exit_code == 0, accepted.output  # type: ignore[attr-defined]
     assert "Ana — labeler, restricted access" in accepted.output  # type: ignore[attr-defined]
+
+
+def test_the_roster_not_the_profile_says_role_and_access(
+    laptops: dict[str, Workspace], tmp_path: Path
+) -> None:
+    ana, lee = laptops["ana"], laptops["lee"]
+    path = _team(laptops, tmp_path)
+    team.change(lee.store, lee.writer, "Ana", restricted=True)
+    team.export(lee.store, path)
+    team.accept(ana.store, ana.writer, path, lead_key=_key(lee))
+    session = ana.session
+    session.create_profile("Ana")  # the name alone: role and access are the roster's
+    me = session.profile
+    assert me is not None and (me.role, me.restricted_access) == ("labeler", True)
+    with pytest.raises(ValidationError, match="come from the team roster"):
+        session.create_profile("Ana", "lead", True)
+    # Removed from the team: a labeler without restricted access, whatever she asks for.
+    team.remove(lee.store, lee.writer, "Ana")
+    team.export(lee.store, tmp_path / "later.roster")
+    team.accept(ana.store, ana.writer, tmp_path / "later.roster")
+    session.forget_profile()
+    me = session.profile
+    assert me is not None and (me.role, me.restricted_access) == ("labeler", False)
+    assert not session.can_see_restricted()
+    with pytest.raises(ValidationError, match="does not name you"):
+        session.create_profile("Ana", "lead", True)
+
+
+def test_two_members_cannot_share_a_name_and_a_wrong_lead_key_is_named(
+    laptops: dict[str, Workspace], tmp_path: Path
+) -> None:
+    lee, eve, ana = laptops["lee"], laptops["eve"], laptops["ana"]
+    path = _team(laptops, tmp_path)
+    team.write_card(eve.store, tmp_path / "eve-as-ana.card", " ana ")
+    with pytest.raises(ValidationError, match="already called"):
+        team.add(lee.store, lee.writer, tmp_path / "eve-as-ana.card", "labeler", False)
+    with pytest.raises(ValidationError, match="not by the lead key you gave"):
+        team.accept(ana.store, ana.writer, path, lead_key=_key(eve))
+    assert team.current(ana.store) is None

@@ -165,6 +165,8 @@ def test_the_cli_builds_sealed_and_says_why_it_cannot(
     args = ["bundle", "build", str(events), "--week", "2026-W48", "-o", str(out)]
     done = runner.invoke(cli, ["--workspace", str(tmp_path / "tia.lbw"), *args])
     assert done.exit_code == 0, done.output
+    # the roster's labelers share the week (the workspace named by the global option)
+    assert "Assigned: Ana " in done.output and "Bo " in done.output
     with zipfile.ZipFile(out) as archive:
         assert sorted(archive.namelist()) == [
             "items.age", "manifest.age", "restricted.age", "seal.json", "seal.json.minisig",
@@ -177,6 +179,10 @@ def test_the_cli_builds_sealed_and_says_why_it_cannot(
     imported = runner.invoke(cli, ["--workspace", str(tmp_path / "ana.lbw"), "bundle", "import",
                                    str(out)])  # fmt: skip
     assert imported.exit_code == 0 and "items added" in imported.output
+    assert "restricted items are sealed to the members with restricted access" in imported.output
+    purge = runner.invoke(cli, ["--workspace", str(tmp_path / "ana.lbw"), "purge", "--subject",
+                                "acct-1"])  # fmt: skip
+    assert purge.exit_code == 2 and "go through the lead" in purge.output
     team.clear()  # closed above
 
 
