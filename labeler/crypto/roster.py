@@ -330,7 +330,8 @@ def me(store: Store) -> Member | None:
     roster = current(store)
     if roster is None:
         return None
-    return roster.by_key(signing.signing_key(store).public.encoded())
+    # The public key alone: reading who one is needs no private key (nor the keychain).
+    return roster.by_key(signing.public_key(store).encoded())
 
 
 # -- cards ---------------------------------------------------------------------------------
