@@ -156,8 +156,13 @@ def build(
     )
     from labeler.triage.sealed_bundle import seal_to_team
 
-    with open_workspace(workspace) as ws:  # the triage member's: its key signs, its roster seals
+    # Opened once (a passphrase workspace would ask twice): the triage member's key signs, its
+    # roster seals, and the roster's labelers share the week unless others are named.
+    with open_workspace(workspace) as ws:
         seal = seal_to_team(ws.store)
+        use_roster = from_roster or not (labeler_specs or labelers_file)
+        team = _roster_labelers(ws.store) if use_roster else []
+    labelers = _labelers(labeler_specs, labelers_file, team)
     manifest = build_bundle(
         list(events),
         options,
@@ -166,13 +171,7 @@ def build(
         engine=engine,
         settings=settings,
         seal=seal,
-        # The roster's labelers share the week unless others are named (the issue's default).
-        labelers=_labelers(
-            labeler_specs,
-            labelers_file,
-            workspace,
-            from_roster or not (labeler_specs or labelers_file),
-        ),
+        labelers=labelers,
     )
     stats = manifest["statistics"]
     click.echo(
@@ -184,15 +183,12 @@ def build(
         click.echo(_assignment_line(manifest))
 
 
-def _labelers(
-    specs: tuple[str, ...], path: Path | None, workspace: str | None, from_roster: bool
-) -> list[Any]:
-    """The labelers of --labeler, --labelers and (``from_roster``) the workspace's roster
-    (``workspace`` None: the one the global option, LABELER_WORKSPACE or the default names)."""
+def _labelers(specs: tuple[str, ...], path: Path | None, team: list[Any]) -> list[Any]:
+    """The labelers of the roster (``team``), --labeler and --labelers."""
     from labeler.triage.assignment import AssignedLabeler, parse_labeler
     from labeler.yamlio import YAMLError, safe_load
 
-    found = _roster_labelers(workspace) if from_roster else []
+    found = list(team)
     try:
         found += [parse_labeler(spec) for spec in specs]
     except ValueError as err:
@@ -215,16 +211,15 @@ def _labelers(
     return found
 
 
-def _roster_labelers(workspace: str | None) -> list[Any]:
-    """The roster's members with the labeler role (ids, names and restricted access)."""
+def _roster_labelers(store: Any) -> list[Any]:
+    """The roster's members with the labeler role (ids, names and restricted access); the
+    caller has a roster (``seal_to_team`` refuses a workspace without one)."""
     from labeler.crypto import roster
     from labeler.triage.assignment import AssignedLabeler
 
-    with open_workspace(workspace) as ws:
-        team = roster.current(ws.store)
-    if team is None:
-        raise click.UsageError("--roster: this workspace has no team roster yet.")
-    return [AssignedLabeler(m.id, m.display_name, m.restricted) for m in team.with_role("labeler")]
+    team = roster.current(store)
+    members = team.with_role("labeler") if team is not None else []
+    return [AssignedLabeler(m.id, m.display_name, m.restricted) for m in members]
 
 
 def _assignment_line(manifest: dict[str, Any]) -> str:

@@ -364,9 +364,9 @@ def read_card(path: Path) -> CardPayload:
 # -- the lead's edits ----------------------------------------------------------------------
 def _issue(
     store: Store, writer: Writer, members: list[Member], revoked: list[RevokedKey],
-    team_id: str, version: int, target: Path | None,
+    team_id: str, version: int,
 ) -> Roster:  # fmt: skip
-    """Sign and keep the next roster version (and write it to ``target``)."""
+    """Sign and keep the next roster version."""
     key = signing.signing_key(store)
     payload = RosterPayload(team_id, version, utc_now(), members, revoked)
     _check_payload("the new roster", payload)
@@ -380,8 +380,6 @@ def _issue(
         path = Path(folder) / "team.roster"
         write_signed(path, FORMAT, FORMAT_VERSION, msgspec.to_builtins(payload), key)
         roster, _ = accept(store, writer, path, lead_key=key.public.encoded())
-        if target is not None:
-            target.write_bytes(path.read_bytes())
     return roster
 
 
@@ -414,6 +412,13 @@ def handover(
     return roster, _recorder(roster, text, digest, "the new roster")
 
 
+def _next(
+    store: Store, writer: Writer, roster: Roster, members: list[Member], revoked: list[RevokedKey]
+) -> Roster:
+    """The version after ``roster`` with these members and revocations, signed and kept."""
+    return _issue(store, writer, members, revoked, roster.payload.team_id, roster.version + 1)
+
+
 def _require_lead(store: Store) -> Roster:
     roster = current(store)
     if roster is None:
@@ -431,7 +436,7 @@ def init(store: Store, writer: Writer, display_name: str) -> Roster:
     key = signing.signing_key(store)
     lead = Member(member_id_for(key.public), display_name.strip()[:80], "lead", True,
                   key.public.encoded(), age_keys.recipient(store), utc_now())  # fmt: skip
-    return _issue(store, writer, [lead], [], uuid.uuid4().hex, 1, None)
+    return _issue(store, writer, [lead], [], uuid.uuid4().hex, 1)
 
 
 def add(
@@ -449,9 +454,7 @@ def add(
                     card.display_name.strip(), role, restricted, card.signing_key,
                     card.age_recipient, utc_now())  # fmt: skip
     members = [*roster.members, member]
-    new = _issue(store, writer, members, list(roster.payload.revoked), roster.payload.team_id,
-                 roster.version + 1, None)  # fmt: skip
-    return new, member
+    return _next(store, writer, roster, members, list(roster.payload.revoked)), member
 
 
 def change(
@@ -479,8 +482,7 @@ def change(
             updated, signing_key=card.signing_key, age_recipient=card.age_recipient
         )
     members = [updated if m.id == member.id else m for m in roster.members]
-    return _issue(store, writer, members, revoked, roster.payload.team_id,
-                  roster.version + 1, None)  # fmt: skip
+    return _next(store, writer, roster, members, revoked)
 
 
 def remove(store: Store, writer: Writer, member_id: str) -> Roster:
@@ -489,8 +491,7 @@ def remove(store: Store, writer: Writer, member_id: str) -> Roster:
     member = _find(roster, member_id)
     members = [m for m in roster.members if m.id != member.id]
     revoked = [*roster.payload.revoked, RevokedKey(member.signing_key, member.id, utc_now())]
-    return _issue(store, writer, members, revoked, roster.payload.team_id,
-                  roster.version + 1, None)  # fmt: skip
+    return _next(store, writer, roster, members, revoked)
 
 
 def _find(roster: Roster, reference: str) -> Member:

@@ -12,6 +12,16 @@ from labeler.workspace import Workspace
 from tests.gui.test_two_laptops import laptops, open_window  # noqa: F401  (the fixture)
 
 
+def _join(tmp_path: Path, lead_ws: Workspace, ana_ws: Workspace) -> None:
+    """Lee starts a team, adds Ana's card, and Ana's laptop takes the roster."""
+    roster.init(lead_ws.store, lead_ws.writer, "Lee")
+    roster.write_card(ana_ws.store, tmp_path / "ana.card", "Ana")
+    roster.add(lead_ws.store, lead_ws.writer, tmp_path / "ana.card", "labeler", False)
+    roster.export(lead_ws.store, tmp_path / "team.roster")
+    lead_key = signing_key(lead_ws.store).public.encoded()
+    roster.accept(ana_ws.store, ana_ws.writer, tmp_path / "team.roster", lead_key=lead_key)
+
+
 def test_the_first_roster_is_taken_only_once_its_lead_is_confirmed(
     qtbot,
     tmp_path: Path,
@@ -85,12 +95,7 @@ def test_feedback_on_a_team_is_one_sealed_file_per_labeler(
     from labeler.team.feedback import import_resolutions
 
     ana_ws, lead_ws = laptops
-    roster.init(lead_ws.store, lead_ws.writer, "Lee")
-    roster.write_card(ana_ws.store, tmp_path / "ana.card", "Ana")
-    roster.add(lead_ws.store, lead_ws.writer, tmp_path / "ana.card", "labeler", False)
-    roster.export(lead_ws.store, tmp_path / "team.roster")
-    lead_key = signing_key(lead_ws.store).public.encoded()
-    roster.accept(ana_ws.store, ana_ws.writer, tmp_path / "team.roster", lead_key=lead_key)
+    _join(tmp_path, lead_ws, ana_ws)
     lead_ws.session.forget_profile()
     window = open_window(qtbot, lead_ws)
     (tmp_path / "out").mkdir()
@@ -116,12 +121,7 @@ def test_a_deletion_notice_is_applied_from_the_app_once(
     from labeler.store import meta
 
     ana_ws, lead_ws = laptops
-    roster.init(lead_ws.store, lead_ws.writer, "Lee")
-    roster.write_card(ana_ws.store, tmp_path / "ana.card", "Ana")
-    roster.add(lead_ws.store, lead_ws.writer, tmp_path / "ana.card", "labeler", False)
-    roster.export(lead_ws.store, tmp_path / "team.roster")
-    lead_key = signing_key(lead_ws.store).public.encoded()
-    roster.accept(ana_ws.store, ana_ws.writer, tmp_path / "team.roster", lead_key=lead_key)
+    _join(tmp_path, lead_ws, ana_ws)
     _, header = purge_with_notice(lead_ws.store, lead_ws.writer, "acct-9", tmp_path / "n.ldel")
     window = open_window(qtbot, ana_ws)
 
