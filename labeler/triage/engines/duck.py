@@ -28,7 +28,7 @@ from labeler.progress import CancelCheck, ProgressCallback, check_cancel
 from labeler.triage import sampling
 from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
 from labeler.triage.engines import sql as q
-from labeler.triage.engines.duck_columns import FIELDS, json_columns, typed_columns
+from labeler.triage.engines.duck_columns import JSON_READ_TYPES, json_columns, typed_columns
 from labeler.triage.engines.payload import (
     checked_picks,
     duplicate_problem,
@@ -274,7 +274,9 @@ def _scan(
     hive = "true" if source.hive else "false"
     where = _partition_filter(settings, plan, source)
     if source.kind == "jsonl":
-        columns = "{" + ", ".join(f"{q.quote(name)}: 'JSON'" for name in FIELDS) + "}"
+        columns = (
+            "{" + ", ".join(f"{q.quote(n)}: {q.quote(t)}" for n, t in JSON_READ_TYPES.items()) + "}"
+        )
         table = (
             f"read_json({files}, format = 'newline_delimited', columns = {columns}, "
             f"filename = 'src_file', hive_partitioning = {hive}, "
