@@ -117,12 +117,17 @@ class Workspace:
             finish_pending_scrub(workspace.writer, workspace.store)
             backups.remove_partials(workspace.writer, workspace.store)
             if retention:  # the CLI and tests: wait for the check, and say if it failed
-                workspace.check_integrity()
-                apply_retention(workspace.writer)
+                workspace.finish_open()
         except BaseException:
             workspace.close()
             raise
         return workspace
+
+    def finish_open(self) -> None:
+        """Wait for the open's page check (``WorkspaceError`` if it failed), then apply
+        retention: what ``open(retention=False)`` leaves to its caller."""
+        self.check_integrity()
+        apply_retention(self.writer)
 
     def check_integrity(self) -> None:
         """Wait for the open's page check; ``WorkspaceError`` with its sentence if it failed."""

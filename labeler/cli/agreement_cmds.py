@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from labeler.cli.common import echo_json, open_workspace, workspace_option
+from labeler.cli.common import echo_json, open_workspace, reading_workspace, workspace_option
 
 if TYPE_CHECKING:  # the report's modules (and numpy) load only when the command runs
     from labeler.team.agreement_types import AgreementReport, GapGroup
@@ -123,20 +123,20 @@ def agreement(
     from labeler.team.agreement_report import gap_digest, report
     from labeler.team.clause_agreement import by_clause as clause_agreement
 
-    with open_workspace(workspace) as ws:
+    with reading_workspace(workspace) as ws:
         session = ws.session
         if by_clause:
             releases = clause_agreement(session)
-            if as_json:
-                echo_json({"releases": [r.to_json() for r in releases]})
-            else:
-                _print_by_clause(releases)
-            return
-        if gaps:
+        elif gaps:
             digest = gap_digest(session, week)
         else:
             data = report(session, week, pooled)
-    if gaps:
+    if by_clause:
+        if as_json:
+            echo_json({"releases": [r.to_json() for r in releases]})
+        else:
+            _print_by_clause(releases)
+    elif gaps:
         if as_json:
             echo_json([group.to_json() for group in digest])
         else:

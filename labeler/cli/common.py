@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -50,6 +51,22 @@ def open_workspace(workspace: str | None) -> Workspace:
     from labeler.workspace import Workspace
 
     return Workspace.open(chosen_workspace(workspace), terminal_prompt())
+
+
+@contextmanager
+def reading_workspace(workspace: str | None) -> Iterator[Workspace]:
+    """A workspace for a command that only reads labels and figures (never item texts): it
+    reads while the open's page check runs (a 300 MB workspace: 0.4 s), and the check and
+    retention are settled when the block ends, before the command prints anything: a damaged
+    workspace is refused as ``open_workspace`` refuses it."""
+    from labeler.workspace import Workspace
+
+    ws = Workspace.open(chosen_workspace(workspace), terminal_prompt(), retention=False)
+    try:
+        yield ws
+        ws.finish_open()
+    finally:
+        ws.close()
 
 
 def echo_json(value: Any) -> None:

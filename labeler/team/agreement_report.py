@@ -161,7 +161,8 @@ def report(
     ``intervals=False`` skips the bootstrap (the home view needs only the figures).
 
     The intervals draw from one seeded generator in a fixed order (the week's questions,
-    then the pooled ones), so the same labels always give the same intervals.
+    then the pooled ones), so the same labels always give the same intervals. When the pooled
+    weeks hold only the week's items, the pooled figures are the week's, interval included.
     """
     rng = np.random.default_rng(seed) if intervals else None
     data = _compared(session, week)
@@ -172,7 +173,13 @@ def report(
     reasons = _reasons(session, data, chosen, in_week)
     coded = [data.question(column) for column in range(len(data.questions))]
     blocks = tuple(_block(q, in_week, reasons, rng) for q in coded)
-    pooled_stats = tuple(figures(q.units, q.types, q.rows(in_pooled), rng) for q in coded)
+    if np.array_equal(in_week, in_pooled):
+        # The pooled weeks are the week alone: the same items, so the same figures and the
+        # same interval (resampling them again would print a second, different interval for
+        # identical data, and cost as long as the week's).
+        pooled_stats = tuple(block.stats for block in blocks)
+    else:
+        pooled_stats = tuple(figures(q.units, q.types, q.rows(in_pooled), rng) for q in coded)
     decided = _decided(session, data)
     return AgreementReport(
         week=chosen,

@@ -293,6 +293,11 @@ def test_a_damaged_page_is_found_on_open_and_nothing_is_written(
     for args in (["info"], ["bundle", "import", str(bundle)], ["profile", "set", "--name", "X"]):
         refused(ws, args, r"lead\.lbw is damaged: 1 page\(s\) failed their integrity check "
                 r"\(HMAC verification failed for page \d+\); nothing was written")  # fmt: skip
+    # A command that reads while the page check runs prints nothing from a damaged file.
+    for args in (["agreement", "--json"], ["agreement", "--gaps"]):
+        result = run("--workspace", str(ws), *args)
+        assert result.exit_code == 2 and "is damaged" in result.output
+        assert "{" not in result.output and "questions" not in result.output
 
 
 def test_a_read_that_meets_a_damaged_page_is_a_sentence(tmp_path: Path, memory_keyring) -> None:

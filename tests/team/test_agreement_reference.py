@@ -36,7 +36,16 @@ def assert_same_report(session: LabelingSession, **options: object) -> None:
     got = new.report(session, **options).to_json()  # type: ignore[arg-type]
     # Rubric release markers came after the implementation frozen here (none in these data).
     assert got.pop("releases") == []
-    assert_close(got, old.report(session, **options), "report")
+    want = old.report(session, **options)
+    if want["pooled"]["weeks"] == [want["week"]]:
+        # Pooled over the week alone: the same items now give the week's interval (the old
+        # report resampled them a second time and printed a different one).
+        for pooled, week in zip(want["pooled"]["questions"], want["questions"], strict=True):
+            pooled["alpha_ci95"] = week["alpha_ci95"]
+        assert [q["alpha_ci95"] for q in got["pooled"]["questions"]] == [
+            q["alpha_ci95"] for q in got["questions"]
+        ]
+    assert_close(got, want, "report")
 
 
 @pytest.fixture(scope="module")
