@@ -4,7 +4,7 @@ lead's resolutions sent back to labelers."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -182,10 +182,16 @@ def import_(workspace: str | None, file: Path) -> None:
         overruled = where_overruled(session)
     click.echo(f"Imported {count} resolutions; the lead decided otherwise {len(overruled)} times:")
     for entry in overruled:
-        click.echo(
-            f"  {entry['item_id']} {entry['question']}: you {entry['yours']!r}, "
-            f"lead {entry['final']!r} — {entry['note']}"
-        )
+        click.echo(overruled_line(entry))
+
+
+def overruled_line(entry: dict[str, Any]) -> str:
+    """One place the lead decided otherwise; a question the labeler left blank is said so."""
+    yours = "no answer" if entry["yours"] is None else repr(entry["yours"])
+    return (
+        f"  {entry['item_id']} {entry['question']}: you {yours}, "
+        f"lead {entry['final']!r} — {entry['note']}"
+    )
 
 
 COMMANDS = [agreement, resolutions]

@@ -80,7 +80,7 @@ def read_signed(path: Path, kind: str, version: int, what: str) -> SignedFile:
     """
     name = path.name
     raw = _read_capped(path, MAX_FILE_BYTES)
-    document = strict_loads(raw, f"{name}: not a {what}:")
+    document = strict_loads(raw, f"{name}: not a {what}")
     if not isinstance(document, dict) or document.get("format") != kind:
         raise ValidationError(f"{name}: not a {what}.")
     found_version = document.get("format_version")

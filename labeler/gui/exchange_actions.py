@@ -83,6 +83,10 @@ def import_labels(
     )
 
 
+def _answer(value: object) -> str:
+    return "no answer" if value is None else str(value)
+
+
 def show_feedback(parent: QWidget, session: LabelingSession) -> None:
     from labeler.team.feedback import where_overruled
 
@@ -93,7 +97,7 @@ def show_feedback(parent: QWidget, session: LabelingSession) -> None:
     if entries:
         rows = "".join(
             f"<tr><td>{html.escape(e['item_id'])}</td><td>{html.escape(e['question'])}</td>"
-            f"<td>{html.escape(str(e['yours']))}</td><td><b>{html.escape(str(e['final']))}</b></td>"
+            f"<td>{html.escape(_answer(e['yours']))}</td><td><b>{html.escape(str(e['final']))}</b></td>"
             f"<td>{html.escape(e['note'])}</td></tr>"
             for e in entries
         )

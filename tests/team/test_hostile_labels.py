@@ -315,7 +315,7 @@ def test_envelope_faults(team: Team) -> None:
     cases = {
         "dup.llabels": (
             json.dumps(good)[:-1] + ', "format": "labeler-labels"}',
-            r"dup\.llabels: not a Labeler label file:: has the key 'format' twice",
+            r"dup\.llabels: not a Labeler label file: has the key 'format' twice",
         ),
         "version.llabels": (
             json.dumps({**good, "format_version": True}),
@@ -327,11 +327,11 @@ def test_envelope_faults(team: Team) -> None:
         ),
         "deep.llabels": (
             "[" * 100_000 + "]" * 100_000,
-            r"deep\.llabels: not a Labeler label file:: nested",
+            r"deep\.llabels: not a Labeler label file: nested",
         ),
         "latin1.llabels": (
             '{"format": "caf\xe9"}',
-            r"latin1\.llabels: not a Labeler label file:: not valid UTF-8",
+            r"latin1\.llabels: not a Labeler label file: not valid UTF-8",
         ),
     }
     for name, (text, message) in cases.items():
