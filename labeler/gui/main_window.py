@@ -212,6 +212,7 @@ class MainWindow(QMainWindow):
                 self._on_color_scheme_changed
             )
             self._listening_to_scheme = False
+        self.render_cache.stop()  # no rendering starts after this (a delayed colouring)
         self.render_cache.wait_idle(2000)
         self.lead_tabs.wait()
         super().closeEvent(event)
@@ -292,6 +293,10 @@ class MainWindow(QMainWindow):
         )
         draft = self.session.draft_of(item.id) if self.session.profile else None
         self.rubric_panel.set_item(item.signal, draft or (label.answers if label else None), label)
+        # Paint the item's texts now, before the event loop turns to what is queued behind
+        # this key press (label commits, a coloured rendering arriving): Qt paints last, at
+        # low priority, and the person is waiting for the texts (at once: 31 ms -> 10 ms).
+        self.item_view.repaint()
         # Render ahead only once this item is painted: the worker holds the GIL while it
         # lexes, and would slow the painting of the item the person is waiting for.
         self._prefetch_timer.start()

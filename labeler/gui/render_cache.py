@@ -30,6 +30,7 @@ from labeler.render.html import Palette
 
 CACHE_SIZE = 24
 LINE_JOB_DELAY_MS = 120
+COLOUR_DELAY_MS = 80
 PANES = ("left", "right", "inline")
 
 
@@ -99,6 +100,8 @@ class RenderCache(QObject):
         # Evicting the oldest entry never drops a shown document: showing moves it to the end.
         self._cache: OrderedDict[str, Prepared] = OrderedDict()
         self._pending: set[str] = set()
+        self._shown = ""  # the key of the item last shown
+        self._stopped = False
         self.widths: dict[str, int] = {}  # pane name -> viewport width, set by the view
         self._relay = _Relay()
         self._relay.done.connect(self._on_relay_done)
@@ -108,20 +111,38 @@ class RenderCache(QObject):
 
     def show(self, item: Item, order: str = "AB") -> Prepared:
         key = self._key(item, order)
+        self._shown = key
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
         fast = render_evidence(item, self.palette, syntax=False, side_order=order)
         if fast.kind == "large":
-            if key not in self._pending:
+            if key not in self._pending and not self._stopped:
                 self._pending.add(key)
                 job = _LineJob(self._relay, key, *large_pair(item, order))
                 # Start after the texts are painted: the job holds the GIL while it diffs.
-                QTimer.singleShot(LINE_JOB_DELAY_MS, lambda: self.pool.start(job))
+                QTimer.singleShot(LINE_JOB_DELAY_MS, self, lambda: self._start(job))
             return Prepared(fast)
-        self._queue(key, item, order)
+        # The coloured rendering starts a moment later, and only if the item is still shown:
+        # the worker holds the GIL while it lexes (10-20 ms), which slowed the painting of the
+        # next item for a person moving on at once (p95 30 ms -> see benchmarks/queue_bench).
+        QTimer.singleShot(COLOUR_DELAY_MS, self, lambda: self._colour_if_shown(key, item, order))
         return prepare(fast, self)
+
+    def _colour_if_shown(self, key: str, item: Item, order: str) -> None:
+        if self._shown == key:
+            self._queue(key, item, order)
+
+    def _start(self, job: QRunnable) -> None:
+        if not self._stopped:
+            self.pool.start(job)
+
+    def stop(self) -> None:
+        """Start no more rendering (the window is closing: a job started after its close
+        would outlive the pool's wait, and a pool destroyed with a job running deadlocks)."""
+        self._shown = ""
+        self._stopped = True
 
     def prefetch(self, items: list[tuple[Item, str]]) -> None:
         for item, order in items:
@@ -130,7 +151,7 @@ class RenderCache(QObject):
                 self._queue(key, item, order)
 
     def _queue(self, key: str, item: Item, order: str) -> None:
-        if key in self._pending:
+        if key in self._pending or self._stopped:
             return
         self._pending.add(key)
         self.pool.start(_RenderJob(self._relay, key, item, self.palette, order))

@@ -9,9 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from labeler.domain import Item
 from labeler.gui.main_window import MainWindow
 from labeler.store import labels as label_rows
 from labeler.workspace import Workspace
@@ -129,6 +131,67 @@ def test_several_saves_in_a_row_each_land_on_the_item_shown(
     for item_id, _signal in expected:
         assert label_rows.get(demo_workspace.store, item_id, me.id) is not None
     assert len({item_id for item_id, _ in expected}) == 6
+
+
+def test_the_next_items_texts_are_painted_before_the_key_press_returns(
+    qtbot, window: MainWindow
+) -> None:
+    """Qt paints at low priority, after every commit and rendering queued behind the key:
+    the window paints the next item's texts itself, inside the Enter handler."""
+    from labeler.gui.widgets.panes import HtmlPane
+
+    painted: list[tuple[int, str | None]] = []
+
+    class PaintSpy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted.append((id(watched), window.current.id if window.current else None))
+            return False
+
+    spy = PaintSpy()
+    viewports = {id(p.viewport()): p for p in window.item_view.findChildren(HtmlPane)}
+    for pane in viewports.values():
+        pane.viewport().installEventFilter(spy)
+    select_first(window, "edit")
+    qtbot.wait(50)
+    for _ in range(3):
+        for key in (Qt.Key.Key_1, Qt.Key.Key_1, Qt.Key.Key_1):
+            press(qtbot, window, key)
+        shown = window.current.id if window.current else None
+        painted.clear()
+        # QTest's key click delivers the event and returns: no event loop turn in between.
+        QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Return)
+        assert window.current is not None and window.current.id != shown
+        showing = {id(p.viewport()) for p in viewports.values() if p.isVisible()}
+        assert showing  # every pane showing the item has painted it, already
+        assert showing <= {pane for pane, item_id in painted if item_id == window.current.id}
+    qtbot.waitUntil(lambda: window.writes.pending() == 0, timeout=5000)
+
+
+def test_an_item_left_at_once_is_never_coloured(qtbot, window: MainWindow) -> None:
+    """The coloured rendering waits a moment and starts only for the item still shown: for
+    someone moving on at once it would hold the GIL while the next item paints."""
+    cache = window.render_cache
+    window._prefetch_timer.stop()
+    cache.wait_idle()
+    cache.set_palette(cache.palette)  # nothing rendered yet
+    started: list[str] = []
+    queue = cache._queue
+
+    def queued(key: str, item: Item, order: str) -> None:
+        started.append(item.id)
+        queue(key, item, order)
+
+    cache._queue = queued  # type: ignore[method-assign]
+    first = select_first(window, "edit")
+    window._prefetch_timer.stop()
+    press(qtbot, window, Qt.Key.Key_J)  # moved on at once
+    window._prefetch_timer.stop()
+    second = window.current.id if window.current else None
+    assert second is not None and second != first
+    qtbot.waitUntil(lambda: second in started, timeout=2000)
+    assert first not in started
+    qtbot.waitUntil(lambda: cache.wait_idle(0), timeout=5000)
 
 
 def test_a_filter_never_leaves_a_hidden_item_labelable(qtbot, window: MainWindow) -> None:
