@@ -60,6 +60,13 @@ def save_screenshot(window: QWidget, target: Path, size: tuple[int, int] = SCREE
     while loading is not None and loading() and time.monotonic() < deadline:
         app.processEvents()  # the shown view's data is computed off the GUI thread
         time.sleep(0.01)
+    cache = getattr(window, "render_cache", None)
+    if cache is not None:  # the item's colours start a moment after it is shown
+        settle = time.monotonic() + 0.25
+        while time.monotonic() < settle:
+            app.processEvents()
+            time.sleep(0.01)
+        cache.wait_idle(5000)
     for _ in range(5):
         app.processEvents()
     if not window.grab().save(str(target), "PNG"):
