@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.agreement_data import PASSPHRASE, Layout, build, recent_week
+from benchmarks.child import child_env
 from labeler.labeling.rubric import load_rubric
 from labeler.resources import default_rubric_path
 from labeler.team.agreement import cohen_kappa, krippendorff_alpha, percent_agreement
@@ -70,9 +71,7 @@ def layout(paired: int, weeks: int = 4) -> Layout:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, LABELER_PASSPHRASE=PASSPHRASE, PYTHONPATH=str(ROOT))
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # the passphrase, always
-    return env
+    return child_env(PASSPHRASE)
 
 
 def cli_seconds(workspace: Path, runs: int = 3) -> float:

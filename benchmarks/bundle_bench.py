@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import statistics
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import msgspec
 
+from benchmarks.child import child_env
 from benchmarks.synthetic import bundle_items, write_events
 from labeler.gcpause import gc_paused
 from labeler.store.migrations import MIGRATIONS
@@ -274,9 +274,7 @@ print(json.dumps({"before_kb": before, "after_kb": after, "count": count}))
 
 
 def _child_env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), LABELER_PASSPHRASE=PASSPHRASE)
-    env.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    return env
+    return child_env(PASSPHRASE)
 
 
 def _peak_mb(mode: str, workspace: Path, bundle: Path) -> tuple[float, float]:

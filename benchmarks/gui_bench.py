@@ -3,7 +3,6 @@ start to the first item, and label save latency."""
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import subprocess
@@ -13,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child import child_env
 from benchmarks.synthetic import REASONS
 from labeler.triage.bundle_file import content_hash, write_bundle
 from labeler.triage.bundle_import import import_bundle
@@ -192,8 +192,7 @@ def startup(scale: float) -> dict:
     runs = 3
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "demo.lbw"
-        env = dict(os.environ, LABELER_PASSPHRASE="labeler-demo", QT_QPA_PLATFORM="offscreen")
-        env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+        env = child_env("labeler-demo", QT_QPA_PLATFORM="offscreen")
         build = [sys.executable, "-m", "labeler", "demo", "--workspace", str(path), "--no-gui"]
         subprocess.run(build, check=True, env=env, capture_output=True)
         probe = (

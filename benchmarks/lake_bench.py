@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.child import child_env
 from benchmarks.lake_data import write_events
 from labeler.triage.build import BuildOptions, build_bundle
 
@@ -73,9 +74,7 @@ PASSPHRASE = "lake-bench-passphrase"
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, LABELER_PASSPHRASE=PASSPHRASE)
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # the passphrase, always
-    return env
+    return child_env(PASSPHRASE)
 
 
 def team_workspace(folder: Path) -> Path:

@@ -5,7 +5,6 @@ on at once (Enter pressed as soon as the item shows)."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child import child_env
 from benchmarks.gui_bench import PASSPHRASE, _item, _p95
 from labeler.triage.bundle_file import write_bundle
 from labeler.triage.bundle_import import import_bundle
@@ -124,9 +124,7 @@ def _enter_to_painted(path: Path, prefetched: bool) -> tuple[list[float], list[f
 
 
 def _cold_start(path: Path) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(path.parent))
-    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-    env["LABELER_PASSPHRASE"] = PASSPHRASE
+    env = child_env(PASSPHRASE, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(path.parent))
     probe = (
         "import sys, time\n"
         "from labeler.gui.app import application\n"
