@@ -221,11 +221,23 @@ def _reasons(
         else rows_of.item_reasons(session.store, chosen)
     )
     ids = data.labels.item_ids
-    found = [by_id.get(ids[data.paired[row]]) or "none" for row in rows]
-    names, codes = np.unique(np.array(found, dtype=object), return_inverse=True)
+    # Coded by a dict, then renumbered in sorted order (np.unique on an object array sorted
+    # every item's string: 0.1 s of the report at 100k items).
+    first_seen: dict[str, int] = {}
+    code = first_seen.setdefault
+    seen = np.fromiter(
+        (
+            code(by_id.get(ids[item]) or "none", len(first_seen))
+            for item in data.paired[rows].tolist()
+        ),
+        dtype=np.int64,
+        count=len(rows),
+    )
+    names = sorted(first_seen)
+    renumber = np.array([names.index(name) for name in first_seen], dtype=np.int64)
     of_paired = np.full(len(data.paired), -1, dtype=np.int64)
-    of_paired[rows] = codes.ravel()
-    return _Reasons([str(n) for n in names], of_paired)
+    of_paired[rows] = renumber[seen]
+    return _Reasons(names, of_paired)
 
 
 def _block(
