@@ -130,7 +130,7 @@ def phases(workspace: Path) -> dict[str, float]:
         reasons = ar._reasons(session, data, chosen, in_week)
         coded = [data.question(column) for column in range(len(data.questions))]
         for q in coded:
-            ar._block(q, in_week, reasons, None)
+            ar._block(q, in_week, reasons)
             figures(q.units, q.types, q.rows(in_pooled), None)
             ar._trend(data, q)
         decided = ar._decided(session, data)

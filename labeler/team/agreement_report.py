@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,7 @@ from labeler.team.unit_stats import (
     confusion,
     figures,
     flag_of,
+    interval,
     unit_types,
 )
 
@@ -164,23 +165,48 @@ def report(
     then the pooled ones), so the same labels always give the same intervals. When the pooled
     weeks hold only the week's items, the pooled figures are the week's, interval included.
     """
-    rng = np.random.default_rng(seed) if intervals else None
     data = _compared(session, week)
     chosen = week or (data.weeks[-1] if data.weeks else None)
     in_week = data.in_weeks([chosen] if chosen else [])
     pooled = _pooled_weeks(data.weeks, chosen, pooled_weeks)
     in_pooled = data.in_weeks(pooled)
-    reasons = _reasons(session, data, chosen, in_week)
-    coded = [data.question(column) for column in range(len(data.questions))]
-    blocks = tuple(_block(q, in_week, reasons, rng) for q in coded)
-    if np.array_equal(in_week, in_pooled):
-        # The pooled weeks are the week alone: the same items, so the same figures and the
-        # same interval (resampling them again would print a second, different interval for
-        # identical data, and cost as long as the week's).
-        pooled_stats = tuple(block.stats for block in blocks)
-    else:
-        pooled_stats = tuple(figures(q.units, q.types, q.rows(in_pooled), rng) for q in coded)
-    decided = _decided(session, data)
+    # The pooled weeks are the week alone: the same items, so the same figures and the same
+    # interval (resampling them again would print a second, different interval for identical
+    # data, and cost as long as the week's).
+    same_items = bool(np.array_equal(in_week, in_pooled))
+    masks = [in_week] if same_items else [in_week, in_pooled]
+    ready: list[Future[_Question]] = [Future() for _ in data.questions]
+    with ThreadPoolExecutor(1, thread_name_prefix="labeler-intervals") as side:
+        # The bootstrap (numpy, mostly without the GIL) runs beside the rest of the report,
+        # from the moment the first question is coded: its draws keep one core busy and
+        # leave part of the other idle.
+        rng = np.random.default_rng(seed)
+        drawn = side.submit(_intervals, ready, masks, rng) if intervals else None
+        coded = []
+        for column, future in enumerate(ready):
+            coded.append(data.question(column))
+            future.set_result(coded[-1])
+        reasons = _reasons(session, data, chosen, in_week)
+        blocks = tuple(_block(q, in_week, reasons) for q in coded)
+        if same_items:
+            pooled_stats = tuple(block.stats for block in blocks)
+        else:
+            pooled_stats = tuple(figures(q.units, q.types, q.rows(in_pooled), None) for q in coded)
+        decided = _decided(session, data)
+        trend = tuple(_trend(data, q) for q in coded)
+        labeler_vs_gold = _labeler_vs_gold(session, data, decided)
+        disagreements = _disagreements(data, decided)
+        releases = release_markers(session, data.weeks)
+        if drawn is not None:
+            cis = drawn.result()  # one list per mask: the week's, then the pooled weeks'
+            blocks = tuple(
+                replace(block, stats=replace(block.stats, alpha_ci95=ci))
+                for block, ci in zip(blocks, cis[0], strict=True)
+            )
+            pooled_stats = tuple(
+                replace(stats, alpha_ci95=ci)
+                for stats, ci in zip(pooled_stats, cis[-1], strict=True)
+            )
     return AgreementReport(
         week=chosen,
         weeks=tuple(data.weeks),
@@ -188,11 +214,23 @@ def report(
         thresholds=Thresholds(RELIABLE_ALPHA, MIN_ITEMS),
         questions=blocks,
         pooled=Pooled(tuple(sorted(pooled)), pooled_stats),
-        trend=tuple(_trend(data, q) for q in coded),
-        labeler_vs_gold=_labeler_vs_gold(session, data, decided),
-        disagreements=_disagreements(data, decided),
-        releases=release_markers(session, data.weeks),
+        trend=trend,
+        labeler_vs_gold=labeler_vs_gold,
+        disagreements=disagreements,
+        releases=releases,
     )
+
+
+def _intervals(
+    coded: list[Future[_Question]], masks: list[np.ndarray], rng: np.random.Generator
+) -> list[list[tuple[float, float] | None]]:
+    """Each question's interval over each mask's items, drawn in that order from ``rng``
+    (the week's questions, then the pooled ones): the order fixes the printed intervals.
+    A question is waited for until it is coded."""
+    return [
+        [interval(q.types, q.rows(mask), q.units.level, rng) for q in (f.result() for f in coded)]
+        for mask in masks
+    ]
 
 
 def _pooled_weeks(weeks: list[str], chosen: str | None, count: int) -> list[str]:
@@ -240,11 +278,10 @@ def _reasons(
     return _Reasons(names, of_paired)
 
 
-def _block(
-    q: _Question, in_week: np.ndarray, reasons: _Reasons, rng: np.random.Generator | None
-) -> QuestionBlock:
+def _block(q: _Question, in_week: np.ndarray, reasons: _Reasons) -> QuestionBlock:
+    """A question's figures over the week (its interval is drawn apart: ``_intervals``)."""
     rows = q.rows(in_week)
-    stats = figures(q.units, q.types, rows, rng)
+    stats = figures(q.units, q.types, rows, None)
     by_reason = tuple(
         ReasonStats(name, figures(q.units, q.types, q.rows(reasons.of_paired == code), None))
         for code, name in enumerate(reasons.names)
