@@ -119,8 +119,15 @@ def build_bundle(
         raise ValidationError("--holdout-rate must be between 0 and 1.")
     if not WEEK_PATTERN.match(options.week):
         raise ValidationError(f"--week must look like 2026-W48, not {options.week!r}.")
+    try:
+        sampling.week_window(options.week)
+    except ValueError:  # 2027-W53: the pattern fits, the year has 52 weeks
+        raise ValidationError(
+            f"--week {options.week}: {options.week[:4]} has no week {options.week[6:]}."
+        ) from None
     run = engines.engine(engine)
     sources = engines.resolve_sources(paths)
+    _refuse_overwriting_events(sources, output)
     sample = run(sources, options.plan(), settings or EngineSettings(), progress, should_cancel)
     check_cancel(should_cancel)
     items = _route(sample.picks, options)
@@ -134,6 +141,17 @@ def build_bundle(
         written = write_sealed_bundle(output, manifest, items, seal)
     progress(1, 1, "bundle written")
     return written
+
+
+def _refuse_overwriting_events(sources: Sequence[engines.Source], output: Path) -> None:
+    """``-o`` naming one of the events files would replace the events with the bundle."""
+    target = output.resolve()
+    for source in sources:
+        for path in source.files:
+            if path.resolve() == target:
+                raise ValidationError(
+                    f"-o {output}: that is one of the events files; write the bundle elsewhere."
+                )
 
 
 def _route(picks: dict[str, list[dict[str, Any]]], options: BuildOptions) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from labeler.triage.bundle_file import settings_problem
 from labeler.triage.formats import CaptureEvent
 
 JSON_FIELDS_IN_CSV = ("model", "retries", "candidates")
+BOM = "\ufeff".encode()
 
 # Causes an otherwise well-formed event is not sampled for, counted in the manifest.
 DROP_CAUSES = ("missing_input", "missing_model_version", "missing_intent", "missing_evidence")
@@ -43,12 +45,22 @@ def read_events(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
         raise ValidationError(f"{path}: unknown event file type (use .jsonl, .csv or .parquet).")
 
 
+def shown_path(path: Path) -> str:
+    """A file as messages name it: its name, after its hive partition folders if it has
+    any (``day=2026-11-23/part-0.parquet``: every partition may hold a ``part-0``)."""
+    partitions = [part for part in path.parts[:-1] if "=" in part]
+    return "/".join([*partitions, path.name])
+
+
 def _read_jsonl(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     decode = msgspec.json.Decoder(CaptureEvent).decode
+    name = shown_path(path)
     # Iterating a binary file splits at b"\n" only, never inside a string holding U+2028.
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            where = f"{path.name} line {number}"
+            where = f"{name} line {number}"
+            if number == 1:
+                raw = raw.removeprefix(BOM)  # as DuckDB and Spark read it
             if not raw.strip():
                 continue
             try:
@@ -65,16 +77,55 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
 
 
 def _read_csv(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
+    name = shown_path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                where = f"{path.name} line {number}"
+        # utf-8-sig: a byte-order mark is no part of the first column's name. strict: an
+        # unterminated quote is an error, not a cell that runs to the end of the file.
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, strict=True)
+            header = next(reader, None)
+            if header is None:
+                return
+            _check_header(name, header)
+            for number, cells in enumerate(reader, start=2):
+                if not cells:
+                    continue  # a blank line, as csv.DictReader skips it
+                where = f"{name} line {number}"
+                if len(cells) != len(header):
+                    raise ValidationError(
+                        f"{where}: {len(cells)} cells where the header names {len(header)}."
+                    )
+                row = dict(zip(header, cells, strict=True))
                 flat = _from_flat(where, {k: v for k, v in row.items() if v != ""})
                 event = convert(flat, CaptureEvent, where)
                 check_texts(where, event)
                 yield where, event
     except UnicodeDecodeError:
-        raise ValidationError(f"{path.name}: not valid UTF-8.") from None
+        raise ValidationError(f"{name}: not valid UTF-8.") from None
+    except csv.Error as err:
+        raise ValidationError(f"{name} line {reader.line_num}: not valid CSV ({err}).") from None
+
+
+def _check_header(name: str, header: list[str]) -> None:
+    """Every column named once: a repeated name would be read as either of its cells."""
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        raise ValidationError(f"{name}: column {repeated[0]!r} is named twice in the header.")
+
+
+def csv_header_problem(path: Path) -> ValidationError | None:
+    """The reference reader's sentence for a CSV header that names a column twice (DuckDB
+    renames the second one, so its engine asks here first)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None  # the reader names that problem
+    try:
+        _check_header(shown_path(path), header or [])
+    except ValidationError as err:
+        return err
+    return None
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
@@ -83,12 +134,15 @@ def _read_parquet(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     try:
         parquet = pq.ParquetFile(path)
     except Exception as err:
-        raise ValidationError(f"{path.name}: not a readable Parquet file ({err}).") from None
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        raise ValidationError(
+            f"{shown_path(path)}: not a readable Parquet file ({reason})."
+        ) from None
     number = 0
     for batch in parquet.iter_batches(batch_size=8192):
         for row in batch.to_pylist():
             number += 1
-            where = f"{path.name} row {number}"
+            where = f"{shown_path(path)} row {number}"
             flat = _from_flat(where, {k: v for k, v in row.items() if v is not None})
             event = convert(flat, CaptureEvent, where)
             check_texts(where, event)
@@ -107,15 +161,19 @@ def _from_flat(where: str, row: dict[str, Any]) -> dict[str, Any]:
     for name in ("picked", "rating"):
         value = row.get(name)
         if isinstance(value, str):
-            try:
-                row[name] = int(value)
-            except ValueError:
-                raise ValidationError(f"{where}: field '{name}' must be a whole number.") from None
+            # ASCII digits with spaces around, as every engine reads them (int() would take
+            # '+1', '1_0' and other scripts' digits, which SQL casts do not).
+            if not WHOLE_NUMBER_TEXT.fullmatch(value):
+                raise ValidationError(f"{where}: field '{name}' must be a whole number.")
+            row[name] = int(value)
         elif isinstance(value, float) and value.is_integer():
             row[name] = int(value)
     if isinstance(row.get("redaction_confirmed"), str):
         row["redaction_confirmed"] = row["redaction_confirmed"].strip().lower() in ("true", "1")
     return row
+
+
+WHOLE_NUMBER_TEXT = re.compile(" *[0-9]+ *")
 
 
 def _fail(where: str, name: str, what: str) -> ValidationError:

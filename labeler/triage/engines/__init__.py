@@ -205,3 +205,32 @@ def fold(tally: Tally, fate: str, signal: str, case: str | None, negative: bool,
         tally.eligible[str(case)] += n
     else:
         tally.dropped[fate] += n
+
+
+def week_partitions(
+    sources: Sequence[Source], settings: EngineSettings, plan: Plan
+) -> list[Source]:
+    """The sources with only the files of the week's hive partitions (``column=yyyy-mm-dd``
+    in their path, a day either side for local dates), as DuckDB's filter on the partition
+    column reads them; a file outside every ``column=`` folder is kept. The Python and Spark
+    engines read these files, so every engine reads the same events."""
+    column = settings.partition_column
+    if not column:
+        return list(sources)
+    first = sampling.day_text(plan.start - sampling.DAY_SECONDS)
+    last = sampling.day_text(plan.end)
+    prefix = f"{column}="
+
+    def wanted(path: Path) -> bool:
+        values = [part[len(prefix) :] for part in path.parts[:-1] if part.startswith(prefix)]
+        return not values or first <= values[-1] <= last
+
+    kept = []
+    for source in sources:
+        if not source.hive or not source.files:
+            kept.append(source)
+            continue
+        files = tuple(path for path in source.files if wanted(path))
+        if files:
+            kept.append(Source(source.kind, files, source.patterns, source.hive))
+    return kept

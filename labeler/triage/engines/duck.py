@@ -36,17 +36,20 @@ from labeler.triage.engines.payload import (
     reference_problem,
 )
 from labeler.triage.engines.picks import choose
+from labeler.triage.events import csv_header_problem
 from labeler.triage.sampling import RANK_HEX
 
 MAX_OBJECT_BYTES = 16 << 20  # a JSON line up to 16 MiB: DuckDB buffers 2x that per thread
-# What bad input raises (a file that is not JSON, a CSV with a broken quote, a type that will
-# not convert); a binder or parser error is our bug and keeps its traceback.
-INPUT_ERRORS = (
-    duckdb.IOException,
-    duckdb.InvalidInputException,
-    duckdb.ConversionException,
-    duckdb.OutOfRangeException,
-)  # six 1 MiB texts, escaped, fit in one JSON line
+# Errors that are our bug (a query DuckDB cannot bind or parse) keep their traceback; every
+# other DuckDB error while reading is the input's (a file that is not JSON, a broken CSV
+# quote, a damaged Parquet page, a type that will not convert) and becomes a sentence.
+OUR_BUGS = (
+    duckdb.ParserException,
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.InternalException,
+)
+MAX_REASON = 300
 
 
 @contextmanager
@@ -82,6 +85,9 @@ def sample_events(
     should_cancel: CancelCheck,
 ) -> Sample:
     params = q.parameters(plan)
+    sources = [kept for kept in map(_without_empty_csv, sources) if kept is not None]
+    if not sources:  # only empty CSV files: no events (DuckDB cannot read a header of none)
+        return Sample(Tally(), {case: [] for case in choose([], plan)})
     with connection(settings) as con:
         scans = [_scan(con, source, settings, plan) for source in sources]
         tally = Tally()
@@ -106,6 +112,19 @@ def sample_events(
         files = [path for source in sources for path in source.files]
         picks = checked_picks(keys, payloads, files)
     return Sample(tally, picks)
+
+
+def _without_empty_csv(source: Source) -> Source | None:
+    """A CSV source without its zero-byte files (None if that leaves none): an empty file
+    holds no events, as the reference reader reads it, but DuckDB refuses to sniff it."""
+    if source.kind != "csv" or not source.files:
+        return source
+    kept = tuple(path for path in source.files if path.stat().st_size > 0)
+    if len(kept) == len(source.files):
+        return source
+    if not kept:
+        return None
+    return Source(source.kind, kept, tuple(str(path) for path in kept), source.hive)
 
 
 @dataclass(frozen=True)
@@ -142,7 +161,7 @@ def _group(
             FROM ({classified}) GROUP BY ALL""",
             params,
         )
-    except INPUT_ERRORS as err:
+    except duckdb.Error as err:
         raise _unreadable([source], err) from None
 
 
@@ -190,7 +209,7 @@ def _second_pass(
         ORDER BY n DESC, eid"""
     try:
         found = con.execute(query, {"blank": q.BLANK}).fetchall()
-    except INPUT_ERRORS as err:
+    except duckdb.Error as err:
         raise _unreadable(sources, err) from None
     if found and found[0][1] > 1:
         _refuse_duplicates(con, scans, sources)
@@ -230,7 +249,7 @@ def _refuse_duplicates(
         dup = con.execute(
             f"SELECT eid FROM ({ids()}) GROUP BY eid HAVING count(*) > 1 ORDER BY eid LIMIT 1"
         ).fetchone()
-    except INPUT_ERRORS as err:
+    except duckdb.Error as err:
         raise _unreadable(sources, err) from None
     if dup is None:
         return
@@ -254,16 +273,27 @@ def _candidates(
     return [(case, bool(holdout), int(day), keys) for case, holdout, day, keys in rows]
 
 
-def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
-    """A file DuckDB cannot read: the reference reader names the line, else DuckDB's words."""
+def _unreadable(sources: Sequence[Source], err: Exception) -> Exception:
+    """A file DuckDB cannot read: the reference reader names the line, else DuckDB's words
+    without the data it quotes. A query of ours DuckDB refuses is returned as it is."""
+    if isinstance(err, OUR_BUGS):
+        return err
     for source in sources:
         for path in source.files:
             problem = reference_problem(path)
             if problem is not None:
                 return problem
-    reason = str(err).splitlines()[0][:300]
     names = ", ".join(s.patterns[0] for s in sources)
-    return ValidationError(f"{names}: cannot be read ({reason}).")
+    return ValidationError(f"{names}: cannot be read ({safe_reason(err)}).")
+
+
+def safe_reason(err: Exception) -> str:
+    """DuckDB's first line, cut where it starts quoting the record ('Object {"input": ...'):
+    customer text never reaches a message."""
+    line = (str(err).splitlines() or [type(err).__name__])[0]
+    cut = min((i for i in (line.find("{"), line.find("[")) if i >= 0), default=len(line))
+    reason = line[:cut].rstrip(" :").removesuffix(" Object").rstrip(" :")
+    return reason[:MAX_REASON] or type(err).__name__
 
 
 def _scan(
@@ -286,6 +316,10 @@ def _scan(
     # union_by_name: files of one folder need not share a column order or set.
     common = f"filename = 'src_file', hive_partitioning = {hive}, union_by_name = true"
     if source.kind == "csv":
+        for path in source.files:
+            problem = csv_header_problem(path)
+            if problem is not None:
+                raise problem
         table = (
             f"read_csv({files}, header = true, all_varchar = true, {common}, "
             f"max_line_size = {MAX_OBJECT_BYTES})"
@@ -294,7 +328,7 @@ def _scan(
         table = f"read_parquet({files}, {common})"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
-    except INPUT_ERRORS as err:
+    except duckdb.Error as err:
         raise _unreadable([source], err) from None
     types = {str(row[0]): str(row[1]) for row in described}
     return _Scan(table, where, typed_columns(types))

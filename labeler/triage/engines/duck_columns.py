@@ -186,7 +186,10 @@ def typed_columns(types: dict[str, str]) -> str:
     valid |= {name: t.nested_ok(name) for name in NESTED_FIELDS}
     for name, allowed in NUMBER_FIELDS.items():
         number = t.number(name)
-        valid[name] = f"({t.col(name)} IS NULL OR {number} IN ({', '.join(allowed)}))"
+        # A value that is no whole number (text 'one', a boolean) is malformed, not absent.
+        valid[name] = (
+            f"({t.col(name)} IS NULL OR coalesce({number} IN ({', '.join(allowed)}), FALSE))"
+        )
     valid["redaction_confirmed"] = t.confirmed_ok()
     v = {
         "eid": t.text("event_id"),
@@ -299,8 +302,11 @@ class _Typed:
         kind = self.types.get(name)
         if kind is None or kind == "BOOLEAN":
             return "CAST(NULL AS BIGINT)"
-        if kind == "VARCHAR":  # CSV
-            return f"try_cast(trim({name}) AS BIGINT)"
+        if kind == "VARCHAR":  # CSV: ASCII digits with spaces around (events.WHOLE_NUMBER_TEXT)
+            return (
+                f"CASE WHEN regexp_full_match({name}, ' *[0-9]+ *') "
+                f"THEN try_cast(trim({name}) AS BIGINT) END"
+            )
         if kind in ("DOUBLE", "FLOAT"):  # an integer column with gaps, through pandas
             return f"CASE WHEN {name} = floor({name}) THEN CAST({name} AS BIGINT) END"
         return f"try_cast({name} AS BIGINT)"

@@ -14,7 +14,7 @@ from typing import Any
 from labeler.errors import ValidationError
 from labeler.jsonio import convert
 from labeler.triage.engines.reference import strict_seconds
-from labeler.triage.events import check_event, check_texts, read_events
+from labeler.triage.events import check_event, check_texts, read_events, shown_path
 from labeler.triage.formats import CaptureEvent
 
 
@@ -53,7 +53,7 @@ def first_problem(path: Path, event_id: str | None, field: str | None) -> Valida
     if problem is not None:
         return problem
     return ValidationError(
-        f"{path.name}: event {event_id!r}: field '{field}' is malformed "
+        f"{shown_path(path)}: event {event_id!r}: field '{field}' is malformed "
         "(see docs/formats/capture-events.md)."
     )
 
@@ -78,4 +78,4 @@ def duplicate_problem(files: list[Path], event_id: str) -> ValidationError:
                 seen += 1
                 if seen == 2:
                     return ValidationError(f"{where}: duplicate event_id {event_id!r}.")
-    return ValidationError(f"{files[-1].name}: duplicate event_id {event_id!r}.")
+    return ValidationError(f"{shown_path(files[-1])}: duplicate event_id {event_id!r}.")

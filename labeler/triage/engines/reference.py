@@ -21,6 +21,7 @@ from labeler.triage.engines import (
     Sample,
     Source,
     Tally,
+    week_partitions,
 )
 from labeler.triage.events import check_event, drop_cause, is_negative, read_events
 
@@ -68,6 +69,7 @@ def sample_events(
     remote = [pattern for source in sources if not source.files for pattern in source.patterns]
     if remote:
         raise ValidationError(f"{remote[0]}: the python engine reads local files only.")
+    sources = week_partitions(sources, settings, plan)
     files = [path for source in sources for path in source.files]
     for file_index, path in enumerate(files):
         for where, raw in read_events(path):

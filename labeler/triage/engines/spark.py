@@ -24,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 from labeler.domain import ALL_SIGNALS, REASON_CODES
 from labeler.errors import LabelerError, ValidationError
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel
-from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
+from labeler.triage.engines import (
+    EngineSettings,
+    Plan,
+    Sample,
+    Source,
+    Tally,
+    fold,
+    week_partitions,
+)
 from labeler.triage.engines import sql as q
 from labeler.triage.engines.duck_columns import FIELDS, NESTED_FIELDS, PAYLOAD
 from labeler.triage.engines.payload import checked_picks, duplicate_problem, reference_problem
@@ -67,6 +75,9 @@ def sample_events(
     progress: ProgressCallback,
     should_cancel: CancelCheck,
 ) -> Sample:
+    sources = week_partitions(sources, settings, plan)
+    if not sources:  # no partition of the week
+        return Sample(Tally(), {case: [] for case in choose([], plan)})
     spark = session(settings)
     progress(0, 3, "Reading events (Spark)")
     events = None
@@ -118,7 +129,9 @@ def _read(spark: SparkSession, source: Source, settings: EngineSettings, plan: P
         schema = StructType([StructField(name, StringType()) for name in FIELDS])
         frame = spark.read.schema(schema).option("mode", "FAILFAST").json(paths)
     elif source.kind == "csv":
-        frame = spark.read.option("header", True).option("multiLine", True).csv(paths)
+        # RFC 4180: a quote inside a cell is doubled (Spark's default escape is a backslash).
+        reader = spark.read.option("header", True).option("multiLine", True)
+        frame = reader.option("escape", '"').csv(paths)
     else:
         frame = spark.read.option("mergeSchema", True).parquet(*paths)
     column = settings.partition_column
