@@ -219,8 +219,11 @@ class MainWindow(QMainWindow):
 
     def _select_start_item(self) -> None:
         last = self.settings.value(self._settings_key("last_item"))
-        if not (isinstance(last, str) and self.queue.select(last)):
-            self.queue.step(1)
+        if isinstance(last, str) and self.queue.select(last):
+            return
+        first = self.queue.model.id_at(0)  # the queue shows it already, unless it was empty
+        if first is not None:
+            self.queue.select(first)
 
     # -- queue and items -----------------------------------------------------------------
     def refresh_queue(self, *, counts_later: bool = False) -> None:

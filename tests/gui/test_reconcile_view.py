@@ -195,3 +195,50 @@ def test_reconcile_by_keyboard_alone_with_the_default_cause(qtbot, lead_window: 
     assert view.list.currentRow() == row
     me = lead_window.session.profile
     assert me is not None and lead_window.session.label_of(entry.item_id) is None
+
+
+def test_a_reload_keeps_the_resolution_the_lead_has_begun(qtbot, lead_window: MainWindow) -> None:
+    """Defect: a background change (a label import, the reload after a save) showed the
+    same item again with its answers reset and the note emptied."""
+    view = lead_window.reconcile_view
+    assert view is not None and view.current is not None
+    entry = view.current
+    for _question in view.answers.undecided():
+        view.choose_key("1")
+    chosen = view.answers.chosen()
+    assert chosen
+    qtbot.keyClicks(view.note, "Half a note")
+    with qtbot.waitSignal(view.refreshed, timeout=10_000):
+        view.refresh()
+    assert view.current is not None and view.current.item_id == entry.item_id
+    assert view.answers.chosen() == chosen
+    assert view.note.toPlainText() == "Half a note"
+    assert view.save.isEnabled()
+    with qtbot.waitSignal(view.resolved, timeout=2000):
+        view.save.click()
+    assert [p.note for p in history(lead_window.session.store, entry.item_id)] == ["Half a note"]
+
+
+def test_after_a_save_by_enter_the_keys_choose_the_next_answers(
+    qtbot, lead_window: MainWindow
+) -> None:
+    """Defect: after Enter saved, the focus stayed in the note: '1' was typed into the next
+    item's note instead of choosing its first final answer."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    with qtbot.waitActive(lead_window):
+        lead_window.activateWindow()
+    view = lead_window.reconcile_view
+    assert view is not None and view.current is not None
+    for _ in view.answers.undecided():
+        qtbot.keyClick(QApplication.focusWidget() or lead_window, Qt.Key.Key_1)
+    qtbot.keyClicks(view.note, "First.")
+    with qtbot.waitSignal(view.resolved, timeout=2000):
+        qtbot.keyClick(view.note, Qt.Key.Key_Return)
+    following = view.current
+    assert following is not None and view.answers.undecided()
+    before = len(view.answers.undecided())
+    qtbot.keyClick(QApplication.focusWidget() or lead_window, Qt.Key.Key_1)
+    assert view.note.toPlainText() == ""
+    assert len(view.answers.undecided()) == before - 1

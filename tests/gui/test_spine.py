@@ -279,3 +279,12 @@ def test_demo_tab_a_lead_has_opens_it(tmp_path: Path, role: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "s.png").stat().st_size > 10_000
+
+
+def test_a_first_open_shows_the_first_item_of_the_queue(window) -> None:
+    """No item remembered: the first row is selected and shown (it had skipped to the
+    second: the queue selected the first, then start-up stepped one on)."""
+    first = window.queue.model.id_at(0)
+    assert first is not None
+    assert window.queue.current_id() == first
+    assert window.current is not None and window.current.id == first

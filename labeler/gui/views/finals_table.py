@@ -77,6 +77,20 @@ class FinalsTable(QTableWidget):
     def answers(self) -> dict[str, Any]:
         return {qid: combo.currentData() for qid, combo in self.finals.items()}
 
+    def chosen(self) -> dict[str, Any]:
+        """The final answers chosen so far on the questions that differ."""
+        return {q: self.finals[q].currentData() for q in self.differing if q in self.finals
+                and self.finals[q].currentData() is not None}  # fmt: skip
+
+    def choose(self, answers: dict[str, Any]) -> None:
+        """Choose these final answers again (a reload of the same item), where the question
+        still differs and still has that option."""
+        for question_id, value in answers.items():
+            combo = self.finals.get(question_id)
+            if question_id in self.differing and combo is not None and combo.findData(value) >= 0:
+                combo.setCurrentIndex(combo.findData(value))
+        self._move_to(self._next_open(-1))
+
     def undecided(self) -> list[str]:
         """Differing questions with no final answer yet."""
         return [

@@ -9,6 +9,7 @@ item shown.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -160,12 +161,38 @@ class ReconcileView(LoadedView):
 
     def show_data(self, entries: list[Disagreement]) -> None:
         keep = self.current.item_id if self.current is not None else None
+        draft = self._draft()
         self.entries, self._done = entries, set()
         self._fill_list()
         row = next((r for r, e in enumerate(entries) if e.item_id == keep), None)
         if row is None:
             row = next((r for r, e in enumerate(entries) if e.resolution is None), None)
         self._select_row(row)
+        if self.current is not None and self.current.item_id == keep:
+            self._restore(draft)  # a reload (an import, a save elsewhere) keeps what was begun
+
+    def _draft(self) -> tuple[dict[str, Any], str, int, int, bool]:
+        """What the lead has begun on the item shown: answers, note, cause, clause, focus."""
+        return (
+            self.answers.chosen(), self.note.toPlainText(), self.cause.currentIndex(),
+            self.clause.currentIndex(), self.note.hasFocus(),
+        )  # fmt: skip
+
+    def _restore(self, draft: tuple[dict[str, Any], str, int, int, bool]) -> None:
+        chosen, note, cause, clause, typing = draft
+        if not (chosen or note.strip()):
+            return
+        self.answers.choose(chosen)
+        self.cause.setCurrentIndex(cause)
+        self.clause.setCurrentIndex(clause)
+        if note:
+            self.note.setPlainText(note)
+            cursor = self.note.textCursor()
+            cursor.movePosition(cursor.MoveOperation.End)
+            self.note.setTextCursor(cursor)
+        if typing:
+            self.note.setFocus()
+        self._update_save()
 
     def _fill_list(self) -> None:
         self.list.blockSignals(True)
@@ -336,5 +363,7 @@ class ReconcileView(LoadedView):
         order = list(range(row + 1, len(self.entries))) + list(range(row))
         following = next((r for r in order if not self._is_resolved(self.entries[r])), None)
         self._select_row(following)
+        # The keys choose the next item's answers again, not type into its note.
+        self.note.clearFocus()
         self.message.setText("Resolved." if following is not None else "All resolved.")
         self.resolved.emit(changes)
