@@ -242,3 +242,25 @@ def test_after_a_save_by_enter_the_keys_choose_the_next_answers(
     qtbot.keyClick(QApplication.focusWidget() or lead_window, Qt.Key.Key_1)
     assert view.note.toPlainText() == ""
     assert len(view.answers.undecided()) == before - 1
+
+
+def test_the_privacy_buttons_act_on_the_disagreement_shown(
+    qtbot, lead_window: MainWindow, monkeypatch
+) -> None:
+    """Defect: in Reconcile, 'Send to restricted queue' and 'Mark personal data…' did
+    nothing, and stayed enabled with no item shown."""
+    from PySide6.QtWidgets import QMessageBox
+
+    view = lead_window.reconcile_view
+    assert view is not None and view.current is not None
+    item_id = view.current.item_id
+    assert view.item_view.restrict_button.isEnabled()
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(lead_window.changes_applied, timeout=2000):
+        view.item_view.restrict_button.click()
+    assert lead_window.session.store.query(
+        "SELECT restricted FROM items WHERE id = ?", (item_id,)
+    ) == [(1,)]
+    view._select_row(None)
+    assert not view.item_view.restrict_button.isEnabled()
+    assert not view.item_view.mark_button.isEnabled()

@@ -9,6 +9,7 @@ item shown.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from labeler.changes import Changes
-from labeler.domain import REASON_CODES
+from labeler.domain import REASON_CODES, Item
 from labeler.errors import LabelerError
+from labeler.gui import session_actions
 from labeler.gui.render_cache import RenderCache
 from labeler.gui.views.finals_table import FinalsTable
 from labeler.gui.views.loader import LoadedView
@@ -50,7 +52,7 @@ KEYS_HINT = (
 
 
 class ReconcileView(LoadedView):
-    resolved = Signal(object)  # Changes
+    resolved = Signal(object)  # Changes: a resolution saved, or the shown item restricted
 
     def __init__(
         self, workspace: Workspace, cache: RenderCache, parent: QWidget | None = None
@@ -91,6 +93,11 @@ class ReconcileView(LoadedView):
         left_layout.addWidget(self.list, 1)
         self.item_view = ItemView()
         self.item_view.redact_button.hide()
+        # The privacy buttons act on the item shown, as they do in the Label tab.
+        self.item_view.mark_requested.connect(lambda: self._item_action(session_actions.mark_pii))
+        self.item_view.restrict_requested.connect(
+            lambda: self._item_action(session_actions.send_to_restricted)
+        )
         self.answers = FinalsTable()
         self.answers.finals_changed.connect(self._update_save)
         self.definitions = QLabel()
@@ -252,6 +259,23 @@ class ReconcileView(LoadedView):
         if self.cause.currentData() == "guideline_gap":
             self._suggest_clause()
         self._update_save()
+
+    def _item_action(
+        self, action: Callable[[QWidget, LabelingSession, Item], Changes | None]
+    ) -> None:
+        """An action on the item shown (mark personal data, restrict it); its Changes go to
+        every panel, this one included."""
+        entry = self.current
+        if entry is None:
+            return
+        try:
+            item = self.session.open_item(entry.item_id)
+        except LabelerError as err:
+            self.message.setText(str(err))
+            return
+        changes = action(self, self.session, item)
+        if changes:
+            self.resolved.emit(changes)
 
     def _fill_answers(self, entry: Disagreement) -> None:
         names = []

@@ -125,9 +125,11 @@ class ItemView(QWidget):
         self.single.setDocument(QTextDocument(self.single))  # never clear a cached document
         self.stack.setCurrentWidget(self.single)
         self.notes.clear()
+        self.privacy.setEnabled(False)  # no item for the privacy buttons to act on
 
     def show_item(self, item: Item, rendering: Prepared, side_order: str, revealed: bool) -> None:
         self.item, self.side_order, self.revealed = item, side_order, revealed
+        self.privacy.setEnabled(True)
         self.header.setHtml(self._header_html(item))
         self._show_banner(item)
         self.apply_rendering(rendering)
