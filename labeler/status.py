@@ -252,7 +252,7 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
     names = {p.id: p.display_name for p in labelers.all_profiles(store)}
     agreement = agreement_report(session, week, intervals=False)
     last = eval_rows.last_gate_run(store)
-    people = assignment_rows.person_progress(store, week)
+    people = assignment_rows.person_progress(store, week, _me(session))
     return WeekStatus(
         week=week,
         weeks=tuple(weeks),
@@ -274,6 +274,16 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         people=tuple(people),
         outside_assignment=sum(p.outside for p in people),
     )
+
+
+def _me(session: LabelingSession) -> tuple[str, str] | None:
+    """(the id assignments name this laptop's person by, their profile id), once there is
+    an assignment: their own labels are stored under the profile id."""
+    profile = session.profile
+    if profile is None or not session.has_assignment():
+        return None
+    assigned = session.assignee_id()
+    return (assigned, profile.id) if assigned else None
 
 
 def person_line(p: PersonProgress) -> str:

@@ -86,8 +86,12 @@ class PersonProgress:
     outside: int  # their labels on items assigned to someone else
 
 
-def person_progress(store: Store, week: str | None) -> list[PersonProgress]:
-    """Every labeler an assignment of ``week`` names, by display name."""
+def person_progress(
+    store: Store, week: str | None, me: tuple[str, str] | None = None
+) -> list[PersonProgress]:
+    """Every labeler an assignment of ``week`` names, by display name. ``me``: (the id the
+    assignment names the person of this laptop by, the profile id their own labels are
+    stored under): their labels count toward their share (they counted as none)."""
     names = dict(
         store.query(
             "SELECT al.labeler_id, max(al.display_name) FROM assignment_labelers al "
@@ -95,26 +99,29 @@ def person_progress(store: Store, week: str | None) -> list[PersonProgress]:
             (week,),
         )
     )
+    mapped = _as_assigned(me)
     own = {
         r[0]: (r[1], r[2])
         for r in store.query(
-            "SELECT a.labeler_id, count(*), count(l.id) FROM assignments a "
-            "JOIN items i ON i.id = a.item_id LEFT JOIN labels l ON l.item_id = a.item_id "
-            "AND l.labeler_id = a.labeler_id WHERE i.week = ? GROUP BY a.labeler_id",
-            (week,),
+            f"WITH l AS ({mapped.sql}) SELECT a.labeler_id, count(*), count(l.item_id) "
+            "FROM assignments a JOIN items i ON i.id = a.item_id LEFT JOIN l "
+            "ON l.item_id = a.item_id AND l.labeler_id = a.labeler_id WHERE i.week = ? "
+            "GROUP BY a.labeler_id",
+            (*mapped.params, week),
         )
     }
     pairs = {
         r[0]: (r[1], r[2])
         for r in store.query(
-            "SELECT al.labeler_id, count(i.id), count(l.id) FROM assignment_labelers al "
+            f"WITH l AS ({mapped.sql}) SELECT al.labeler_id, count(i.id), count(l.item_id) "
+            "FROM assignment_labelers al "
             "JOIN items i ON i.bundle_id = al.bundle_id AND i.overlap AND i.week = ? "
-            "LEFT JOIN labels l ON l.item_id = i.id AND l.labeler_id = al.labeler_id "
+            "LEFT JOIN l ON l.item_id = i.id AND l.labeler_id = al.labeler_id "
             "GROUP BY al.labeler_id",
-            (week,),
+            (*mapped.params, week),
         )
     }
-    strays = outside_counts(store, week)
+    strays = outside_counts(store, week, me)
     found = [
         PersonProgress(
             who, name, own.get(who, (0, 0))[1], own.get(who, (0, 0))[0],
@@ -125,13 +132,34 @@ def person_progress(store: Store, week: str | None) -> list[PersonProgress]:
     return sorted(found, key=lambda p: (p.display_name.casefold(), p.labeler_id))
 
 
-def outside_counts(store: Store, week: str | None) -> dict[str, int]:
-    """Labels outside their assignment in ``week``, by labeler id."""
+@dataclass(frozen=True)
+class _Mapped:
+    sql: str
+    params: tuple[str, ...]
+
+
+def _as_assigned(me: tuple[str, str] | None) -> _Mapped:
+    """The labels (item_id, labeler_id) with this laptop's own labels under the id the
+    assignments name their author by."""
+    assigned, profile = me or ("", "")
+    return _Mapped(
+        "SELECT item_id, CASE WHEN labeler_id = ? THEN ? ELSE labeler_id END AS labeler_id "
+        "FROM labels",
+        (profile, assigned),
+    )
+
+
+def outside_counts(
+    store: Store, week: str | None, me: tuple[str, str] | None = None
+) -> dict[str, int]:
+    """Labels outside their assignment in ``week``, by labeler id (``me``: as above)."""
+    mapped = _as_assigned(me)
     return dict(
         store.query(
-            "SELECT l.labeler_id, count(*) FROM labels l JOIN items i ON i.id = l.item_id "
-            f"WHERE i.week = ? AND {outside('l')} GROUP BY l.labeler_id",
-            (week,),
+            f"WITH l AS ({mapped.sql}) SELECT l.labeler_id, count(*) FROM l "
+            f"JOIN items i ON i.id = l.item_id WHERE i.week = ? AND {outside('l')} "
+            "GROUP BY l.labeler_id",
+            (*mapped.params, week),
         )
     )
 

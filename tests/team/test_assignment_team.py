@@ -76,6 +76,12 @@ def test_two_laptops_see_their_share_and_the_lead_sees_each_persons_progress(
     _label(bo, [shares["Ana"][0], shares["Ana"][-1]], verdict="acceptable")
     assert ana.queue_progress() == (6, len(shares["Ana"]) + 3)
     assert bo.queue_progress() == (3, len(shares["Bo"]) + 3)  # the stray label is not counted
+    # Each laptop's own status counts its person's labels (stored under their profile id, not
+    # the id the assignment names them by: they counted as none, and as outside).
+    mine = {p.display_name: p for p in week_status(ana, "2026-W48").people}
+    assert (mine["Ana"].own_labeled, mine["Ana"].pairs_labeled, mine["Ana"].outside) == (3, 3, 0)
+    mine = {p.display_name: p for p in week_status(bo, "2026-W48").people}
+    assert (mine["Bo"].own_labeled, mine["Bo"].pairs_labeled, mine["Bo"].outside) == (1, 2, 2)
 
     for session, name in ((ana, "ana"), (bo, "bo")):
         file = tmp_path / f"{name}.llabels"
