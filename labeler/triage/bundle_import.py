@@ -22,6 +22,7 @@ not). A restricted item is never an overlap item. The detector is most of an imp
 from __future__ import annotations
 
 import dataclasses
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,6 +298,13 @@ def open_for(store: Store, path: Path) -> BundleSource:
     if sealed.is_sealed(path):
         return open_sealed_bundle(store, path)
     if roster.current(store) is not None:
+        if not path.is_file():
+            raise ValidationError(f"{path}: no such file. Nothing was imported.")
+        if not zipfile.is_zipfile(path):
+            raise ValidationError(
+                f"{path.name}: not a bundle (not a zip file, or cut short on its way: get it "
+                "again). Nothing was imported."
+            )
         raise ValidationError(
             f"{path.name}: not a sealed bundle; a team's workspace takes only bundles signed "
             "by its triage member and sealed to the roster. Nothing was imported."

@@ -116,6 +116,13 @@ def test_a_team_workspace_refuses_a_plain_bundle(
     build_bundle([_events(tmp_path)], BuildOptions(week="2026-W48"), plain)
     with pytest.raises(ValidationError, match="not a sealed bundle"):
         import_bundle(team["ana"].store, team["ana"].writer, plain)
+    # A file cut short, or none: said as it is (they were 'not a sealed bundle' too).
+    cut = tmp_path / "cut.lbundle"
+    cut.write_bytes(plain.read_bytes()[: plain.stat().st_size // 2])
+    with pytest.raises(ValidationError, match=r"^cut\.lbundle: not a bundle \(not a zip file"):
+        import_bundle(team["ana"].store, team["ana"].writer, cut)
+    with pytest.raises(ValidationError, match="no such file"):
+        import_bundle(team["ana"].store, team["ana"].writer, tmp_path / "gone.lbundle")
 
 
 def test_a_laptop_on_no_team_cannot_check_a_sealed_bundle(
