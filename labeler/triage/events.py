@@ -28,6 +28,7 @@ from labeler.triage.formats import CaptureEvent
 
 JSON_FIELDS_IN_CSV = ("model", "retries", "candidates")
 BOM = "\ufeff".encode()
+MAX_CSV_CELL = 16 << 20  # as a JSON line (engines.duck.MAX_OBJECT_BYTES)
 
 # Causes an otherwise well-formed event is not sampled for, counted in the manifest.
 DROP_CAUSES = ("missing_input", "missing_model_version", "missing_intent", "missing_evidence")
@@ -81,6 +82,8 @@ def _read_csv(path: Path) -> Iterator[tuple[str, CaptureEvent]]:
     try:
         # utf-8-sig: a byte-order mark is no part of the first column's name. strict: an
         # unterminated quote is an error, not a cell that runs to the end of the file.
+        # A text may be 1 MiB, escaped and quoted: csv's default cap is 128 KiB a cell.
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_CSV_CELL))
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
             header = next(reader, None)

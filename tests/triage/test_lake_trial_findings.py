@@ -188,3 +188,17 @@ def test_a_hive_file_is_named_with_its_partition(tmp_path: Path) -> None:
     for engine in ENGINES:
         with pytest.raises(ValidationError, match=r"^day=2026-11-2\d/part-0\.jsonl line \d"):
             build_bundle([lake], OPTIONS, tmp_path / "w.lbundle", engine=engine)
+
+
+def test_a_csv_cell_past_csv_modules_default_cap_is_read_by_every_engine(tmp_path: Path) -> None:
+    """csv's default cap is 128 KiB a cell; a text may be 1 MiB."""
+    events = make_events([(0, 1, n) for n in range(3)])
+    events[1]["input"] = "long text " * 30_000  # 300 KB
+    source = hostile.write_csv(tmp_path / "long.csv", events)
+    items = []
+    for engine in ENGINES:
+        out = tmp_path / f"{engine}.lbundle"
+        build_bundle([source], OPTIONS, out, engine=engine)
+        items.append(read_bundle(out).items)
+    assert items[0] == items[1]
+    assert any(len(item["input"]) > 200_000 for item in items[0])
