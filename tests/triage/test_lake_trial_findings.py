@@ -14,7 +14,7 @@ from labeler.errors import ValidationError
 from labeler.triage.build import BuildOptions, build_bundle
 from labeler.triage.bundle_file import read_bundle
 from labeler.triage.engines import EngineSettings
-from labeler.triage.engines.duck import safe_reason
+from labeler.triage.engines.messages import safe_reason
 from tests.triage import hostile
 from tests.triage.test_sampling import make_events, write
 
@@ -202,3 +202,19 @@ def test_a_csv_cell_past_csv_modules_default_cap_is_read_by_every_engine(tmp_pat
         items.append(read_bundle(out).items)
     assert items[0] == items[1]
     assert any(len(item["input"]) > 200_000 for item in items[0])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_folder_whose_file_stores_a_text_as_numbers_is_refused(
+    tmp_path: Path, engine: str
+) -> None:
+    """DuckDB's union of a folder's files read an integer 'input' as the text '12345'."""
+    events = make_events([(0, 1, n) for n in range(4)])
+    folder = tmp_path / "lake"
+    folder.mkdir()
+    pq.write_table(pa.Table.from_pylist(hostile.flat(events[:2])), folder / "a.parquet")
+    other = pa.Table.from_pylist(hostile.flat(events[2:]))
+    other = other.set_column(other.schema.get_field_index("input"), "input", pa.array([1, 2]))
+    pq.write_table(other, folder / "b.parquet")
+    with pytest.raises(ValidationError, match=r"^b\.parquet.*input"):
+        build_bundle([folder], OPTIONS, tmp_path / "w.lbundle", engine=engine)

@@ -64,3 +64,21 @@ def test_spark_refuses_duplicates_and_malformed_events(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match=r"^e\.jsonl line 3: field 'captured_at'"):
         build_bundle([source], OPTIONS, out, engine="spark", settings=LOCAL)
     assert not out.exists()
+
+
+def test_spark_reads_csv_quotes_and_the_weeks_partitions_as_the_reference(tmp_path: Path) -> None:
+    """RFC 4180 CSV (JSON cells with doubled quotes: Spark's default escape is a backslash)
+    and --partition-column (Spark read every partition of explicit file lists)."""
+    events = hostile.hostile_events(300)
+    pruned = EngineSettings(spark_master="local[2]", partition_column="day")
+    cases = [
+        ([hostile.write_csv(tmp_path / "e.csv", events)], LOCAL, EngineSettings()),
+        ([hostile.write_hive(tmp_path / "lake", events)], pruned,
+         EngineSettings(partition_column="day")),
+    ]  # fmt: skip
+    for number, (sources, spark_settings, python_settings) in enumerate(cases):
+        reference = tmp_path / f"python-{number}.lbundle"
+        build_bundle(sources, OPTIONS, reference, engine="python", settings=python_settings)
+        spark = tmp_path / f"spark-{number}.lbundle"
+        build_bundle(sources, OPTIONS, spark, engine="spark", settings=spark_settings)
+        assert hostile.bundle_parts(spark) == hostile.bundle_parts(reference), number

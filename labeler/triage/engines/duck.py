@@ -28,7 +28,14 @@ from labeler.progress import CancelCheck, ProgressCallback, check_cancel
 from labeler.triage import sampling
 from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
 from labeler.triage.engines import sql as q
-from labeler.triage.engines.duck_columns import JSON_READ_TYPES, json_columns, typed_columns
+from labeler.triage.engines.duck_columns import (
+    JSON_READ_TYPES,
+    SHORT_FIELDS,
+    TEXT_FIELDS,
+    json_columns,
+    typed_columns,
+)
+from labeler.triage.engines.messages import safe_reason
 from labeler.triage.engines.payload import (
     checked_picks,
     duplicate_problem,
@@ -49,7 +56,6 @@ OUR_BUGS = (
     duckdb.CatalogException,
     duckdb.InternalException,
 )
-MAX_REASON = 300
 
 
 @contextmanager
@@ -287,15 +293,6 @@ def _unreadable(sources: Sequence[Source], err: Exception) -> Exception:
     return ValidationError(f"{names}: cannot be read ({safe_reason(err)}).")
 
 
-def safe_reason(err: Exception) -> str:
-    """DuckDB's first line, cut where it starts quoting the record ('Object {"input": ...'):
-    customer text never reaches a message."""
-    line = (str(err).splitlines() or [type(err).__name__])[0]
-    cut = min((i for i in (line.find("{"), line.find("[")) if i >= 0), default=len(line))
-    reason = line[:cut].rstrip(" :").removesuffix(" Object").rstrip(" :")
-    return reason[:MAX_REASON] or type(err).__name__
-
-
 def _scan(
     con: duckdb.DuckDBPyConnection, source: Source, settings: EngineSettings, plan: Plan
 ) -> _Scan:
@@ -331,7 +328,52 @@ def _scan(
     except duckdb.Error as err:
         raise _unreadable([source], err) from None
     types = {str(row[0]): str(row[1]) for row in described}
+    if source.kind == "parquet" and len(source.files) > 1:
+        _refuse_texts_of_another_type(con, source, types)
     return _Scan(table, where, typed_columns(types))
+
+
+def _refuse_texts_of_another_type(
+    con: duckdb.DuckDBPyConnection, source: Source, types: dict[str, str]
+) -> None:
+    """A text column that one file of a folder stores as numbers: DuckDB's union of the
+    files reads them as text, the reference reader refuses them; so every engine refuses
+    (the reference names the row). One read of the files' footers."""
+    texts = {name for name in (*SHORT_FIELDS, *TEXT_FIELDS) if types.get(name) == "VARCHAR"}
+    try:
+        rows = con.execute(
+            "SELECT file_name, name, type, num_children, logical_type FROM parquet_schema($f)",
+            {"f": [str(path) for path in source.files]},
+        ).fetchall()
+    except duckdb.Error as err:
+        raise _unreadable([source], err) from None
+    for file_name, name, kind, _children, logical in _top_level(rows):
+        is_text = kind == "BYTE_ARRAY" or "Null" in str(logical)
+        if name in texts and not is_text:
+            path = Path(file_name)
+            raise reference_problem(path) or ValidationError(
+                f"{path.name}: column '{name}' holds {kind} values, not text."
+            )
+
+
+def _top_level(rows: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """The top-level columns of parquet_schema's rows (each file's tree in depth-first
+    order, a group's children after it, counted by num_children)."""
+    index = 0
+    while index < len(rows):
+        root_children = rows[index][3] or 0
+        index += 1
+        for _ in range(root_children):
+            yield rows[index]
+            index = _after_subtree(rows, index)
+
+
+def _after_subtree(rows: list[tuple[Any, ...]], index: int) -> int:
+    pending = 1
+    while pending:
+        pending += (rows[index][3] or 0) - 1
+        index += 1
+    return index
 
 
 def _literal_path(path: str) -> str:

@@ -35,6 +35,7 @@ from labeler.triage.engines import (
 )
 from labeler.triage.engines import sql as q
 from labeler.triage.engines.duck_columns import FIELDS, NESTED_FIELDS, PAYLOAD
+from labeler.triage.engines.messages import safe_reason
 from labeler.triage.engines.payload import checked_picks, duplicate_problem, reference_problem
 from labeler.triage.engines.picks import choose
 from labeler.triage.sampling import RANK_HEX, day_text
@@ -82,7 +83,10 @@ def sample_events(
     progress(0, 3, "Reading events (Spark)")
     events = None
     for source in sources:
-        frame = _read(spark, source, settings, plan)
+        try:
+            frame = _read(spark, source, settings, plan)
+        except Exception as err:  # e.g. files of a folder whose schemas do not merge
+            raise _unreadable(sources, err) from None
         events = frame if events is None else events.unionByName(frame)
     assert events is not None
     events.createOrReplaceTempView("labeler_events")
@@ -279,6 +283,6 @@ def _unreadable(sources: Sequence[Source], err: Exception) -> ValidationError:
             problem = reference_problem(path)
             if problem is not None:
                 return problem
-    reason = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+    reason = safe_reason(err)  # Spark's first line, without the record it may quote
     names = ", ".join(s.patterns[0] for s in sources)
     return ValidationError(f"{names}: Spark cannot read the events ({reason}).")
