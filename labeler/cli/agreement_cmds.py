@@ -180,7 +180,8 @@ def import_(workspace: str | None, file: Path) -> None:
         session = ws.session
         count = import_resolutions(session, file)
         overruled = where_overruled(session)
-    click.echo(f"Imported {count} resolutions; the lead decided otherwise {len(overruled)} times:")
+    times = "once" if len(overruled) == 1 else f"{len(overruled)} times"
+    click.echo(f"Imported {count} resolutions; the lead decided otherwise {times}:")
     for entry in overruled:
         click.echo(overruled_line(entry))
 

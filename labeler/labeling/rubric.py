@@ -193,6 +193,8 @@ def _question(source: str, index: int, raw: Any) -> Question:
     where = f"question '{raw['id']}'"
     kind = raw.get("kind")
     if kind not in KINDS:
+        if kind is None:
+            raise _fail(source, where, f"needs a 'kind', one of {', '.join(KINDS)}")
         raise _fail(source, where, f"has kind {kind!r}; use one of {', '.join(KINDS)}")
     only_for = raw.get("only_for") or []
     if not isinstance(only_for, list) or any(s not in LABELED_SIGNALS for s in only_for):

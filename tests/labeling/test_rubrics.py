@@ -62,6 +62,7 @@ questions:
     [
         (lambda t: t + "  - id: q\n    prompt: again\n    kind: free_text\n", "same id"),
         (lambda t: t.replace("single_choice", "slider"), "kind 'slider'"),
+        (lambda t: t.replace("    kind: single_choice\n", ""), "needs a 'kind', one of"),
         (lambda t: t.replace('key: "2"', 'key: "1"'), "same key"),
         (lambda t: t.replace('key: "2"', 'key: "22"'), "one-character"),
         (lambda t: t.replace("title: T", "title: T\ncolour: red"), "unknown key 'colour'"),

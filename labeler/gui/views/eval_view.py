@@ -49,7 +49,7 @@ def gate_runs_html(runs: list[GateRun]) -> str:
         ]  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("run", "at", "verdict", "failing rules", "policy",
-                                            "judgments", "eval", "by", "verdict"))  # fmt: skip
+                                            "judgments", "eval", "by", "signature"))  # fmt: skip
     return (
         "<h3>Gates run</h3><table border=1 cellspacing=0 cellpadding=3>"
         f"<tr>{head}</tr>{''.join(rows)}</table>"
