@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QMainWindow, QProgressDialog, QPushButton, QWidget
 
 from labeler.labeling.session import LabelingSession
 from labeler.progress import CancelCheck, Cancelled, ProgressCallback
@@ -70,6 +70,11 @@ def run_task(
 ) -> TaskThread:
     """Run ``operation`` on a worker; ``quiet`` work shows no progress dialog at all."""
     dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+    # Enter is a labeler's save key: it must not press Cancel (the button still does).
+    cancel_button = QPushButton("Cancel", dialog)
+    cancel_button.setAutoDefault(False)
+    cancel_button.setDefault(False)
+    dialog.setCancelButton(cancel_button)
     dialog.setWindowTitle(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(600 if not quiet else 2**31 - 1)
@@ -94,6 +99,8 @@ def run_task(
         finish()
         if not isinstance(err, Cancelled):
             on_failure(err)
+        elif isinstance(window := parent.window(), QMainWindow):
+            window.statusBar().showMessage(f"{title}: cancelled.", 8000)
 
     def cancel() -> None:
         thread.cancel_requested = True
