@@ -183,9 +183,15 @@ def report(
         rng = np.random.default_rng(seed)
         drawn = side.submit(_intervals, ready, masks, rng) if intervals else None
         coded = []
-        for column, future in enumerate(ready):
-            coded.append(data.question(column))
-            future.set_result(coded[-1])
+        try:
+            for column, future in enumerate(ready):
+                coded.append(data.question(column))
+                future.set_result(coded[-1])
+        except BaseException as err:  # the side thread waits on every question: release it
+            for future in ready:
+                if not future.done():
+                    future.set_exception(err)
+            raise
         reasons = _reasons(session, data, chosen, in_week)
         blocks = tuple(_block(q, in_week, reasons) for q in coded)
         if same_items:

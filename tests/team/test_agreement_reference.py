@@ -198,3 +198,35 @@ def test_the_report_never_reads_item_texts(lead: LabelingSession) -> None:
         lead.store.conn.set_authorizer(None)
     assert {column for _, column in read} <= {"id", "week", "kind", "reason_code", "ROWID", ""}
     assert ("items", "week") in read
+
+
+def test_a_question_that_fails_to_code_stops_the_report_instead_of_hanging_it(
+    lead: LabelingSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intervals' thread waits for each question to be coded; a failure there must
+    reach the caller, not leave that thread waiting (the report would never return)."""
+    import threading
+
+    from labeler.team import agreement_report as ar
+
+    coded = ar._Compared.question
+
+    def second_fails(self: ar._Compared, column: int) -> ar._Question:
+        if column == 1:
+            raise RuntimeError("cannot code")
+        return coded(self, column)
+
+    monkeypatch.setattr(ar._Compared, "question", second_fails)
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            ar.report(lead)
+        except RuntimeError as err:
+            outcome.append(err)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the report hung"
+    assert [str(e) for e in outcome] == ["cannot code"]

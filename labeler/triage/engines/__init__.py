@@ -207,6 +207,12 @@ def fold(tally: Tally, fate: str, signal: str, case: str | None, negative: bool,
         tally.dropped[fate] += n
 
 
+def partition_days(plan: Plan) -> tuple[str, str]:
+    """The first and last hive partition day (yyyy-mm-dd) read for the week: a day either
+    side, for events filed under a local date."""
+    return sampling.day_text(plan.start - sampling.DAY_SECONDS), sampling.day_text(plan.end)
+
+
 def week_partitions(
     sources: Sequence[Source], settings: EngineSettings, plan: Plan
 ) -> list[Source]:
@@ -217,8 +223,7 @@ def week_partitions(
     column = settings.partition_column
     if not column:
         return list(sources)
-    first = sampling.day_text(plan.start - sampling.DAY_SECONDS)
-    last = sampling.day_text(plan.end)
+    first, last = partition_days(plan)
     prefix = f"{column}="
 
     def wanted(path: Path) -> bool:

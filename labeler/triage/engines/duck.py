@@ -25,8 +25,15 @@ import orjson
 
 from labeler.errors import ValidationError
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel
-from labeler.triage import sampling
-from labeler.triage.engines import EngineSettings, Plan, Sample, Source, Tally, fold
+from labeler.triage.engines import (
+    EngineSettings,
+    Plan,
+    Sample,
+    Source,
+    Tally,
+    fold,
+    partition_days,
+)
 from labeler.triage.engines import sql as q
 from labeler.triage.engines.duck_columns import (
     JSON_READ_TYPES,
@@ -93,7 +100,7 @@ def sample_events(
     params = q.parameters(plan)
     sources = [kept for kept in map(_without_empty_csv, sources) if kept is not None]
     if not sources:  # only empty CSV files: no events (DuckDB cannot read a header of none)
-        return Sample(Tally(), {case: [] for case in choose([], plan)})
+        return Sample(Tally(), {case: [] for case in plan.caps})
     with connection(settings) as con:
         scans = [_scan(con, source, settings, plan) for source in sources]
         tally = Tally()
@@ -389,6 +396,5 @@ def _partition_filter(settings: EngineSettings, plan: Plan, source: Source) -> s
         return ""
     if not column.replace("_", "").isalnum():
         raise ValidationError(f"--partition-column must be a column name, not {column!r}.")
-    first = sampling.day_text(plan.start - sampling.DAY_SECONDS)
-    last = sampling.day_text(plan.end)
+    first, last = partition_days(plan)
     return f"CAST({column} AS VARCHAR) BETWEEN '{first}' AND '{last}'"

@@ -31,6 +31,7 @@ from labeler.triage.engines import (
     Source,
     Tally,
     fold,
+    partition_days,
     week_partitions,
 )
 from labeler.triage.engines import sql as q
@@ -38,7 +39,7 @@ from labeler.triage.engines.duck_columns import FIELDS, NESTED_FIELDS, PAYLOAD
 from labeler.triage.engines.messages import safe_reason
 from labeler.triage.engines.payload import checked_picks, duplicate_problem, reference_problem
 from labeler.triage.engines.picks import choose
-from labeler.triage.sampling import RANK_HEX, day_text
+from labeler.triage.sampling import RANK_HEX
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -78,7 +79,7 @@ def sample_events(
 ) -> Sample:
     sources = week_partitions(sources, settings, plan)
     if not sources:  # no partition of the week
-        return Sample(Tally(), {case: [] for case in choose([], plan)})
+        return Sample(Tally(), {case: [] for case in plan.caps})
     spark = session(settings)
     progress(0, 3, "Reading events (Spark)")
     events = None
@@ -140,7 +141,7 @@ def _read(spark: SparkSession, source: Source, settings: EngineSettings, plan: P
         frame = spark.read.option("mergeSchema", True).parquet(*paths)
     column = settings.partition_column
     if column and column in frame.columns:
-        first, last = day_text(plan.start - 86_400), day_text(plan.end)
+        first, last = partition_days(plan)
         frame = frame.where(F.col(column).cast("string").between(first, last))
     kinds = dict(frame.dtypes)
     columns = []
