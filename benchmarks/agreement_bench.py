@@ -135,7 +135,7 @@ def phases(workspace: Path) -> dict[str, float]:
             ar._trend(data, q)
         decided = ar._decided(session, data)
         ar._labeler_vs_gold(session, data, decided)
-        ar._disagreements(data, decided)
+        ar._disagreements(data, decided, in_week)
         counted = time.perf_counter()
         rng = np.random.default_rng(0)
         for mask in (in_week, in_pooled):  # the report's order: the week's, then pooled

@@ -47,8 +47,7 @@ def _print_report(data: AgreementReport) -> None:
     for entry in data.labeler_vs_gold:
         weeks = ", ".join(f"{w.week} {w.agreement:.0%}" for w in entry.weeks)
         click.echo(f"  {entry.name}: {weeks}")
-    counts = data.disagreements
-    click.echo(f"\nDisagreements: {counts.open} open, {counts.resolved} resolved.")
+    click.echo(f"\nDisagreements: {data.disagreements.text()}.")
     for release in data.releases:
         click.echo(
             f"Rubric release: {release.rubric_id} {release.version} in {release.week} "

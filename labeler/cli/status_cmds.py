@@ -44,8 +44,9 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     for q in data.agreement:
         alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
         click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")
-    dis = data.disagreements
-    click.echo(f"  disagreements: {dis.open} open, {dis.resolved} resolved")
+    click.echo(f"  disagreements: {data.disagreements.text()}")
+    if data.eval_pair_disagreements.open or data.eval_pair_disagreements.resolved:
+        click.echo(f"  eval pairs' disagreements: {data.eval_pair_disagreements.text()}")
     _echo_rubric(data)
     for pack in data.packs:
         click.echo(

@@ -154,6 +154,11 @@ def all_items(store: Store, weeks: Sequence[str] = (), kind: str | None = None) 
     return [_item(row) for row in store.query(sql + " ORDER BY week, id", params)]
 
 
+def ids_of_kind(store: Store, kind: str) -> list[str]:
+    """The ids of every item of ``kind`` (the queue's covering index: no item row read)."""
+    return [row[0] for row in store.query("SELECT id FROM items WHERE kind = ?", (kind,))]
+
+
 def holdout_inputs(store: Store, kind: str | None = None) -> list[tuple[str, str | None, str]]:
     """(id, input, content_hash) of every holdout item ever imported (of ``kind`` if given).
 

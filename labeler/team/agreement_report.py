@@ -201,7 +201,7 @@ def report(
         decided = _decided(session, data)
         trend = tuple(_trend(data, q) for q in coded)
         labeler_vs_gold = _labeler_vs_gold(session, data, decided)
-        disagreements = _disagreements(data, decided)
+        disagreements = _disagreements(data, decided, in_week)
         releases = release_markers(session, data.weeks)
         if drawn is not None:
             cis = drawn.result()  # one list per mask: the week's, then the pooled weeks'
@@ -328,12 +328,21 @@ def _differs(labels: CodedLabels) -> np.ndarray:
     return np.asarray((top != low).any(axis=1))
 
 
-def _disagreements(data: _Compared, decided: dict[int, dict[str, Any]]) -> Disagreements:
+def _disagreements(
+    data: _Compared, decided: dict[int, dict[str, Any]], in_week: np.ndarray
+) -> Disagreements:
+    """Counted over the paired items (``in_week``: which of them are the report's week's)."""
     resolved = np.zeros(len(data.labels.item_ids), dtype=bool)
     resolved[list(decided)] = True
     differs = _differs(data.labels)
-    open_ = int((differs[data.paired] & ~resolved[data.paired]).sum())
-    return Disagreements(open_, int(resolved[data.paired].sum()))
+    is_open = differs[data.paired] & ~resolved[data.paired]
+    is_resolved = resolved[data.paired]
+    return Disagreements(
+        int(is_open.sum()),
+        int(is_resolved.sum()),
+        int((is_open & in_week).sum()),
+        int((is_resolved & in_week).sum()),
+    )
 
 
 def _labeler_vs_gold(

@@ -126,11 +126,22 @@ class LabelerVsGold:
 
 @dataclass(frozen=True)
 class Disagreements:
+    """A week's items (never eval pairs) labeled in pairs: in every week, and in the
+    report's week."""
+
     open: int  # paired items whose labels differ and that no resolution settled
     resolved: int  # paired items the lead resolved
+    week_open: int = 0  # of them, in the report's week
+    week_resolved: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"open": self.open, "resolved": self.resolved}
+        return {"open": self.open, "resolved": self.resolved, "week_open": self.week_open,
+                "week_resolved": self.week_resolved}  # fmt: skip
+
+    def text(self) -> str:
+        """How the CLI and Home say it."""
+        week = f"{self.week_open} open, {self.week_resolved} resolved this week"
+        return f"{week}; {self.open} open, {self.resolved} resolved in all weeks"
 
 
 @dataclass(frozen=True)

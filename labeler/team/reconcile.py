@@ -122,6 +122,7 @@ class Disagreement:
     week: str
     reason_code: str | None
     signal: str
+    kind: str  # the item's kind: a week's item, or an eval pair (its gold is its judgment)
     labels: list[Label]
     questions: list[str]  # the questions that differ
     agreement: float  # share of the item's compared questions that agree
@@ -134,13 +135,18 @@ def disagreements(
     question: str | None = None,
     reason_code: str | None = None,
     include_resolved: bool = True,
+    kind: str | None = None,
 ) -> list[Disagreement]:
-    """Items labeled by two or more people whose answers differ: lowest agreement first."""
+    """Items labeled by two or more people whose answers differ: lowest agreement first.
+
+    Eval pairs are among them (``kind`` None): an eval judges a pair by its gold label, so
+    the lead settles its raters' disagreement here as for a week's item."""
     rubric = session.rubric
     decided = resolutions.latest(session.store)
     found = []
+    only = None if kind is None else item_rows.ids_of_kind(session.store, kind)
     # A label outside its item's assignment is kept but is no pair: it never disagrees.
-    for item_id, labels in resolutions.labels_by_item(session.store, which="pairs").items():
+    for item_id, labels in resolutions.labels_by_item(session.store, only, which="pairs").items():
         if len(labels) < 2:
             continue
         differing = differing_questions(labels, rubric)
@@ -159,6 +165,7 @@ def disagreements(
                 row.week,
                 row.reason_code,
                 row.signal,
+                row.kind,
                 labels,
                 differing,
                 score,

@@ -264,3 +264,25 @@ def test_the_privacy_buttons_act_on_the_disagreement_shown(
     view._select_row(None)
     assert not view.item_view.restrict_button.isEnabled()
     assert not view.item_view.mark_button.isEnabled()
+
+
+def test_eval_pairs_are_named_in_reconcile_and_counted_apart_on_home(
+    qtbot, lead_window: MainWindow
+) -> None:
+    view = lead_window.reconcile_view
+    assert view is not None
+    rows = [r for r, e in enumerate(view.entries) if e.kind == "eval_pair"]
+    assert rows and all(view.list.item(r, 3).text().endswith("· eval pair") for r in rows)
+    unresolved = [r for r in rows if view.entries[r].resolution is None]
+    assert f"(of the open, {len(unresolved)} eval pair" in view.summary.text()
+    lead_window.show_tab("Home")
+    home = lead_window.home_view
+    assert home is not None
+    qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)
+    assert home.data is not None
+    text = home.blocks["disagreements"].text()
+    assert home.data.disagreements.text() in text
+    assert f"eval pairs: {len(unresolved)} open" in text
+    open_total = sum(1 for e in view.entries if e.resolution is None)
+    counted = home.data.disagreements.open + home.data.eval_pair_disagreements.open
+    assert f"{open_total} open" in view.summary.text() and counted == open_total

@@ -353,6 +353,10 @@ def report(
                 1 for row in paired.rows if row[0] not in decided and _differs(row[3], questions)
             ),
             "resolved": sum(1 for row in paired.rows if row[0] in decided),
+            "week_open": sum(
+                1 for row in week_rows if row[0] not in decided and _differs(row[3], questions)
+            ),
+            "week_resolved": sum(1 for row in week_rows if row[0] in decided),
         },
     }
 

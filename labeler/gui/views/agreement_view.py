@@ -79,7 +79,7 @@ def report_html(data: AgreementReport) -> str:
         f"<p><b>Pooled</b> over {html.escape(pooled_weeks)}: {html.escape(pooled)}</p>"
         f"<h4>Alpha per reason code (items)</h4><ul>{''.join(reasons)}</ul>"
         f"<h4>Labelers against the gold labels</h4><ul>{''.join(people) or '<li>—</li>'}</ul>"
-        f"<p>Disagreements: <b>{counts.open}</b> open, {counts.resolved} resolved.</p>"
+        f"<p>Disagreements: {html.escape(counts.text())}.</p>"
     )
 
 

@@ -39,6 +39,7 @@ from labeler.gui.widgets.item_view import ItemView
 from labeler.gui.widgets.rubric_panel import NoteEdit
 from labeler.labeling.session import LabelingSession
 from labeler.store import labelers
+from labeler.store.items import EVAL_PAIR
 from labeler.store.resolutions import history
 from labeler.team.reconcile import CAUSES, Disagreement, canonical_answers, disagreements, resolve
 from labeler.workspace import Workspace
@@ -208,7 +209,11 @@ class ReconcileView(LoadedView):
             self._fill_row(row, entry)
         self.list.blockSignals(False)
         open_count = sum(1 for e in self.entries if not self._is_resolved(e))
-        self.summary.setText(f"{open_count} open · {len(self.entries) - open_count} resolved")
+        summary = f"{open_count} open · {len(self.entries) - open_count} resolved"
+        pairs = sum(1 for e in self.entries if e.kind == EVAL_PAIR and not self._is_resolved(e))
+        if pairs:  # Home counts them apart from the weeks' disagreements: say which they are
+            summary += f" (of the open, {pairs} eval pair{'s' if pairs > 1 else ''})"
+        self.summary.setText(summary)
 
     def _is_resolved(self, entry: Disagreement) -> bool:
         return entry.resolution is not None or entry.item_id in self._done
@@ -216,7 +221,8 @@ class ReconcileView(LoadedView):
     def _fill_row(self, row: int, entry: Disagreement) -> None:
         agree = f"open · {entry.agreement:.0%} agree"
         status = "resolved" if self._is_resolved(entry) else agree
-        cells = (status, ", ".join(entry.questions), entry.reason_code or "—", entry.week)
+        week = f"{entry.week} · eval pair" if entry.kind == EVAL_PAIR else entry.week
+        cells = (status, ", ".join(entry.questions), entry.reason_code or "—", week)
         for column, text in enumerate((*cells, entry.item_id)):
             self.list.setItem(row, column, QTableWidgetItem(text))
 

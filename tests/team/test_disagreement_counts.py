@@ -1,0 +1,60 @@
+"""Every disagreement count shown (status, Home, the agreement report, Reconcile's summary)
+is the count of what Reconcile lists: the week's items of the report's week and of every
+week, and eval pairs apart (their raters' disagreements are settled there too: an eval judges
+a pair by its gold label)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from labeler.cli import cli
+from labeler.demo.build import open_or_build_demo
+from labeler.status import week_status
+from labeler.store.items import EVAL_PAIR, WEEK
+from labeler.team.agreement_report import report
+from labeler.team.reconcile import disagreements
+
+
+def test_counts_are_what_reconcile_lists(tmp_path: Path, memory_keyring) -> None:
+    ws = open_or_build_demo(tmp_path / "lead.lbw", role="lead")
+    try:
+        listed = Counter(
+            (e.kind, e.week, e.resolution is not None) for e in disagreements(ws.session)
+        )
+        assert listed[(EVAL_PAIR, "2026-W48", False)] >= 1  # the demo has an eval pair to settle
+        status = week_status(ws.session)
+        dis = status.disagreements
+        week_items = {k: v for k, v in listed.items() if k[0] == WEEK}
+        assert dis.open == sum(v for (_, _, done), v in week_items.items() if not done)
+        assert dis.resolved == sum(v for (_, _, done), v in week_items.items() if done)
+        assert (dis.week_open, dis.week_resolved) == (
+            listed[(WEEK, "2026-W48", False)],
+            listed[(WEEK, "2026-W48", True)],
+        )
+        pairs = status.eval_pair_disagreements
+        assert (pairs.open, pairs.resolved) == (
+            sum(v for (kind, _, done), v in listed.items() if kind == EVAL_PAIR and not done),
+            sum(v for (kind, _, done), v in listed.items() if kind == EVAL_PAIR and done),
+        )
+        earlier = report(ws.session, week="2026-W47", intervals=False).disagreements
+        assert (earlier.open, earlier.resolved) == (dis.open, dis.resolved)  # every week
+        assert (earlier.week_open, earlier.week_resolved) == (
+            listed[(WEEK, "2026-W47", False)],
+            listed[(WEEK, "2026-W47", True)],
+        )
+        assert disagreements(ws.session, kind=EVAL_PAIR) == [
+            e for e in disagreements(ws.session) if e.kind == EVAL_PAIR
+        ]
+        path = str(ws.path)
+    finally:
+        ws.close()
+    out = CliRunner().invoke(cli, ["--workspace", path, "status"])
+    assert out.exit_code == 0, out.output
+    assert f"disagreements: {dis.text()}" in out.output
+    assert f"eval pairs' disagreements: {pairs.open} open, {pairs.resolved} resolved" in out.output
+    out = CliRunner().invoke(cli, ["--workspace", path, "agreement", "--week", "2026-W47"])
+    assert out.exit_code == 0, out.output
+    assert f"Disagreements: {earlier.text()}." in out.output
