@@ -138,9 +138,12 @@ def run_app(
 
     window = MainWindow(workspace)
     if tab and not window.show_tab(tab):
+        message = no_tab_message(tab, window.tab_names())
         window.close()
         workspace.close()
-        print(f"Error: {no_tab_message(tab, window.tab_names())}", file=sys.stderr)
+        print(f"Error: {message}", file=sys.stderr)
+        if screenshot is None:  # started from a launcher, there is no terminal to read
+            show_error(None, "No such tab", LabelerError(message))
         return 2
     if opened is None:
         window.apply_retention()

@@ -18,6 +18,7 @@ from labeler.gui import (
     workspace_actions,
 )
 from labeler.gui.dialogs.rubric_dialog import show_rubric_dialog
+from labeler.gui.errors import show_message
 
 if TYPE_CHECKING:
     from labeler.gui.main_window import MainWindow
@@ -36,6 +37,26 @@ def _action(
     action.triggered.connect(lambda _checked=False: slot())
     menu.addAction(action)
     return action
+
+
+def _lead_only(window: MainWindow, what: str, slot: Callable[[], object]) -> Callable[[], None]:
+    """A lead's action: on another seat it says whose it is (the core would refuse it, or
+    answer about data a labeler's workspace never holds)."""
+
+    def run() -> None:
+        profile = window.session.profile
+        if profile is not None and profile.role == "lead":
+            slot()
+            return
+        seat = f"this profile is a {profile.role}'s" if profile else "this seat has no profile yet"
+        show_message(
+            window,
+            "A lead's task",
+            f"{what} is a lead's task, and {seat}. File → Profile… sets the role "
+            "(a lead's seat holds the team's labels, evals and feedback).",
+        )
+
+    return run
 
 
 def build_menus(window: MainWindow) -> QAction:
@@ -70,21 +91,25 @@ def build_menus(window: MainWindow) -> QAction:
     _action(window, team_menu, "&Trust a labeler's key…",
             lambda: team_actions.trust_key_dialog(window, ws, emit))  # fmt: skip
     _action(window, team_menu, "&Send feedback to labelers… (lead)",
-            lambda: team_actions.export_feedback_dialog(window, ws))  # fmt: skip
+            _lead_only(window, "Sending feedback",
+                       lambda: team_actions.export_feedback_dialog(window, ws)))  # fmt: skip
     _action(window, team_menu, "&Import the lead's feedback…",
             lambda: team_actions.import_feedback_dialog(window, ws, emit))  # fmt: skip
     eval_menu = bar.addMenu("E&val")
     _action(window, eval_menu, "&Build an eval bundle… (lead)",
-            lambda: eval_actions.build_eval_dialog(window, ws, window.import_bundle))  # fmt: skip
+            _lead_only(window, "Building an eval bundle", lambda: eval_actions.build_eval_dialog(
+                window, ws, window.import_bundle)))  # fmt: skip
     _action(window, eval_menu, "Run the &gate… (lead)",
-            lambda: eval_actions.run_gate_dialog(window, ws, emit))  # fmt: skip
+            _lead_only(window, "Running the gate",
+                       lambda: eval_actions.run_gate_dialog(window, ws, emit)))  # fmt: skip
     view_menu = bar.addMenu("&View")
     inline = _action(window, view_menu, "&Inline diff", lambda: None, "D")
     inline.setCheckable(True)
     inline.toggled.connect(window.set_inline)
     _action(window, view_menu, "Show &restricted items…", window.unlock_restricted)
     _action(window, view_menu, "&Audit log… (lead)",
-            lambda: session_actions.show_audit_log(window, ws))  # fmt: skip
+            _lead_only(window, "Reading the audit log",
+                       lambda: session_actions.show_audit_log(window, ws)))  # fmt: skip
     _action(window, view_menu, "&Feedback from the lead…",
             lambda: exchange_actions.show_feedback(window, window.session))  # fmt: skip
     help_menu = bar.addMenu("&Help")

@@ -263,6 +263,32 @@ def test_demo_tab_a_labeler_lacks_is_an_error(tmp_path: Path) -> None:
     assert not (tmp_path / "shot.png").exists()
 
 
+def test_a_tab_the_seat_lacks_is_said_in_a_dialog_too(
+    qtbot, tmp_path: Path, memory_keyring
+) -> None:
+    """Started from a launcher there is no terminal: the error is a dialog as well."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from labeler.demo.build import open_or_build_demo
+    from labeler.gui.app import run_app
+
+    ws = open_or_build_demo(tmp_path / "labeler.lbw", role="labeler")
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
+        if box is None or not box.isVisible():
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        box.accept()
+
+    QTimer.singleShot(0, answer)
+    assert run_app(None, opened=ws, tab="Reconcile") == 2
+    assert len(seen) == 1 and "no Reconcile tab" in seen[0] and "--role lead" in seen[0]
+
+
 @pytest.mark.parametrize("role", ["lead"])
 def test_demo_tab_a_lead_has_opens_it(tmp_path: Path, role: str) -> None:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
@@ -288,3 +314,60 @@ def test_a_first_open_shows_the_first_item_of_the_queue(window) -> None:
     assert first is not None
     assert window.queue.current_id() == first
     assert window.current is not None and window.current.id == first
+
+
+def _menu_action(window: MainWindow, text: str):
+    from PySide6.QtGui import QAction
+
+    return next(a for a in window.findChildren(QAction) if a.text() == text)
+
+
+def _answer_message(seen: list[str]) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    box = next((w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)), None)
+    if box is None or not box.isVisible():
+        QTimer.singleShot(20, lambda: _answer_message(seen))
+        return
+    seen.append(box.text())
+    box.accept()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["&Send feedback to labelers… (lead)", "&Build an eval bundle… (lead)",
+     "Run the &gate… (lead)", "&Audit log… (lead)"],
+)  # fmt: skip
+def test_a_lead_menu_on_a_labeler_seat_names_the_role(qtbot, window: MainWindow, text) -> None:
+    """It said something about data a labeler's workspace lacks ('no disagreement resolved
+    yet'), or opened a file dialog for a gate the labeler cannot run."""
+    from PySide6.QtWidgets import QDialog
+
+    assert window.session.profile is not None and window.session.profile.role == "labeler"
+    seen: list[str] = []
+    _answer_message(seen)
+    _menu_action(window, text).trigger()
+    qtbot.waitUntil(lambda: bool(seen), timeout=5_000)
+    assert "is a lead's task, and this profile is a labeler's" in seen[0]
+    assert "File → Profile" in seen[0]
+    assert not [d for d in window.findChildren(QDialog) if d.isVisible()]
+
+
+def test_a_lead_menu_on_a_lead_seat_runs(qtbot, tmp_path: Path, memory_keyring) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from labeler.demo.build import open_or_build_demo
+
+    ws = open_or_build_demo(tmp_path / "lead.lbw", role="lead")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    try:
+        _menu_action(win, "&Audit log… (lead)").trigger()
+        qtbot.waitUntil(
+            lambda: any(d.objectName() == "auditDialog" for d in win.findChildren(QDialog)),
+            timeout=10_000,
+        )
+    finally:
+        win.close()
+        ws.close()
