@@ -82,3 +82,52 @@ def test_spark_reads_csv_quotes_and_the_weeks_partitions_as_the_reference(tmp_pa
         spark = tmp_path / f"spark-{number}.lbundle"
         build_bundle(sources, OPTIONS, spark, engine="spark", settings=spark_settings)
         assert hostile.bundle_parts(spark) == hostile.bundle_parts(reference), number
+
+
+def test_spark_checks_every_event_as_the_reference_does(tmp_path: Path) -> None:
+    """An event Spark never picks is checked against the format as the reference checks it
+    (each format case of test_content_rules_everywhere on JSON lines, a few on CSV and
+    native Parquet); what only looks suspect, and an unpicked event's control character,
+    build the reference bytes; a picked one's is refused alike. One test: one session."""
+    from tests.triage.test_content_rules_everywhere import (
+        FORMAT_CASES,
+        TEXT_CASES,
+        _events,
+        _write,
+        harmless_events,
+    )
+
+    few = ["a bidirectional override in the id", "a tab in the model's name", "101 retries"]
+    runs = [(case, "jsonl") for case in sorted(FORMAT_CASES)]
+    runs += [(case, kind) for case in few for kind in ("csv", "parquet-native")]
+    for number, (case, kind) in enumerate(runs):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        source = _write(folder, kind, _events(FORMAT_CASES[case], native=kind.endswith("native")))
+        with pytest.raises(ValidationError) as reference:
+            build_bundle([source], OPTIONS, folder / "p.lbundle", engine="python")
+        with pytest.raises(ValidationError) as spark:
+            build_bundle([source], OPTIONS, folder / "s.lbundle", engine="spark", settings=LOCAL)
+        assert str(spark.value) == str(reference.value), (case, kind)
+    alike = [harmless_events(), _events(TEXT_CASES["ESC in the input"])]
+    for number, events in enumerate(alike):  # nothing to refuse: the same bundle
+        folder = tmp_path / f"alike-{number}"
+        folder.mkdir()
+        source = _write(folder, "jsonl", events)
+        build_bundle([source], OPTIONS, folder / "p.lbundle", engine="python")
+        build_bundle([source], OPTIONS, folder / "s.lbundle", engine="spark", settings=LOCAL)
+        assert hostile.bundle_parts(folder / "s.lbundle") == hostile.bundle_parts(
+            folder / "p.lbundle"
+        )
+    picked = _events({})
+    picked[0]["input"] = "x\x1by"
+    source = _write(tmp_path, "jsonl", picked)
+    with pytest.raises(ValidationError) as reference:
+        build_bundle([source], OPTIONS, tmp_path / "p.lbundle", engine="python")
+    with pytest.raises(ValidationError) as spark:
+        build_bundle([source], OPTIONS, tmp_path / "s.lbundle", engine="spark", settings=LOCAL)
+    assert (
+        str(spark.value)
+        == str(reference.value)
+        == ("e.jsonl line 1: field 'input' holds the control character U+001B.")
+    )

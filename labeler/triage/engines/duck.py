@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import orjson
+import msgspec
 
 from labeler.errors import ValidationError
 from labeler.progress import CancelCheck, ProgressCallback, check_cancel
@@ -44,6 +44,7 @@ from labeler.triage.engines.duck_columns import (
 )
 from labeler.triage.engines.messages import safe_reason
 from labeler.triage.engines.payload import (
+    check_suspects,
     checked_picks,
     duplicate_problem,
     first_problem,
@@ -53,6 +54,9 @@ from labeler.triage.engines.picks import choose
 from labeler.triage.events import csv_header_problem
 from labeler.triage.sampling import RANK_HEX
 
+# An event's fields from DuckDB's JSON text: msgspec keeps an integer past 64 bits as an int,
+# as the reference reader does (orjson reads it as a float, which the settings rule accepts).
+_decode = msgspec.json.Decoder().decode
 MAX_OBJECT_BYTES = 16 << 20  # a JSON line up to 16 MiB: DuckDB buffers 2x that per thread
 # Errors that are our bug (a query DuckDB cannot bind or parse) keep their traceback; every
 # other DuckDB error while reading is the input's (a file that is not JSON, a broken CSV
@@ -111,6 +115,7 @@ def sample_events(
             _group(con, index, classified, params, plan, source)
             check_cancel(should_cancel)
             _refuse_invalid(con, index, classified, params)
+            _check_suspects(con, index, scan, source)
             _fold(con, index, tally)
             candidates += _candidates(con, index)
         progress(len(sources), len(sources) + 1, "Duplicate ids and the picked events (DuckDB)")
@@ -170,7 +175,8 @@ def _group(
         con.execute(
             f"""CREATE TEMP TABLE groups_{index} AS
             SELECT fate, sig, case_type, holdout, day, negative, count(*) AS n,
-                min_by(sort_key, sort_key, {top_k}) FILTER (WHERE fate = 'eligible') AS top
+                min_by(sort_key, sort_key, {top_k}) FILTER (WHERE fate = 'eligible') AS top,
+                count(*) FILTER (WHERE suspect) AS suspects
             FROM ({classified}) GROUP BY ALL""",
             params,
         )
@@ -190,6 +196,25 @@ def _refuse_invalid(
         ).fetchone()
         assert row is not None
         raise first_problem(Path(row[0]), row[1], row[2])
+
+
+def _check_suspects(
+    con: duckdb.DuckDBPyConnection, index: int, scan: _Scan, source: Source
+) -> None:
+    """Events the SQL rules could not settle exactly, checked as the reference checks them
+    (one more scan, only when there are any)."""
+    flagged = con.execute(f"SELECT sum(suspects) FROM groups_{index}").fetchone()
+    if not flagged or not flagged[0]:
+        return
+    try:
+        rows = con.execute(
+            f"SELECT src_file, CAST(to_json(whole) AS VARCHAR) FROM ({scan.select()}) "
+            "WHERE suspect",
+            q.column_parameters(),
+        ).fetchall()
+    except duckdb.Error as err:
+        raise _unreadable([source], err) from None
+    check_suspects((Path(path), _decode(text)) for path, text in rows)
 
 
 def _fold(con: duckdb.DuckDBPyConnection, index: int, tally: Tally) -> None:
@@ -221,12 +246,12 @@ def _second_pass(
         FROM ({rows}) GROUP BY eid HAVING count(*) > 1 OR bool_or(wanted)
         ORDER BY n DESC, eid"""
     try:
-        found = con.execute(query, {"blank": q.BLANK}).fetchall()
+        found = con.execute(query, q.column_parameters()).fetchall()
     except duckdb.Error as err:
         raise _unreadable(sources, err) from None
     if found and found[0][1] > 1:
         _refuse_duplicates(con, scans, sources)
-    return {event_id: orjson.loads(text) for event_id, _, text in found if text is not None}
+    return {event_id: _decode(text) for event_id, _, text in found if text is not None}
 
 
 def _picked_rows(
@@ -238,9 +263,9 @@ def _picked_rows(
         picked = scan.select("list_contains($ids, event_id)")  # Parquet: pushed into the scan
         rows = con.execute(
             f"SELECT eid, CAST(to_json(payload) AS VARCHAR) FROM ({picked})",
-            {"ids": ids, "blank": q.BLANK},
+            {"ids": ids} | q.column_parameters(),
         ).fetchall()
-        found |= {event_id: orjson.loads(text) for event_id, text in rows}
+        found |= {event_id: _decode(text) for event_id, text in rows}
     return found
 
 

@@ -23,7 +23,13 @@ from labeler.triage.engines import (
     Tally,
     week_partitions,
 )
-from labeler.triage.events import check_event, drop_cause, is_negative, read_events
+from labeler.triage.events import (
+    check_event,
+    check_picked_texts,
+    drop_cause,
+    is_negative,
+    read_events,
+)
 
 HOLDOUT = "|holdout"
 
@@ -72,7 +78,7 @@ def sample_events(
     sources = week_partitions(sources, settings, plan)
     files = [path for source in sources for path in source.files]
     for file_index, path in enumerate(files):
-        for where, raw in read_events(path):
+        for where, raw in read_events(path, texts=False):  # the picked ones', below
             event = check_event(where, raw)
             seconds = strict_seconds(where, raw)
             if event["event_id"] in seen:
@@ -91,6 +97,7 @@ def sample_events(
         merged = sampling.merge_quota(members, others, cap, plan.quotas[case])
         if merged:
             picks[case] = merged
+    check_picked_texts(files, (event for events in picks.values() for event in events))
     for stratum, count in sampler.eligible.items():
         tally.eligible[stratum.removesuffix(HOLDOUT)] += count
     return Sample(tally, picks)

@@ -17,7 +17,7 @@ gives a number in a text field as its digits, so unlike the other engines it can
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,17 +35,34 @@ from labeler.triage.engines import (
     week_partitions,
 )
 from labeler.triage.engines import sql as q
-from labeler.triage.engines.duck_columns import FIELDS, NESTED_FIELDS, PAYLOAD
+from labeler.triage.engines.duck_columns import (
+    FIELDS,
+    LONG_NUMBER,
+    MAX_TEXT,
+    NESTED_FIELDS,
+    PAYLOAD,
+    TEXT_FIELDS,
+)
 from labeler.triage.engines.messages import safe_reason
-from labeler.triage.engines.payload import checked_picks, duplicate_problem, reference_problem
+from labeler.triage.engines.payload import (
+    check_suspects,
+    checked_picks,
+    duplicate_problem,
+    reference_problem,
+)
 from labeler.triage.engines.picks import choose
+from labeler.triage.events import from_flat
+from labeler.triage.formats import (
+    MAX_NAME_CHARS,
+    MAX_RETRIES,
+    MAX_SETTINGS_BYTES,
+    MAX_SETTINGS_DEPTH,
+    MAX_SUBJECT_CHARS,
+)
 from labeler.triage.sampling import RANK_HEX
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
-
-MAX_TEXT = 1_048_576
-TEXT_FIELDS = ("input", "intent", "output", "edited_output", "ticket_text", "subject")
 
 
 def session(settings: EngineSettings) -> SparkSession:
@@ -91,13 +108,14 @@ def sample_events(
         events = frame if events is None else events.unionByName(frame)
     assert events is not None
     events.createOrReplaceTempView("labeler_events")
-    params = q.parameters(plan)
+    params = q.parameters(plan) | PATTERNS
     classified = q.classified(f"SELECT {_columns()} FROM labeler_events", plan, q.SPARK)
     top_k = max(max(plan.caps.values()), 1)
     try:
         groups = spark.sql(
             f"""SELECT fate, sig, case_type, holdout, day, negative, count(*) AS n,
-                min_by(sort_key, sort_key, {top_k}) FILTER (WHERE fate = 'eligible') AS top
+                min_by(sort_key, sort_key, {top_k}) FILTER (WHERE fate = 'eligible') AS top,
+                count_if(suspect) AS suspects
             FROM ({classified}) GROUP BY fate, sig, case_type, holdout, day, negative""",
             args=params,
         ).collect()
@@ -110,6 +128,9 @@ def sample_events(
     for row in groups:
         if row.fate == "invalid":
             _refuse_invalid(spark, classified, params)
+    if any(row.suspects for row in groups):
+        _check_suspects(spark)
+    for row in groups:
         fold(tally, row.fate, row.sig, row.case_type, bool(row.negative), int(row.n))
         if row.fate == "eligible":
             candidates.append((row.case_type, bool(row.holdout), int(row.day), list(row.top)))
@@ -200,10 +221,58 @@ def _columns() -> str:
         "complete": complete,
         "unchanged": "coalesce(output = edited_output, FALSE)",
         "problem": f"CASE {whens} END",
+        "suspect": _suspect(),
         "src_file": "src_file",
         "payload": "CAST(NULL AS STRING)",  # fetched by id for the picked few
     }
     return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+
+
+# A control character the settings may not hold, escaped or not (Java's regular expressions).
+PATTERNS = {
+    "json_control": r"\\u00(0[0-8]|0[eEfF]|1[0-9a-bA-B])|\\b|[\x00-\x08\x0e-\x1b]",
+    "name_forbidden": q.NAME_FORBIDDEN,
+}
+
+
+def _suspect() -> str:
+    """The event may break a rule of the format only the reference's own check settles
+    exactly (see duck_columns._suspect), over the all-text view (nested fields as JSON
+    text: a retry's or candidate's text past the cap makes it longer still)."""
+    settings = "get_json_object(model, '$.settings')"
+    brackets = f"length({settings}) - length(translate({settings}, '{{[', ''))"
+    versions = "from_json(get_json_object(candidates, '$[*].model_version'), 'array<string>')"
+    name_rule = f"RLIKE :name_forbidden OR length({{0}}) > {MAX_NAME_CHARS}"
+    names = ["event_id", "get_json_object(model, '$.name')", "get_json_object(model, '$.version')"]
+    terms = [f"{n} {name_rule.format(n)}" for n in names]
+    terms += [
+        f"exists({versions}, v -> v RLIKE :name_forbidden OR length(v) NOT BETWEEN 1 AND "
+        f"{MAX_NAME_CHARS})",
+        f"length({settings}) > {MAX_SETTINGS_BYTES // 2} OR {brackets} > {MAX_SETTINGS_DEPTH}"
+        f" OR {settings} RLIKE '{LONG_NUMBER}' OR {settings} RLIKE :json_control",
+        f"json_array_length(retries) > {MAX_RETRIES}",
+        f"length(subject) > {MAX_SUBJECT_CHARS}",
+        f"length(retries) > {MAX_TEXT}",
+        f"length(candidates) > {MAX_TEXT}",
+    ]
+    return "(" + " OR ".join(f"coalesce({term}, FALSE)" for term in terms) + ")"
+
+
+def _check_suspects(spark: SparkSession) -> None:
+    """The flagged events, checked as the reference checks every event."""
+    rows = spark.sql(
+        f"SELECT {', '.join(FIELDS)}, src_file FROM labeler_events WHERE {_suspect()}",
+        args=q.column_parameters() | PATTERNS,
+    ).collect()
+
+    def events() -> Iterator[tuple[Path | None, dict[str, Any]]]:
+        for row in rows:
+            fields = row.asDict()
+            src_file = fields.pop("src_file")
+            flat = {k: v for k, v in fields.items() if v is not None}
+            yield _local(src_file), from_flat(f"event {fields.get('event_id')!r}", flat)
+
+    check_suspects(events())
 
 
 def _refuse_invalid(spark: SparkSession, classified: str, params: dict[str, str]) -> None:

@@ -4,11 +4,12 @@ An engine first projects its sources to one normalised row per event with these 
 ``eid ts sig reason reaction`` (text), ``rating picked`` (integers), ``has_input has_intent
 has_version complete unchanged`` (booleans: the event has an input, an intent, a model
 version, the evidence its signal needs, an edit whose after text equals its before text),
-``problem`` (the first malformed field's name, or NULL), ``src_file`` and ``payload`` (the
-event's fields, for the picked few). ``classified`` adds what ``triage.sampling`` defines:
-the fate (eligible, low intent, or why it is dropped, in the reference engine's order), the
-case type, holdout membership, the UTC day and the sort key. A ``Dialect`` names the few
-functions the two engines spell differently.
+``problem`` (the first malformed field's name, or NULL), ``suspect`` (the event may break a
+rule SQL does not settle exactly: see ``engines.payload.check_suspects``), ``src_file`` and
+``payload`` (the event's fields, for the picked few). ``classified`` adds what
+``triage.sampling`` defines: the fate (eligible, low intent, or why it is dropped, in the
+reference engine's order), the case type, holdout membership, the UTC day and the sort key.
+A ``Dialect`` names the few functions the two engines spell differently.
 """
 
 from __future__ import annotations
@@ -26,6 +27,17 @@ WHITESPACE = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 BLANK = "^[" + WHITESPACE + "]*$"
+# labeler.jsonio.NAME_FORBIDDEN (an id's, a version's, a model name's characters) spelled for
+# RE2 and Java's regular expressions alike (a test keeps the two the same); in JSON text a
+# C0 control character is escaped, so there any backslash may be one.
+_SPECIALS = r"\x7f-\x9f\x{2028}\x{2029}\x{202a}-\x{202e}\x{2066}-\x{2069}"
+NAME_FORBIDDEN = rf"[\x00-\x1f{_SPECIALS}]"
+JSON_NAME_FORBIDDEN = rf"[\\{_SPECIALS}]"
+
+
+def column_parameters() -> dict[str, str]:
+    """What the normalised columns bind by name (every query over them binds these)."""
+    return {"blank": BLANK}
 
 
 @dataclass(frozen=True)
@@ -86,9 +98,8 @@ def unix_seconds(ts: str, d: Dialect) -> str:
 
 def parameters(plan: Plan) -> dict[str, str]:
     """The values ``classified`` and the normalisations bind by name."""
-    return {
+    return column_parameters() | {
         "rfc3339": RFC3339,
-        "blank": BLANK,
         "holdout_prefix": plan.holdout_prefix,
         "sample_prefix": plan.sample_prefix,
         "threshold": plan.threshold,
@@ -126,7 +137,7 @@ def classified(normalised: str, plan: Plan, d: Dialect) -> str:
     return f"""
     WITH s AS (SELECT *, {unix_seconds("ts", d)} AS secs FROM ({normalised}) AS n),
     f AS (SELECT *, {fate} AS fate FROM s)
-    SELECT fate, sig, eid, src_file, payload,
+    SELECT fate, sig, eid, src_file, payload, coalesce(suspect, FALSE) AS suspect,
         CASE WHEN fate = 'invalid' THEN coalesce(problem, 'captured_at') END AS problem,
         CASE WHEN {eligible} THEN {case} END AS case_type,
         CASE WHEN {eligible} THEN {holdout} END AS holdout,
