@@ -20,6 +20,14 @@ ADVERSARIAL = [
     "GB82 " * 200_000,
     "eyJaaaaaaaaa." * 77_000,
     "+1 415-555-0132 " * 62_000,
+    # Beyond ASCII: folded full-width digits and no-break separators, letters of any script
+    # in addresses, lower-case IBAN candidates.
+    "\uff14" * 1_000_000,
+    "1\u00a0" * 500_000,
+    "\u00e9@" * 500_000,
+    "\u0436." * 500_000,
+    "gb82 " * 200_000,
+    "0044 " * 200_000,
 ]
 
 

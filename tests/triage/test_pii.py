@@ -204,3 +204,55 @@ def test_scanning_many_texts_loads_no_pandas_and_leaves_it_importable() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["False False", "(1, 1)"]
+
+
+# How people write these beyond ASCII (a trial found each missed): no-break and zero-width
+# separators, full-width forms, the 00 international prefix, a lower-case IBAN, addresses in
+# other scripts. The span is the text as written (folding keeps every offset).
+BEYOND_ASCII = [
+    (
+        "visa 4111\u00a01111\u00a01111\u00a01111",
+        ("payment_card", "4111\u00a01111\u00a01111\u00a01111"),
+    ),
+    (
+        "visa 4111\u200b1111\u200b1111\u200b1111",
+        ("payment_card", "4111\u200b1111\u200b1111\u200b1111"),
+    ),
+    (
+        "card ４１１１ １１１１ １１１１ １１１１",
+        ("payment_card", "４１１１ １１１１ １１１１ １１１１"),
+    ),
+    ("call 0044 20 7946 0958", ("phone", "0044 20 7946 0958")),
+    ("call 001 415-555-0132", ("phone", "001 415-555-0132")),
+    ("call 415\u2013555\u20130132 today", ("phone", "415\u2013555\u20130132")),
+    ("tel +44\u00a020\u00a07946\u00a00958", ("phone", "+44\u00a020\u00a07946\u00a00958")),
+    ("tel ＋４４ ２０ ７９４６ ０９５８", ("phone", "＋４４ ２０ ７９４６ ０９５８")),
+    ("iban gb82 west 1234 5698 7654 32", ("iban", "gb82 west 1234 5698 7654 32")),
+    ("iban de89370400440532013000.", ("iban", "de89370400440532013000")),
+    ("mail josé.müller@exämple.de ok", ("email", "josé.müller@exämple.de")),
+    ("пишите пример@пример.рф", ("email", "пример@пример.рф")),
+    ("mail user@xn--bcher-kva.example", ("email", "user@xn--bcher-kva.example")),
+    ("ssn ٠٧٨-٠٥-١١٢٠", ("us_ssn", "٠٧٨-٠٥-١١٢٠")),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BEYOND_ASCII)
+def test_numbers_and_addresses_written_beyond_ascii(text: str, expected) -> None:
+    assert kinds(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["results 2019\u20142020 were flat", "gb82 west 1234 5698 7654 33", "order 0012 3456 7890",
+     "id ab12 cdef ghij klmn", "mail me at noreply@localhost", "room 12\u00a0B, floor 3"],
+)  # fmt: skip
+def test_what_folding_must_not_turn_into_a_finding(text: str) -> None:
+    assert kinds(text) == []
+
+
+def test_the_bulk_gate_lets_every_text_beyond_ascii_through() -> None:
+    from labeler.triage.pii import scan_many
+
+    texts = [text for text, _ in BEYOND_ASCII] + ["plain words — and an em dash"] * 3000
+    assert scan_many(texts) == [detect(text) for text in texts]
+    assert all(scan_many(texts)[: len(BEYOND_ASCII)])
