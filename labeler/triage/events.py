@@ -26,6 +26,7 @@ from labeler.domain import LOW_INTENT_SIGNALS
 from labeler.errors import ValidationError
 from labeler.jsonio import convert, name_problem, problem, text_problem
 from labeler.triage.bundle_file import settings_problem
+from labeler.triage.duplicate_keys import repeated_key
 from labeler.triage.formats import CaptureEvent
 
 JSON_FIELDS_IN_CSV = ("model", "retries", "candidates")
@@ -76,6 +77,9 @@ def _read_jsonl(path: Path, texts: bool) -> Iterator[tuple[str, CaptureEvent]]:
                 raise ValidationError(f"{where}: {found}.") from None
             except RecursionError:
                 raise ValidationError(f"{where}: nested too deeply.") from None
+            twice = repeated_key(raw)
+            if twice:
+                raise ValidationError(f"{where}: {twice}.")
             # A control character can only be escaped in JSON: no escape, no scan.
             if texts and (b"\\u00" in raw or b"\\b" in raw):
                 check_texts(where, event)

@@ -202,3 +202,44 @@ def test_the_benchmarks_events_build_alike(tmp_path: Path, suffix: str) -> None:
         built[engine] = hostile.bundle_parts(out)
     assert built["duckdb"] == built["python"]
     assert b'"temperature":0.2' in built["python"][1]
+
+
+DUPLICATE_KEYS = {
+    "the id": ('"event_id": "e6", ', "field 'event_id' is given twice"),
+    "the model's name": (None, "field 'model' names 'name' twice"),
+    "a retry step's change": (None, "entry 0 of 'retries' names 'change' twice"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DUPLICATE_KEYS))
+def test_a_key_named_twice_is_refused_by_every_engine(tmp_path: Path, case: str) -> None:
+    """Python's decoder kept the last value and built; DuckDB refused the line."""
+    events = _events({})
+    line = json.dumps(events[-1])
+    if case == "the id":
+        line = line.replace('{"event_id": "e6", ', '{"event_id": "e6", "event_id": "e7", ', 1)
+    elif case == "the model's name":
+        line = line.replace('"model": {"name": "m", ', '"model": {"name": "m", "name": "n", ', 1)
+    else:
+        line = line[:-1] + ', "retries": [{"change": "a", "change": "b", "output": "o"}]}'
+    source = tmp_path / "e.jsonl"
+    source.write_text("".join(json.dumps(e) + "\n" for e in events[:-1]) + line + "\n")
+    for engine in ("python", "duckdb"):
+        with pytest.raises(ValidationError) as caught:
+            build_bundle([source], OPTIONS, tmp_path / f"{engine}.lbundle", engine=engine)
+        assert str(caught.value) == f"e.jsonl line 7: {DUPLICATE_KEYS[case][1]}.", engine
+
+
+def test_keys_repeated_in_the_settings_build_alike(tmp_path: Path) -> None:
+    events = _events({})
+    lines = [json.dumps(e) for e in events]
+    lines[0] = lines[0].replace('"settings": {}', '"settings": {"k": 1, "k": 2}', 1)
+    lines.append(json.dumps({**events[1], "event_id": "e9", "output": "x", "note": {"a": 1}}))
+    source = tmp_path / "e.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    built = {}
+    for engine in ("python", "duckdb"):
+        build_bundle([source], OPTIONS, tmp_path / f"{engine}.lbundle", engine=engine)
+        built[engine] = hostile.bundle_parts(tmp_path / f"{engine}.lbundle")
+    assert built["duckdb"] == built["python"]
+    assert b'"settings":{"k":2}' in built["python"][1]
