@@ -131,3 +131,28 @@ def test_spark_checks_every_event_as_the_reference_does(tmp_path: Path) -> None:
         == str(reference.value)
         == ("e.jsonl line 1: field 'input' holds the control character U+001B.")
     )
+
+
+def test_spark_refuses_a_key_named_twice_without_a_traceback_or_the_record(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The picked rows' read failed on it (FAILFAST) with a raw Py4JJavaError, and Spark's
+    ERROR log quoted the record: customer text in the log."""
+    import json
+
+    from tests.triage.test_content_rules_everywhere import _events
+
+    events = _events({})
+    events[-1]["input"] = "customer words"
+    line = json.dumps(events[-1]).replace(
+        '{"event_id": "e6", ', '{"event_id": "e6", "event_id": "e7", '
+    )
+    source = tmp_path / "e.jsonl"
+    source.write_text("".join(json.dumps(e) + "\n" for e in events[:-1]) + line + "\n")
+    capfd.readouterr()
+    with pytest.raises(
+        ValidationError, match=r"^e\.jsonl line 7: field 'event_id' is given twice\.$"
+    ):
+        build_bundle([source], OPTIONS, tmp_path / "s.lbundle", engine="spark", settings=LOCAL)
+    out, err = capfd.readouterr()
+    assert "customer words" not in out + err

@@ -83,7 +83,9 @@ def session(settings: EngineSettings) -> SparkSession:
         .config("spark.sql.shuffle.partitions", "8")
     )
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+    # FATAL, not ERROR: a failed task's ERROR lines quote the record it could not parse
+    # (customer text in a log); the build says what failed in its own sentence.
+    spark.sparkContext.setLogLevel("FATAL")
     return spark
 
 
@@ -108,6 +110,28 @@ def sample_events(
         events = frame if events is None else events.unionByName(frame)
     assert events is not None
     events.createOrReplaceTempView("labeler_events")
+    try:
+        return _sample_view(spark, sources, plan, progress, should_cancel)
+    except _spark_errors() as err:  # a read at any action after the first (FAILFAST)
+        raise _unreadable(sources, err) from None
+
+
+def _spark_errors() -> tuple[type[Exception], ...]:
+    """What Spark raises for the input's faults (a Java exception, or Spark's own)."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    return Py4JJavaError, PySparkException
+
+
+def _sample_view(
+    spark: SparkSession,
+    sources: Sequence[Source],
+    plan: Plan,
+    progress: ProgressCallback,
+    should_cancel: CancelCheck,
+) -> Sample:
+    """The sample of the ``labeler_events`` view."""
     params = q.parameters(plan) | PATTERNS
     classified = q.classified(f"SELECT {_columns()} FROM labeler_events", plan, q.SPARK)
     top_k = max(max(plan.caps.values()), 1)
