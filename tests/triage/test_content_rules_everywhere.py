@@ -243,3 +243,19 @@ def test_keys_repeated_in_the_settings_build_alike(tmp_path: Path) -> None:
         built[engine] = hostile.bundle_parts(tmp_path / f"{engine}.lbundle")
     assert built["duckdb"] == built["python"]
     assert b'"settings":{"k":2}' in built["python"][1]
+
+
+@pytest.mark.parametrize("where", [0, -1])
+def test_settings_nested_past_what_python_reads_are_a_sentence(tmp_path: Path, where) -> None:
+    """DuckDB reads any depth; decoding its JSON text in Python raised a RecursionError
+    traceback (a picked event's settings, or a flagged one's)."""
+    events = _events({})
+    lines = [json.dumps(e) for e in events]
+    deep = '"settings": {"k": ' + "[" * 5000 + "]" * 5000 + "}"
+    lines[where] = lines[where].replace('"settings": {}', deep, 1)
+    source = tmp_path / "e.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    line = len(lines) if where == -1 else 1
+    for engine in ("python", "duckdb"):
+        with pytest.raises(ValidationError, match=rf"^e\.jsonl line {line}: nested too deeply\.$"):
+            build_bundle([source], OPTIONS, tmp_path / f"{engine}.lbundle", engine=engine)

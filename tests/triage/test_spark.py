@@ -156,3 +156,17 @@ def test_spark_refuses_a_key_named_twice_without_a_traceback_or_the_record(
         build_bundle([source], OPTIONS, tmp_path / "s.lbundle", engine="spark", settings=LOCAL)
     out, err = capfd.readouterr()
     assert "customer words" not in out + err
+
+
+def test_spark_refuses_settings_nested_past_what_python_reads(tmp_path: Path) -> None:
+    import json
+
+    from tests.triage.test_content_rules_everywhere import _events
+
+    lines = [json.dumps(e) for e in _events({})]
+    deep = '"settings": {"k": ' + "[" * 5000 + "]" * 5000 + "}"
+    lines[0] = lines[0].replace('"settings": {}', deep, 1)
+    source = tmp_path / "e.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ValidationError, match=r"^e\.jsonl line 1: nested too deeply\.$"):
+        build_bundle([source], OPTIONS, tmp_path / "s.lbundle", engine="spark", settings=LOCAL)

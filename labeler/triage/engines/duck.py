@@ -125,7 +125,7 @@ def sample_events(
             payloads = _second_pass(con, scans, sources, ids)
         else:  # columnar: the ids column alone, then the picked rows by a pushed-down filter
             _refuse_duplicates(con, scans, sources)
-            payloads = _picked_rows(con, scans, ids)
+            payloads = _picked_rows(con, scans, sources, ids)
         keys = {case: [key[RANK_HEX:] for key in picked] for case, picked in chosen.items()}
         files = [path for source in sources for path in source.files]
         picks = checked_picks(keys, payloads, files)
@@ -214,7 +214,7 @@ def _check_suspects(
         ).fetchall()
     except duckdb.Error as err:
         raise _unreadable([source], err) from None
-    check_suspects((Path(path), _decode(text)) for path, text in rows)
+    check_suspects((Path(path), _fields(text, [Path(path)])) for path, text in rows)
 
 
 def _fold(con: duckdb.DuckDBPyConnection, index: int, tally: Tally) -> None:
@@ -251,13 +251,15 @@ def _second_pass(
         raise _unreadable(sources, err) from None
     if found and found[0][1] > 1:
         _refuse_duplicates(con, scans, sources)
-    return {event_id: _decode(text) for event_id, _, text in found if text is not None}
+    files = [path for source in sources for path in source.files]
+    return {event_id: _fields(text, files) for event_id, _, text in found if text is not None}
 
 
 def _picked_rows(
-    con: duckdb.DuckDBPyConnection, scans: list[_Scan], ids: list[str]
+    con: duckdb.DuckDBPyConnection, scans: list[_Scan], sources: Sequence[Source], ids: list[str]
 ) -> dict[str, dict[str, Any]]:
     """The picked events of Parquet and CSV sources, read again by id, as JSON dicts."""
+    files = [path for source in sources for path in source.files]
     found: dict[str, dict[str, Any]] = {}
     for scan in scans:
         picked = scan.select("list_contains($ids, event_id)")  # Parquet: pushed into the scan
@@ -265,7 +267,21 @@ def _picked_rows(
             f"SELECT eid, CAST(to_json(payload) AS VARCHAR) FROM ({picked})",
             {"ids": ids} | q.column_parameters(),
         ).fetchall()
-        found |= {event_id: _decode(text) for event_id, text in rows}
+        found |= {event_id: _fields(text, files) for event_id, text in rows}
+    return found
+
+
+def _fields(text: str, files: list[Path]) -> dict[str, Any]:
+    """An event's fields from DuckDB's JSON text. One nested past what Python decodes (DuckDB
+    reads any depth) is refused with the reference's sentence ("nested too deeply")."""
+    try:
+        found: dict[str, Any] = _decode(text)
+    except RecursionError:
+        for path in files:
+            problem = reference_problem(path)
+            if problem is not None:
+                raise problem from None
+        raise ValidationError("An event is nested too deeply to read.") from None
     return found
 
 

@@ -114,6 +114,8 @@ def sample_events(
         return _sample_view(spark, sources, plan, progress, should_cancel)
     except _spark_errors() as err:  # a read at any action after the first (FAILFAST)
         raise _unreadable(sources, err) from None
+    except RecursionError as err:  # a field nested past what Python decodes (Spark reads it)
+        raise _unreadable(sources, err) from None
 
 
 def _spark_errors() -> tuple[type[Exception], ...]:
