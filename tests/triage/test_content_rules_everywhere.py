@@ -91,6 +91,18 @@ def _write(tmp_path: Path, kind: str, events: list[dict[str, Any]]) -> Path:
         pytest.skip(f"Parquet cannot hold it: {type(err).__name__}")
 
 
+def _built_alike(tmp_path: Path, source: Path, options: BuildOptions = OPTIONS) -> Any:
+    """Build ``source`` with the Python and DuckDB engines: the same bundle (its manifest
+    without created_at, and its items' bytes), returned."""
+    built = {}
+    for engine in ("python", "duckdb"):
+        out = tmp_path / f"{engine}.lbundle"
+        build_bundle([source], options, out, engine=engine)
+        built[engine] = hostile.bundle_parts(out)
+    assert built["duckdb"] == built["python"]
+    return built["python"]
+
+
 @pytest.mark.parametrize("kind", FORMATS)
 @pytest.mark.parametrize("case", sorted(FORMAT_CASES))
 def test_an_unpicked_event_is_checked_as_the_reference_checks_it(
@@ -124,13 +136,8 @@ def harmless_events(native: bool = False) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("case", sorted(TEXT_CASES))
 def test_an_unpicked_events_texts_are_held_to_no_rule(tmp_path: Path, case: str, kind: str) -> None:
     source = _write(tmp_path, kind, _events(TEXT_CASES[case], native=kind.endswith("native")))
-    built = {}
-    for engine in ("python", "duckdb"):
-        out = tmp_path / f"{engine}.lbundle"
-        manifest = build_bundle([source], OPTIONS, out, engine=engine)
-        assert manifest["statistics"]["events"] == 7
-        built[engine] = hostile.bundle_parts(out)
-    assert built["duckdb"] == built["python"]
+    manifest, _ = _built_alike(tmp_path, source)
+    assert manifest["statistics"]["events"] == 7
 
 
 @pytest.mark.parametrize("kind", FORMATS)
@@ -139,13 +146,8 @@ def test_what_only_looks_suspect_builds_the_reference_bytes(tmp_path: Path, kind
     regular expression), the control characters the text rule allows, brackets in the
     settings' strings, a 60-character digit run in a text: every engine builds, alike."""
     source = _write(tmp_path, kind, harmless_events(native=kind.endswith("native")))
-    built = {}
-    for engine in ("python", "duckdb"):
-        out = tmp_path / f"{engine}.lbundle"
-        build_bundle([source], OPTIONS, out, engine=engine)
-        built[engine] = hostile.bundle_parts(out)
-    assert built["duckdb"] == built["python"]
-    assert json.loads(built["python"][1].splitlines()[0])  # items were written
+    _, items = _built_alike(tmp_path, source)
+    assert json.loads(items.splitlines()[0])  # items were written
 
 
 def test_the_name_pattern_is_the_reference_one() -> None:
@@ -195,13 +197,8 @@ def test_the_benchmarks_events_build_alike(tmp_path: Path, suffix: str) -> None:
 
     source = write_events(tmp_path / f"events{suffix}", 3000)
     options = BuildOptions(week="2026-W48", per_reason=20, normal=10, holdout_rate=0.1, seed=1)
-    built = {}
-    for engine in ("python", "duckdb"):
-        out = tmp_path / f"{engine}.lbundle"
-        build_bundle([source], options, out, engine=engine)
-        built[engine] = hostile.bundle_parts(out)
-    assert built["duckdb"] == built["python"]
-    assert b'"temperature":0.2' in built["python"][1]
+    _, items = _built_alike(tmp_path, source, options)
+    assert b'"temperature":0.2' in items
 
 
 DUPLICATE_KEYS = {
@@ -237,12 +234,8 @@ def test_keys_repeated_in_the_settings_build_alike(tmp_path: Path) -> None:
     lines.append(json.dumps({**events[1], "event_id": "e9", "output": "x", "note": {"a": 1}}))
     source = tmp_path / "e.jsonl"
     source.write_text("\n".join(lines) + "\n")
-    built = {}
-    for engine in ("python", "duckdb"):
-        build_bundle([source], OPTIONS, tmp_path / f"{engine}.lbundle", engine=engine)
-        built[engine] = hostile.bundle_parts(tmp_path / f"{engine}.lbundle")
-    assert built["duckdb"] == built["python"]
-    assert b'"settings":{"k":2}' in built["python"][1]
+    _, items = _built_alike(tmp_path, source)
+    assert b'"settings":{"k":2}' in items
 
 
 @pytest.mark.parametrize("where", [0, -1])
