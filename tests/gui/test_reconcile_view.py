@@ -272,7 +272,9 @@ def test_eval_pairs_are_named_in_reconcile_and_counted_apart_on_home(
     view = lead_window.reconcile_view
     assert view is not None
     rows = [r for r, e in enumerate(view.entries) if e.kind == "eval_pair"]
-    assert rows and all(view.list.item(r, 3).text().endswith("· eval pair") for r in rows)
+    assert rows and all(view.list.item(r, 0).text().startswith("eval pair · ") for r in rows)
+    assert not any(view.list.item(r, 0).text().startswith("eval pair") for r in
+                   set(range(len(view.entries))) - set(rows))  # fmt: skip
     unresolved = [r for r in rows if view.entries[r].resolution is None]
     assert f"(of the open, {len(unresolved)} eval pair" in view.summary.text()
     lead_window.show_tab("Home")

@@ -221,8 +221,9 @@ class ReconcileView(LoadedView):
     def _fill_row(self, row: int, entry: Disagreement) -> None:
         agree = f"open · {entry.agreement:.0%} agree"
         status = "resolved" if self._is_resolved(entry) else agree
-        week = f"{entry.week} · eval pair" if entry.kind == EVAL_PAIR else entry.week
-        cells = (status, ", ".join(entry.questions), entry.reason_code or "—", week)
+        if entry.kind == EVAL_PAIR:  # in the first column: the list is narrow
+            status = f"eval pair · {status}"
+        cells = (status, ", ".join(entry.questions), entry.reason_code or "—", entry.week)
         for column, text in enumerate((*cells, entry.item_id)):
             self.list.setItem(row, column, QTableWidgetItem(text))
 
