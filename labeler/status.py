@@ -34,7 +34,6 @@ from labeler.team.agreement_report import report as agreement_report
 from labeler.team.agreement_types import Disagreements
 from labeler.team.rechecks import RecheckSummary
 from labeler.team.rechecks import summary as recheck_summary
-from labeler.team.reconcile import disagreements as open_disagreements
 
 
 @dataclass(frozen=True)
@@ -167,24 +166,6 @@ class AgreementLine:
 
 
 @dataclass(frozen=True)
-class EvalPairDisagreements:
-    """Eval pairs whose raters differ: the lead settles them in Reconcile too (an eval
-    judges a pair by its gold label), but they are no week's agreement."""
-
-    open: int = 0
-    resolved: int = 0
-
-    @classmethod
-    def of(cls, session: LabelingSession) -> EvalPairDisagreements:
-        found = open_disagreements(session, kind=item_rows.EVAL_PAIR)
-        resolved = sum(entry.resolution is not None for entry in found)
-        return cls(len(found) - resolved, resolved)
-
-    def text(self) -> str:
-        return f"{self.open} open, {self.resolved} resolved"
-
-
-@dataclass(frozen=True)
 class WeekStatus:
     week: str | None
     weeks: tuple[str, ...]
@@ -202,7 +183,6 @@ class WeekStatus:
     # and how many labels were made outside their item's assignment (kept, no pair).
     people: tuple[PersonProgress, ...] = ()
     outside_assignment: int = 0
-    eval_pair_disagreements: EvalPairDisagreements = EvalPairDisagreements()
 
     def to_json(self) -> dict[str, Any]:
         """What ``labeler status --json`` prints."""
@@ -293,7 +273,6 @@ def week_status(session: LabelingSession, week: str | None = None) -> WeekStatus
         rollouts=tuple(RolloutStatus.of(run) for run in latest_checks(session)),
         people=tuple(people),
         outside_assignment=sum(p.outside for p in people),
-        eval_pair_disagreements=EvalPairDisagreements.of(session),
     )
 
 

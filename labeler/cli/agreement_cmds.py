@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from labeler.cli.common import echo_json, open_workspace, reading_workspace, workspace_option
+from labeler.cli.common import (
+    check_week,
+    echo_json,
+    open_workspace,
+    reading_workspace,
+    workspace_option,
+)
 
 if TYPE_CHECKING:  # the report's modules (and numpy) load only when the command runs
     from labeler.team.agreement_types import AgreementReport, GapGroup
@@ -123,6 +129,7 @@ def agreement(
     from labeler.team.clause_agreement import by_clause as clause_agreement
 
     with reading_workspace(workspace) as ws:
+        check_week(ws, week)
         session = ws.session
         if by_clause:
             releases = clause_agreement(session)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from labeler.cli.common import chosen_workspace, workspace_option
 
@@ -93,7 +94,7 @@ _size_option = click.option(
 _tab_option = click.option(
     "--tab",
     type=click.Choice(["Home", "Label", "Reconcile", "Agreement", "Eval", "Rollout"]),
-    help="Open on this tab (Reconcile, Agreement and Eval are a lead's).",
+    help="Open on this tab (Reconcile, Agreement, Eval and Rollout are a lead's).",
 )
 
 
@@ -143,8 +144,11 @@ def demo(
     folder = Path(tempfile.mkdtemp(prefix="labeler-demo-")) if throwaway else None
     path = (folder / "demo.lbw") if folder else workspace
     assert path is not None
+    existed = path.exists()
+    code = 2
     try:
         ws = open_or_build_demo(path, role=role, team=True)
+        _check_role(ws, role, path)
         details = ws.info()
         click.echo(
             f"Demo workspace {details.path}: {details.items} items, {details.labels} labels "
@@ -152,17 +156,32 @@ def demo(
         )
         if no_gui:
             ws.close()
+            code = 0
             return
         # The demo's window settings stay beside the demo, never in the user's own.
         settings = (folder or path.with_name(path.name + ".settings")) / "settings"
         code = open_app(str(path), screenshot, opened=ws, tab=tab, settings_dir=settings, size=size)
     finally:
-        if folder is not None:
+        if folder is not None or (code != 0 and not existed):  # a failed run leaves nothing
             from labeler.demo.build import discard_demo
 
             discard_demo(path)
-            shutil.rmtree(folder, ignore_errors=True)
+            shutil.rmtree(folder or path.with_name(path.name + ".settings"), ignore_errors=True)
     raise SystemExit(code)
+
+
+def _check_role(ws: Workspace, role: str, path: Path) -> None:
+    """A demo workspace kept from an earlier run is that run's seat: a --role it was not
+    built for is refused, not quietly ignored."""
+    profile = ws.session.profile
+    asked = click.get_current_context().get_parameter_source("role")
+    if profile is None or profile.role == role or asked is not ParameterSource.COMMANDLINE:
+        return
+    ws.close()
+    raise click.UsageError(
+        f"{path} is a demo built for a {profile.role}'s seat: --role {role} needs another "
+        "--workspace (or delete this one)."
+    )
 
 
 COMMANDS = [gui, demo]

@@ -69,6 +69,27 @@ def reading_workspace(workspace: str | None) -> Iterator[Workspace]:
         ws.close()
 
 
+def check_week(ws: Workspace, week: str | None) -> None:
+    """A --week must be an ISO week this workspace has items of (a typo printed a report of
+    nothing, with exit 0)."""
+    if week is None:
+        return
+    import re
+
+    from labeler.errors import ValidationError
+    from labeler.store import items as item_rows
+    from labeler.triage.formats import WEEK_REGEX
+
+    if not re.match(WEEK_REGEX, week):
+        raise ValidationError(f"--week {week!r} is not an ISO week like 2026-W48.")
+    weeks = item_rows.weeks(ws.store)
+    if week not in weeks:
+        held = ", ".join(weeks) if weeks else "none yet"
+        raise ValidationError(
+            f"--week {week}: this workspace holds no items of it (weeks: {held})."
+        )
+
+
 def echo_json(value: Any) -> None:
     import json
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from labeler.cli.common import echo_json, open_workspace, workspace_option
+from labeler.cli.common import check_week, echo_json, open_workspace, workspace_option
 
 if TYPE_CHECKING:
     from labeler.status import GateStatus, RolloutStatus, WeekStatus
@@ -21,6 +21,7 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
     from labeler.status import week_status
 
     with open_workspace(workspace) as ws:
+        check_week(ws, week)
         data = week_status(ws.session, week)
     if as_json:
         echo_json(data.to_json())
@@ -45,8 +46,6 @@ def status(workspace: str | None, week: str | None, as_json: bool) -> None:
         alpha = "—" if q.alpha is None else f"{q.alpha:.2f}"
         click.echo(f"  agreement {q.question:<13} alpha {alpha} ({q.n} items) {q.flag or ''}")
     click.echo(f"  disagreements: {data.disagreements.text()}")
-    if data.eval_pair_disagreements.open or data.eval_pair_disagreements.resolved:
-        click.echo(f"  eval pairs' disagreements: {data.eval_pair_disagreements.text()}")
     _echo_rubric(data)
     for pack in data.packs:
         click.echo(

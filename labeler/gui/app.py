@@ -75,8 +75,9 @@ def save_screenshot(window: QWidget, target: Path, size: tuple[int, int] = SCREE
 
 def no_tab_message(tab: str, tabs: list[str]) -> str:
     return (
-        f"This seat has no {tab} tab (it has {', '.join(tabs)}): Reconcile, Agreement and "
-        "Eval are a lead's. Set the profile's role to lead (for the demo: --role lead)."
+        f"This seat has no {tab} tab (it has {', '.join(tabs)}): Reconcile, Agreement, Eval "
+        "and Rollout are a lead's. Set the profile's role to lead (for the demo: --role lead "
+        "on a new --workspace)."
     )
 
 

@@ -70,10 +70,12 @@ def build_menus(window: MainWindow) -> QAction:
             lambda: exchange_actions.export_labels_dialog(window, ws))  # fmt: skip
     _action(window, file_menu, "Import &labels…",
             lambda: exchange_actions.import_labels_dialog(window, ws, emit))  # fmt: skip
-    _action(window, file_menu, "Export &pack…",
-            lambda: pack_actions.export_pack_dialog(window, ws, window.session))  # fmt: skip
-    _action(window, file_menu, "P&urge subject…",
-            lambda: pack_actions.purge_dialog(window, ws, emit))  # fmt: skip
+    _action(window, file_menu, "Export &pack… (lead)",
+            _lead_only(window, "Exporting a label pack", lambda: pack_actions.export_pack_dialog(
+                window, ws, window.session)))  # fmt: skip
+    _action(window, file_menu, "P&urge subject… (lead)",
+            _lead_only(window, "Handling a deletion request",
+                       lambda: pack_actions.purge_dialog(window, ws, emit)))  # fmt: skip
     _action(window, file_menu, "Import &deletion notice…",
             lambda: pack_actions.import_notice_dialog(window, ws, emit))  # fmt: skip
     file_menu.addSeparator()

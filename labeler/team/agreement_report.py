@@ -201,7 +201,7 @@ def report(
         decided = _decided(session, data)
         trend = tuple(_trend(data, q) for q in coded)
         labeler_vs_gold = _labeler_vs_gold(session, data, decided)
-        disagreements = _disagreements(data, decided, in_week)
+        disagreements = _with_eval_pairs(session, _disagreements(data, decided, in_week))
         releases = release_markers(session, data.weeks)
         if drawn is not None:
             cis = drawn.result()  # one list per mask: the week's, then the pooled weeks'
@@ -343,6 +343,14 @@ def _disagreements(
         int((is_open & in_week).sum()),
         int((is_resolved & in_week).sum()),
     )
+
+
+def _with_eval_pairs(session: LabelingSession, counts: Disagreements) -> Disagreements:
+    from labeler.store.items import EVAL_PAIR
+    from labeler.team.reconcile import disagreement_counts
+
+    open_, resolved = disagreement_counts(session, EVAL_PAIR)
+    return replace(counts, eval_open=open_, eval_resolved=resolved)
 
 
 def _labeler_vs_gold(

@@ -133,15 +133,23 @@ class Disagreements:
     resolved: int  # paired items the lead resolved
     week_open: int = 0  # of them, in the report's week
     week_resolved: int = 0
+    # Eval pairs whose raters differ (Reconcile lists them: an eval judges a pair by its
+    # gold label), counted apart: they are no week's agreement.
+    eval_open: int = 0
+    eval_resolved: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"open": self.open, "resolved": self.resolved, "week_open": self.week_open,
-                "week_resolved": self.week_resolved}  # fmt: skip
+                "week_resolved": self.week_resolved, "eval_open": self.eval_open,
+                "eval_resolved": self.eval_resolved}  # fmt: skip
 
     def text(self) -> str:
-        """How the CLI and Home say it."""
+        """How the CLI, Home and the Agreement tab say it."""
         week = f"{self.week_open} open, {self.week_resolved} resolved this week"
-        return f"{week}; {self.open} open, {self.resolved} resolved in all weeks"
+        said = f"{week}; {self.open} open, {self.resolved} resolved in all weeks"
+        if self.eval_open or self.eval_resolved:
+            said += f"; eval pairs: {self.eval_open} open, {self.eval_resolved} resolved"
+        return said
 
 
 @dataclass(frozen=True)

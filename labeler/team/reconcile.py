@@ -176,6 +176,22 @@ def disagreements(
     return found
 
 
+def disagreement_counts(session: LabelingSession, kind: str) -> tuple[int, int]:
+    """(open, resolved) of what ``disagreements(session, kind=kind)`` lists, reading no
+    item row (the agreement report never reads an item's texts)."""
+    decided = resolutions.latest(session.store)
+    only = item_rows.ids_of_kind(session.store, kind)
+    open_ = resolved = 0
+    for item_id, labels in resolutions.labels_by_item(session.store, only, which="pairs").items():
+        if len(labels) < 2 or not differing_questions(labels, session.rubric):
+            continue
+        if item_id in decided:
+            resolved += 1
+        else:
+            open_ += 1
+    return open_, resolved
+
+
 def resolve(
     session: LabelingSession,
     item: Item,

@@ -283,8 +283,8 @@ def test_eval_pairs_are_named_in_reconcile_and_counted_apart_on_home(
     qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)
     assert home.data is not None
     text = home.blocks["disagreements"].text()
-    assert home.data.disagreements.text() in text
+    assert home.data.disagreements.text().replace("; ", "<br>") == text
     assert f"eval pairs: {len(unresolved)} open" in text
     open_total = sum(1 for e in view.entries if e.resolution is None)
-    counted = home.data.disagreements.open + home.data.eval_pair_disagreements.open
+    counted = home.data.disagreements.open + home.data.disagreements.eval_open
     assert f"{open_total} open" in view.summary.text() and counted == open_total

@@ -259,8 +259,27 @@ def test_demo_tab_a_labeler_lacks_is_an_error(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 2
     assert "no Reconcile tab" in done.stderr and "--role lead" in done.stderr
+    assert "Rollout are a lead's" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "shot.png").exists()
+    # exit 2 writes nothing: the demo it built for the refused run is gone
+    assert not (tmp_path / "d.lbw").exists() and not (tmp_path / "d.lbw.settings").exists()
+
+
+def test_a_kept_demo_is_not_reopened_for_another_role(tmp_path: Path) -> None:
+    """--role lead on a demo kept from a labeler's run was ignored: it opened the labeler's
+    seat and then said to pass --role lead."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT))
+    env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+    command = [sys.executable, "-m", "labeler", "demo", "--workspace", str(tmp_path / "d.lbw"),
+               "--no-gui"]  # fmt: skip
+    built = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert built.returncode == 0 and (tmp_path / "d.lbw").exists(), built.stderr[-2000:]
+    again = subprocess.run([*command, "--role", "lead"], capture_output=True, text=True,
+                           env=env, timeout=300)  # fmt: skip
+    assert again.returncode == 2
+    assert "built for a labeler's seat: --role lead needs another --workspace" in again.stderr
+    assert subprocess.run(command, env=env, timeout=300, capture_output=True).returncode == 0
 
 
 def test_a_tab_the_seat_lacks_is_said_in_a_dialog_too(
@@ -337,7 +356,8 @@ def _answer_message(seen: list[str]) -> None:
 @pytest.mark.parametrize(
     "text",
     ["&Send feedback to labelers… (lead)", "&Build an eval bundle… (lead)",
-     "Run the &gate… (lead)", "&Audit log… (lead)"],
+     "Run the &gate… (lead)", "&Audit log… (lead)", "Export &pack… (lead)",
+     "P&urge subject… (lead)"],
 )  # fmt: skip
 def test_a_lead_menu_on_a_labeler_seat_names_the_role(qtbot, window: MainWindow, text) -> None:
     """It said something about data a labeler's workspace lacks ('no disagreement resolved

@@ -357,8 +357,18 @@ def report(
                 1 for row in week_rows if row[0] not in decided and _differs(row[3], questions)
             ),
             "week_resolved": sum(1 for row in week_rows if row[0] in decided),
+            **_eval_pairs(session),
         },
     }
+
+
+def _eval_pairs(session: LabelingSession) -> dict[str, int]:
+    """Eval pairs whose raters differ, open and resolved (what Reconcile lists of them)."""
+    from labeler.team.reconcile import disagreements
+
+    found = [d for d in disagreements(session) if d.kind == "eval_pair"]
+    resolved = sum(d.resolution is not None for d in found)
+    return {"eval_open": len(found) - resolved, "eval_resolved": resolved}
 
 
 def _differs(by_labeler: dict[str, Label], questions: list[Question]) -> bool:

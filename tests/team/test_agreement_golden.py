@@ -44,6 +44,11 @@ COMMANDS = {
 }
 
 
+# Layouts without the week those commands name (their report of nothing was golden before
+# an unknown --week became an error).
+ABSENT_WEEK = {("alike", "week"), ("alike", "gaps_week"), ("none", "week")}
+
+
 def _run(workspace: Path, args: list[str]) -> Any:
     result = CliRunner().invoke(
         cli, ["--workspace", str(workspace), *args], env={"LABELER_PASSPHRASE": PASSPHRASE}
@@ -83,6 +88,13 @@ def workspaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_figures_equal_the_golden_files(
     workspaces: dict[str, Path], name: str, command: str
 ) -> None:
+    if (name, command) in ABSENT_WEEK:  # a --week the workspace has no items of: refused
+        result = CliRunner().invoke(
+            cli, ["--workspace", str(workspaces[name]), *COMMANDS[command]],
+            env={"LABELER_PASSPHRASE": PASSPHRASE},
+        )  # fmt: skip
+        assert result.exit_code == 2 and "holds no items of it" in result.output
+        return
     want = json.loads((GOLDEN / f"{name}-{command}.json").read_text(encoding="utf-8"))
     assert_close(_run(workspaces[name], COMMANDS[command]), want, f"{name}-{command}")
 
@@ -91,6 +103,8 @@ def regenerate(folder: Path) -> None:
     for name, layout in LAYOUTS.items():
         workspace = build(folder / f"{name}.lbw", layout)
         for command, args in COMMANDS.items():
+            if (name, command) in ABSENT_WEEK:
+                continue
             data = _run(workspace, args)
             text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
             (GOLDEN / f"{name}-{command}.json").write_text(text, encoding="utf-8")

@@ -34,13 +34,13 @@ def test_counts_are_what_reconcile_lists(tmp_path: Path, memory_keyring) -> None
             listed[(WEEK, "2026-W48", False)],
             listed[(WEEK, "2026-W48", True)],
         )
-        pairs = status.eval_pair_disagreements
-        assert (pairs.open, pairs.resolved) == (
+        assert (dis.eval_open, dis.eval_resolved) == (
             sum(v for (kind, _, done), v in listed.items() if kind == EVAL_PAIR and not done),
             sum(v for (kind, _, done), v in listed.items() if kind == EVAL_PAIR and done),
         )
         earlier = report(ws.session, week="2026-W47", intervals=False).disagreements
         assert (earlier.open, earlier.resolved) == (dis.open, dis.resolved)  # every week
+        assert (earlier.eval_open, earlier.eval_resolved) == (dis.eval_open, dis.eval_resolved)
         assert (earlier.week_open, earlier.week_resolved) == (
             listed[(WEEK, "2026-W47", False)],
             listed[(WEEK, "2026-W47", True)],
@@ -54,7 +54,27 @@ def test_counts_are_what_reconcile_lists(tmp_path: Path, memory_keyring) -> None
     out = CliRunner().invoke(cli, ["--workspace", path, "status"])
     assert out.exit_code == 0, out.output
     assert f"disagreements: {dis.text()}" in out.output
-    assert f"eval pairs' disagreements: {pairs.open} open, {pairs.resolved} resolved" in out.output
+    assert f"eval pairs: {dis.eval_open} open, {dis.eval_resolved} resolved" in out.output
     out = CliRunner().invoke(cli, ["--workspace", path, "agreement", "--week", "2026-W47"])
     assert out.exit_code == 0, out.output
     assert f"Disagreements: {earlier.text()}." in out.output
+
+
+def test_a_week_the_workspace_lacks_is_refused(tmp_path: Path, memory_keyring) -> None:
+    """'agreement --week bogus' and 'status --week 2026-W40' printed a report of nothing,
+    exit 0."""
+    ws = open_or_build_demo(tmp_path / "lead.lbw", role="lead")
+    path = str(ws.path)
+    ws.close()
+    for args, said in (
+        (["agreement", "--week", "bogus"], "--week 'bogus' is not an ISO week like 2026-W48."),
+        (["agreement", "--week", "2026-W40", "--json"], "--week 2026-W40: this workspace holds "
+         "no items of it (weeks: 2026-W46, 2026-W47, 2026-W48)."),
+        (["status", "--week", "2026-W40"], "no items of it"),
+    ):  # fmt: skip
+        out = CliRunner().invoke(cli, ["--workspace", path, *args])
+        assert out.exit_code == 2 and said in out.output, out.output
+    assert (
+        CliRunner().invoke(cli, ["--workspace", path, "status", "--week", "2026-W47"]).exit_code
+        == 0
+    )

@@ -180,11 +180,9 @@ class HomeView(LoadedView):
         # Questions nobody answered twice this week (e.g. an eval's per-side checks) say nothing.
         lines = [_agreement_line(q) for q in data.agreement if q.n]
         self.blocks["agreement"].setText("<br>".join(lines) or "No paired items yet.")
-        dis = [html.escape(data.disagreements.text())]
-        pairs = data.eval_pair_disagreements
-        if pairs.open or pairs.resolved:
-            dis.append(f"eval pairs: {pairs.text()}")
-        self.blocks["disagreements"].setText("<br>".join(dis))
+        self.blocks["disagreements"].setText(
+            html.escape(data.disagreements.text()).replace("; ", "<br>")
+        )
         packs = [
             f"{html.escape(p.pack_id)}: {p.rows} rows, signed by {html.escape(str(p.signed_by))}"
             for p in data.packs
