@@ -288,3 +288,24 @@ def test_eval_pairs_are_named_in_reconcile_and_counted_apart_on_home(
     open_total = sum(1 for e in view.entries if e.resolution is None)
     counted = home.data.disagreements.open + home.data.disagreements.eval_open
     assert f"{open_total} open" in view.summary.text() and counted == open_total
+
+
+def test_a_long_home_block_scrolls_instead_of_cutting_its_text(
+    qtbot, lead_window: MainWindow
+) -> None:
+    """The gate's and the rollout's texts were cut off mid-line at 1440 x 900."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    lead_window.resize(1440, 900)
+    lead_window.show_tab("Home")
+    home = lead_window.home_view
+    assert home is not None
+    qtbot.waitUntil(lambda: not home.loader.busy(), timeout=20_000)
+    QApplication.processEvents()
+    for key in ("gate", "rollout"):
+        label = home.blocks[key]
+        scroll = label.parentWidget().parentWidget()
+        assert isinstance(scroll, QScrollArea), key
+        # the whole text is laid out in the label; the box scrolls to show it
+        assert label.height() >= label.heightForWidth(label.width()) > scroll.viewport().height()
+        assert scroll.verticalScrollBar().maximum() > 0

@@ -9,7 +9,16 @@ from collections.abc import Sequence
 from PySide6.QtCharts import QChart, QChartView, QLineSeries
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from labeler.errors import LabelerError
 from labeler.gui import chart_style
@@ -122,14 +131,14 @@ class HomeView(LoadedView):
         layout = QVBoxLayout(self)
         self.title = QLabel()
         layout.addWidget(self.title)
-        layout.addLayout(self.grid)
+        layout.addLayout(self.grid, 3)  # the blocks first: the charts take what is left
         self.charts = [QChartView() for _ in SIGNALS]
         row = QGridLayout()
         for column, view in enumerate(self.charts):
             view.setRenderHint(QPainter.RenderHint.Antialiasing)
             view.setMinimumHeight(200)
             row.addWidget(view, 0, column)
-        layout.addLayout(row)
+        layout.addLayout(row, 2)
         placements = (
             ("bundle", "Bundle", "Label"),
             ("progress", "Labeling", "Label"),
@@ -145,7 +154,17 @@ class HomeView(LoadedView):
             text = QLabel()
             text.setWordWrap(True)
             text.setTextFormat(Qt.TextFormat.RichText)
-            inner.addWidget(text)
+            text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            # A long gate or rollout text scrolls in its box (it was cut off mid-line).
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            scroll.setWidget(text)
+            scroll.setMinimumHeight(84)  # five lines: the shorter blocks whole, no scroll bar
+            scroll.viewport().setAutoFillBackground(False)
+            text.setAutoFillBackground(False)
+            inner.addWidget(scroll)
             if tab and (tabs is None or tab in tabs):
                 button = QPushButton(f"Open {tab}")
                 button.clicked.connect(lambda _c=False, name=tab: self.open_requested.emit(name))
