@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
@@ -39,6 +40,13 @@ def _action(
     return action
 
 
+def _lead_action(
+    window: MainWindow, menu: QMenu, text: str, what: str, slot: Callable[[], object]
+) -> QAction:
+    """An action marked "(lead)" that runs only on a lead's seat (``_lead_only``)."""
+    return _action(window, menu, f"{text} (lead)", _lead_only(window, what, slot))
+
+
 def _lead_only(window: MainWindow, what: str, slot: Callable[[], object]) -> Callable[[], None]:
     """A lead's action: on another seat it says whose it is (the core would refuse it, or
     answer about data a labeler's workspace never holds)."""
@@ -70,12 +78,10 @@ def build_menus(window: MainWindow) -> QAction:
             lambda: exchange_actions.export_labels_dialog(window, ws))  # fmt: skip
     _action(window, file_menu, "Import &labels…",
             lambda: exchange_actions.import_labels_dialog(window, ws, emit))  # fmt: skip
-    _action(window, file_menu, "Export &pack… (lead)",
-            _lead_only(window, "Exporting a label pack", lambda: pack_actions.export_pack_dialog(
-                window, ws, window.session)))  # fmt: skip
-    _action(window, file_menu, "P&urge subject… (lead)",
-            _lead_only(window, "Handling a deletion request",
-                       lambda: pack_actions.purge_dialog(window, ws, emit)))  # fmt: skip
+    _lead_action(window, file_menu, "Export &pack…", "Exporting a label pack",
+                 lambda: pack_actions.export_pack_dialog(window, ws, window.session))  # fmt: skip
+    _lead_action(window, file_menu, "P&urge subject…", "Handling a deletion request",
+                 lambda: pack_actions.purge_dialog(window, ws, emit))  # fmt: skip
     _action(window, file_menu, "Import &deletion notice…",
             lambda: pack_actions.import_notice_dialog(window, ws, emit))  # fmt: skip
     file_menu.addSeparator()
@@ -92,26 +98,23 @@ def build_menus(window: MainWindow) -> QAction:
     team_menu.addSeparator()
     _action(window, team_menu, "&Trust a labeler's key…",
             lambda: team_actions.trust_key_dialog(window, ws, emit))  # fmt: skip
-    _action(window, team_menu, "&Send feedback to labelers… (lead)",
-            _lead_only(window, "Sending feedback",
-                       lambda: team_actions.export_feedback_dialog(window, ws)))  # fmt: skip
+    _lead_action(window, team_menu, "&Send feedback to labelers…", "Sending feedback",
+                 lambda: team_actions.export_feedback_dialog(window, ws))  # fmt: skip
     _action(window, team_menu, "&Import the lead's feedback…",
             lambda: team_actions.import_feedback_dialog(window, ws, emit))  # fmt: skip
     eval_menu = bar.addMenu("E&val")
-    _action(window, eval_menu, "&Build an eval bundle… (lead)",
-            _lead_only(window, "Building an eval bundle", lambda: eval_actions.build_eval_dialog(
-                window, ws, window.import_bundle)))  # fmt: skip
-    _action(window, eval_menu, "Run the &gate… (lead)",
-            _lead_only(window, "Running the gate",
-                       lambda: eval_actions.run_gate_dialog(window, ws, emit)))  # fmt: skip
+    build_eval = partial(eval_actions.build_eval_dialog, window, ws, window.import_bundle)
+    _lead_action(window, eval_menu, "&Build an eval bundle…", "Building an eval bundle",
+                 build_eval)  # fmt: skip
+    _lead_action(window, eval_menu, "Run the &gate…", "Running the gate",
+                 lambda: eval_actions.run_gate_dialog(window, ws, emit))  # fmt: skip
     view_menu = bar.addMenu("&View")
     inline = _action(window, view_menu, "&Inline diff", lambda: None, "D")
     inline.setCheckable(True)
     inline.toggled.connect(window.set_inline)
     _action(window, view_menu, "Show &restricted items…", window.unlock_restricted)
-    _action(window, view_menu, "&Audit log… (lead)",
-            _lead_only(window, "Reading the audit log",
-                       lambda: session_actions.show_audit_log(window, ws)))  # fmt: skip
+    _lead_action(window, view_menu, "&Audit log…", "Reading the audit log",
+                 lambda: session_actions.show_audit_log(window, ws))  # fmt: skip
     _action(window, view_menu, "&Feedback from the lead…",
             lambda: exchange_actions.show_feedback(window, window.session))  # fmt: skip
     help_menu = bar.addMenu("&Help")

@@ -22,6 +22,7 @@ from labeler.labeling.session import LabelingSession
 from labeler.store import agreement as rows_of
 from labeler.store import connection, labelers
 from labeler.store.connection import Store
+from labeler.store.items import EVAL_PAIR
 from labeler.team.agreement_codes import CodedLabels, Units, code_labels, paired_units
 from labeler.team.agreement_codes import units_of_values as _units_of_values
 from labeler.team.agreement_types import (
@@ -41,6 +42,7 @@ from labeler.team.agreement_types import (
 )
 from labeler.team.bootstrap import RESAMPLES
 from labeler.team.clause_agreement import release_markers
+from labeler.team.reconcile import disagreement_counts
 from labeler.team.unit_stats import (
     MIN_ITEMS,
     RELIABLE_ALPHA,
@@ -346,9 +348,6 @@ def _disagreements(
 
 
 def _with_eval_pairs(session: LabelingSession, counts: Disagreements) -> Disagreements:
-    from labeler.store.items import EVAL_PAIR
-    from labeler.team.reconcile import disagreement_counts
-
     open_, resolved = disagreement_counts(session, EVAL_PAIR)
     return replace(counts, eval_open=open_, eval_resolved=resolved)
 

@@ -135,18 +135,16 @@ def disagreements(
     question: str | None = None,
     reason_code: str | None = None,
     include_resolved: bool = True,
-    kind: str | None = None,
 ) -> list[Disagreement]:
     """Items labeled by two or more people whose answers differ: lowest agreement first.
 
-    Eval pairs are among them (``kind`` None): an eval judges a pair by its gold label, so
-    the lead settles its raters' disagreement here as for a week's item."""
+    Eval pairs are among them: an eval judges a pair by its gold label, so the lead settles
+    its raters' disagreement here as for a week's item."""
     rubric = session.rubric
     decided = resolutions.latest(session.store)
     found = []
-    only = None if kind is None else item_rows.ids_of_kind(session.store, kind)
     # A label outside its item's assignment is kept but is no pair: it never disagrees.
-    for item_id, labels in resolutions.labels_by_item(session.store, only, which="pairs").items():
+    for item_id, labels in resolutions.labels_by_item(session.store, which="pairs").items():
         if len(labels) < 2:
             continue
         differing = differing_questions(labels, rubric)
@@ -177,7 +175,7 @@ def disagreements(
 
 
 def disagreement_counts(session: LabelingSession, kind: str) -> tuple[int, int]:
-    """(open, resolved) of what ``disagreements(session, kind=kind)`` lists, reading no
+    """(open, resolved) of the items of ``kind`` that ``disagreements`` lists, reading no
     item row (the agreement report never reads an item's texts)."""
     decided = resolutions.latest(session.store)
     only = item_rows.ids_of_kind(session.store, kind)

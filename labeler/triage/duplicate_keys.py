@@ -36,7 +36,7 @@ def repeated_key(raw: bytes) -> str | None:
     twice = _repeated(top)
     if twice:
         return f"field {twice!r} is given twice"
-    fields = dict(top) if isinstance(top, list) and _repeated(top) is None else {}
+    fields = dict(top)  # msgspec decoded the line as an event: an object, its keys distinct
     twice = _repeated(fields.get("model"))
     if twice:
         return f"field 'model' names {twice!r} twice"

@@ -15,7 +15,7 @@ from labeler.demo.build import open_or_build_demo
 from labeler.status import week_status
 from labeler.store.items import EVAL_PAIR, WEEK
 from labeler.team.agreement_report import report
-from labeler.team.reconcile import disagreements
+from labeler.team.reconcile import disagreement_counts, disagreements
 
 
 def test_counts_are_what_reconcile_lists(tmp_path: Path, memory_keyring) -> None:
@@ -45,9 +45,7 @@ def test_counts_are_what_reconcile_lists(tmp_path: Path, memory_keyring) -> None
             listed[(WEEK, "2026-W47", False)],
             listed[(WEEK, "2026-W47", True)],
         )
-        assert disagreements(ws.session, kind=EVAL_PAIR) == [
-            e for e in disagreements(ws.session) if e.kind == EVAL_PAIR
-        ]
+        assert disagreement_counts(ws.session, EVAL_PAIR) == (dis.eval_open, dis.eval_resolved)
         path = str(ws.path)
     finally:
         ws.close()
