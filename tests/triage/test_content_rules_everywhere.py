@@ -52,6 +52,9 @@ FORMAT_CASES: dict[str, dict[str, Any]] = {
     "an empty candidate model version": {"candidates": [
         {"model_version": "", "output": "x"}, {"model_version": "b", "output": "y"}]},
     "a model version of 201 characters": {"model": {**MODEL, "version": "v" * 201}},
+    # Bytes settle a length but past the limit, where the characters are counted.
+    "an id of 201 two-byte characters": {"event_id": "é" * 201},
+    "an id of white space past ASCII": {"event_id": "\xa0\u3000\x85"},
     "101 retries": {"retries": [{"change": "c", "output": "o"}] * 101},
     "settings of 70 KB": {"model": {**MODEL, "settings": {"k": "x" * 70_000}}},
     "settings 17 deep": {"model": {**MODEL, "settings": _deep(17)}},
@@ -129,6 +132,11 @@ def harmless_events(native: bool = False) -> list[dict[str, Any]]:
     }
     events = _events(harmless, native=native)
     events[1]["output"] = "tab\tand a\\b"
+    # At a length limit in characters, past it in bytes: within every rule.
+    events[2]["event_id"] = "é" * 200
+    events[3]["event_id"] = "\xa0x"  # starts with white space, is not only white space
+    events[4]["subject"] = "ü" * 1000
+    events[5]["model"] = {**events[5]["model"], "version": "é" * 200}
     return events
 
 

@@ -19,6 +19,7 @@ import re
 from labeler.domain import ALL_SIGNALS, REASON_CODES
 from labeler.triage.engines import sql as q
 from labeler.triage.formats import (
+    MAX_ID_CHARS,
     MAX_NAME_CHARS,
     MAX_RETRIES,
     MAX_SETTINGS_BYTES,
@@ -97,6 +98,24 @@ def _json_pairs_ok(j: str, name: str) -> str:
     return f"({j} IS NULL OR (json_type({j}) = 'ARRAY' AND ({count} = 0 OR ({every}))))"
 
 
+def _blank(text: str) -> str:
+    """``text`` is empty or only white space (sql.BLANK). Such a text starts with a byte below
+    '!' or past ASCII, so the pattern is matched only then (it cost 0.03 s a million ids)."""
+    return (
+        f"(CASE WHEN {text} >= '!' AND {text} < chr(128) THEN FALSE "
+        f"ELSE regexp_full_match({text}, $blank) END)"
+    )
+
+
+def chars_at_most(text: str, limit: int, size: str | None = None) -> str:
+    """``text`` has at most ``limit`` characters. Its size in bytes (``size``: an upper bound
+    of them, free to compute) settles it but for a text past ``limit`` bytes; only then are
+    the characters counted. (A CASE: DuckDB computes both sides of an OR, and counting every
+    text's characters cost 0.15 s a million events.)"""
+    size = size or f"strlen({text})"
+    return f"(CASE WHEN {size} <= {limit} THEN TRUE ELSE length({text}) <= {limit} END)"
+
+
 def _complete(signal: str, output: str, edited: str, retries: str, candidates: str) -> str:
     """The evidence each signal needs (events.drop_cause's missing_evidence)."""
     return (
@@ -108,8 +127,9 @@ def _complete(signal: str, output: str, edited: str, retries: str, candidates: s
 def _problem(valid: dict[str, str], v: dict[str, str]) -> str:
     """The first malformed field's name, in check_event's order, or NULL."""
     rules = {
-        "event_id": f"NOT {valid['event_id']} OR {v['eid']} IS NULL OR length({v['eid']}) > 200"
-        f" OR regexp_full_match({v['eid']}, $blank)",
+        "event_id": f"NOT {valid['event_id']} OR {v['eid']} IS NULL OR "
+        f"NOT {chars_at_most(v['eid'], MAX_ID_CHARS)}"
+        f" OR {_blank(v['eid'])}",
         "signal": f"NOT {valid['signal']} OR {v['sig']} IS NULL OR {v['sig']} NOT IN "
         f"({q.in_list(ALL_SIGNALS)})",
         "captured_at": f"NOT {valid['captured_at']}",
@@ -148,11 +168,11 @@ def _suspect(
     """
     pattern = f"'{q.JSON_NAME_FORBIDDEN if json else q.NAME_FORBIDDEN}'"
     quotes = 2 if json else 0  # a JSON string's two quotes
-    length = "strlen" if json else "length"
-    terms = [
-        f"regexp_matches({n}, {pattern}) OR {length}({n}) > {MAX_NAME_CHARS + quotes}"
-        for n in names
-    ]
+    length = "strlen"  # bytes: never fewer than the characters, and free
+    # One expression over the names joined ('/' breaks no rule): a third of the calls.
+    joined = "concat_ws('/', " + ", ".join(names) + ")"
+    terms = [f"regexp_matches({joined}, {pattern})"] if names else []
+    terms += [f"{length}({n}) > {MAX_NAME_CHARS + quotes}" for n in names]
     terms.append(
         f"list_bool_or(list_transform({versions}, lambda v: {length}(v) NOT BETWEEN "
         f"{1 + quotes} AND {MAX_NAME_CHARS + quotes} OR regexp_matches(v, {pattern})))"
@@ -185,9 +205,10 @@ def json_columns() -> str:
 
     def is_text(c: str) -> str:
         # strlen (bytes) is free; a string is never longer in characters than in bytes.
+        unquoted = f"{c}->>'$'"
         return (
-            f"({c} IS NULL OR (starts_with({text(c)}, '\"') AND (strlen({text(c)}) <= "
-            f"{MAX_TEXT + 2} OR length({c}->>'$') <= {MAX_TEXT})))"
+            f"({c} IS NULL OR (starts_with({text(c)}, '\"') AND "
+            f"{chars_at_most(unquoted, MAX_TEXT, f'strlen({text(c)}) - 2')}))"
         )
 
     def is_string(c: str) -> str:  # a member of a nested field: a JSON string
@@ -294,7 +315,7 @@ def typed_columns(types: dict[str, str]) -> str:
             t.versions(),
             t.settings(),
             t.length("retries"),
-            f"length({t.text('subject')})",
+            f"strlen({t.text('subject')})",
             f"{t.long_text('retries')} OR {t.long_text('candidates')}",
             json=False,
         ),
@@ -326,7 +347,7 @@ class _Typed:
             return "TRUE"
         if not self.is_text(name):
             return f"({name} IS NULL)"  # an all-null column may come back as any type
-        return f"({name} IS NULL OR strlen({name}) <= {MAX_TEXT} OR length({name}) <= {MAX_TEXT})"
+        return f"({name} IS NULL OR {chars_at_most(name, MAX_TEXT)})"
 
     def native(self, name: str) -> bool:
         kind = self.types.get(name, "")
@@ -368,7 +389,7 @@ class _Typed:
             return f"({name} IS NULL)"
         each = (
             f"list_bool_and(list_transform({name}, lambda s: s.{a} IS NOT NULL AND "
-            f"s.{b} IS NOT NULL AND length(s.{b}) <= {MAX_TEXT}))"
+            f"s.{b} IS NOT NULL AND {chars_at_most(f's.{b}', MAX_TEXT)}))"
         )
         length = f"len({name}) = 2 AND " if name == "candidates" else ""
         return f"({name} IS NULL OR ({length}coalesce({each}, TRUE)))"

